@@ -1,0 +1,168 @@
+"""The `engage` command: serve, migrate, users, openapi, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from app.core.config import get_settings
+from app.core.db import create_engine, create_session_factory, resolve_database_url
+
+OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def _database_url() -> str:
+    return resolve_database_url(get_settings())
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from app.core.migrate import upgrade
+
+    upgrade(_database_url())
+    print("database at head")
+    return 0
+
+
+async def _with_session(work):  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    engine = create_engine(_database_url(), settings)
+    try:
+        async with create_session_factory(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from app.core.errors import AppError
+    from app.core.migrate import upgrade
+    from app.users import repository, service
+    from app.users.schemas import TokenCreate, UserCreate
+
+    upgrade(_database_url())
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        manager_id = None
+        if args.manager_email:
+            manager_id = await repository.email_taken(session, args.manager_email)
+            if manager_id is None:
+                raise SystemExit(f"no user with email {args.manager_email}")
+        user = await service.create_user(
+            session,
+            None,
+            UserCreate(
+                email=args.email,
+                name=args.name,
+                role=args.role,
+                manager_id=manager_id,
+                source=args.source,
+            ),
+        )
+        _, token = await service.create_token(session, None, user.id, TokenCreate(name="cli"))
+        return user, token
+
+    try:
+        user, token = asyncio.run(_with_session(work))
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"created {user.role} {user.email} ({user.id})")
+    print(token)
+    return 0
+
+
+def openapi_document() -> str:
+    from app.main import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, sort_keys=True) + "\n"
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(openapi_document())
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from app import demo
+    from app.core.migrate import upgrade
+
+    upgrade(_database_url())
+    loaded, token = asyncio.run(_with_session(demo.load))
+    print("demo data loaded" if loaded else "demo data already present")
+    print(f"admin: {demo.DEMO_ADMIN}; try: curl -H 'Authorization: Bearer {token}' localhost:8000/api/v1/me")
+    print(token)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.core.migrate import upgrade
+
+    upgrade(_database_url())
+    if args.demo:
+        cmd_demo(args)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="engage",
+        description="Engage, the sales-execution API. Without ENGAGE_DATABASE_URL every command "
+        "uses an embedded PostgreSQL in ENGAGE_DATA_DIR (default ./.engage).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="apply pending migrations, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--demo", action="store_true", help="load the demo data first, print a token")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply pending migrations (under an advisory lock)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    users = sub.add_parser("users", help="manage users")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    create = users_sub.add_parser("create", help="create a user; prints its token as the last line")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "manager", "rep", "integration"])
+    create.add_argument("--manager-email", help="email of the user's manager")
+    create.add_argument("--source", help="source slug, for integration users")
+    create.set_defaults(func=cmd_users_create)
+
+    openapi = sub.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--output", default=str(OPENAPI_PATH), help="default openapi/openapi.json")
+    openapi.set_defaults(func=cmd_openapi)
+
+    demo = sub.add_parser("demo", help="load a small realistic dataset and print an admin token")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Engage's settings: one cached object read from ENGAGE_* environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ENGAGE_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    database_url: str | None = Field(
+        None, description="postgresql+asyncpg://... ; unset starts an embedded PostgreSQL"
+    )
+    data_dir: Path = Field(Path(".engage"), description="where the embedded PostgreSQL lives")
+    timezone: str = Field("UTC", description="zone for 'today', 'overdue' and 'last N days'")
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = 5 * 1024 * 1024
+    rate_limit_per_minute: int = 600
+    pool_size: int = 10
+    pool_max_overflow: int = 10
+    statement_cache_size: int = Field(
+        100, description="asyncpg prepared-statement cache; 0 behind PgBouncer in transaction mode"
+    )
+    cursor_secret: str = Field("engage-development-cursor-secret", min_length=16)
+    webhook_allow_private: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def check_production(self) -> None:
+        if self.environment == "production" and self.cursor_secret.startswith("engage-development"):
+            raise RuntimeError("ENGAGE_CURSOR_SECRET must be set in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,66 @@
+"""HTTP helpers every router shares: ETag/If-Match, Location, and the declared error responses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Header, Response
+
+from app.core.errors import PROBLEM_JSON, PreconditionFailed
+from app.core.schemas import Problem
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=100,
+        description='The `ETag` you read (`"<version>"`); a stale one answers 412 and changes nothing.',
+    ),
+]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)
+
+
+def set_created(response: Response, location: str, version: int | None = None) -> None:
+    response.headers["Location"] = location
+    if version is not None:
+        set_etag(response, version)
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """412 unless If-Match is absent, `*`, or names the current version."""
+    if if_match is None:
+        return
+    candidates = [c.strip() for c in if_match.split(",")]
+    if "*" in candidates:
+        return
+    current = etag(version)
+    if not any(c.removeprefix("W/") == current for c in candidates):
+        raise PreconditionFailed(
+            f"The resource has changed (current ETag {current}); read it again and retry."
+        )
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed request: invalid JSON or a bad cursor."),
+    401: _problem("Missing, invalid, expired or revoked token (`WWW-Authenticate: Bearer`)."),
+    403: _problem("The caller's role may not do this operation."),
+    404: _problem("Not found, or not visible to the caller."),
+    405: _problem("Method not allowed on this path."),
+    409: _problem("Conflict: duplicate, invalid transition, or idempotent request in flight."),
+    412: _problem("`If-Match` names a stale version; nothing changed."),
+    413: _problem("Request body larger than 5 MiB, or too many items."),
+    415: _problem("Unsupported content type."),
+    422: _problem("Validation failed; `errors` lists each field with a code."),
+    429: _problem("Rate limited; see `Retry-After`."),
+}

@@ -1,0 +1,164 @@
+"""Keyset pagination with opaque, tamper-proof cursors bound to their endpoint and filters."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import ColumnElement, Select, and_, or_
+
+from app.core.config import get_settings
+from app.core.errors import Malformed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: Annotated[
+        int,
+        Query(ge=1, description="Page size (default 50, larger than 200 is clamped to 200)."),
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2000, description="Opaque cursor from the previous page's next_cursor."),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=min(limit, MAX_LIMIT), cursor=cursor)
+
+
+Page = Annotated[PageParams, Depends(page_params)]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    return value
+
+
+def _signature(payload: bytes) -> bytes:
+    key = get_settings().cursor_secret.encode()
+    return hmac.new(key, payload, hashlib.sha256).digest()[:16]
+
+
+def filters_digest(endpoint: str, filters: Mapping[str, Any]) -> str:
+    canonical = json.dumps(
+        {"e": endpoint, "f": {k: _jsonable(v) for k, v in sorted(filters.items())}},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def encode_cursor(endpoint: str, filters: Mapping[str, Any], keys: Sequence[Any]) -> str:
+    payload = json.dumps(
+        {"b": filters_digest(endpoint, filters), "k": [_jsonable(k) for k in keys]},
+        separators=(",", ":"),
+    ).encode()
+    return base64.urlsafe_b64encode(payload + _signature(payload)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, endpoint: str, filters: Mapping[str, Any]) -> list[Any]:
+    """The keys after which the next page starts; 400 for a tampered or foreign cursor."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload, signature = raw[:-16], raw[-16:]
+        if not hmac.compare_digest(signature, _signature(payload)):
+            raise ValueError("bad signature")
+        data = json.loads(payload)
+        if data["b"] != filters_digest(endpoint, filters):
+            raise ValueError("cursor from another endpoint or filter")
+        keys = data["k"]
+        if not isinstance(keys, list):
+            raise ValueError("bad keys")
+        return keys
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Malformed(
+            "The cursor is invalid, tampered with, or belongs to another query.",
+            extra={"errors": [{"field": "query.cursor", "code": "invalid", "message": str(exc)}]},
+        ) from exc
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: ColumnElement[Any]
+    descending: bool = False
+
+
+def _typed(value: Any, column: ColumnElement[Any]) -> Any:
+    if value is None:
+        return None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is date:
+        return date.fromisoformat(value)
+    if python_type is uuid.UUID:
+        return uuid.UUID(value)
+    if python_type is Decimal:
+        return Decimal(value)
+    return python_type(value)
+
+
+def keyset_after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """WHERE clause selecting rows strictly after `values` in the order `keys` (mixed directions)."""
+    if len(keys) != len(values):
+        raise Malformed("The cursor does not match this endpoint's sort order.")
+    try:
+        typed = [_typed(v, k.column) for k, v in zip(keys, values, strict=True)]
+    except (ValueError, TypeError) as exc:
+        raise Malformed("The cursor is invalid.") from exc
+    clauses = []
+    for i, key in enumerate(keys):
+        equal = [keys[j].column == typed[j] for j in range(i)]
+        beyond = key.column < typed[i] if key.descending else key.column > typed[i]
+        clauses.append(and_(*equal, beyond))
+    return or_(*clauses)
+
+
+def paginate(
+    stmt: Select[Any],
+    keys: Sequence[SortKey],
+    page: PageParams,
+    endpoint: str,
+    filters: Mapping[str, Any],
+) -> Select[Any]:
+    """Apply cursor, order and limit+1 to `stmt` (one extra row tells whether a next page exists)."""
+    if page.cursor:
+        stmt = stmt.where(keyset_after(keys, decode_cursor(page.cursor, endpoint, filters)))
+    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    return stmt.order_by(*order).limit(page.limit + 1)
+
+
+def next_cursor(
+    rows: list[Any],
+    page: PageParams,
+    endpoint: str,
+    filters: Mapping[str, Any],
+    key_values: Any,
+) -> str | None:
+    """Trim the extra row and return the cursor for the next page, if any."""
+    if len(rows) <= page.limit:
+        return None
+    del rows[page.limit :]
+    return encode_cursor(endpoint, filters, key_values(rows[-1]))

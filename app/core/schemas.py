@@ -1,0 +1,195 @@
+"""Shared schema parts: strict request models, money as decimal strings, problem documents."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _single_line(value: str) -> str:
+    if _CONTROL_LINE.search(value):
+        raise PydanticCustomError("control_characters", "Control characters are not allowed.")
+    return value
+
+
+def _free_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise PydanticCustomError(
+            "control_characters", "Control characters other than tab, CR and LF are not allowed."
+        )
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "Must not be blank.")
+    return value
+
+
+# Single-line text (names, titles): no control characters at all.
+Str200 = Annotated[str, StringConstraints(max_length=200), AfterValidator(_single_line)]
+Str100 = Annotated[str, StringConstraints(max_length=100), AfterValidator(_single_line)]
+Str500 = Annotated[str, StringConstraints(max_length=500), AfterValidator(_single_line)]
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(_single_line),
+    AfterValidator(_not_blank),
+]
+# Free text (descriptions, notes): tab, CR and LF allowed.
+Text = Annotated[str, StringConstraints(max_length=10000), AfterValidator(_free_text)]
+Email = Annotated[
+    str,
+    StringConstraints(
+        max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
+    ),
+]
+
+MONEY_IN_PATTERN = r"^-?\d{1,13}(\.\d{1,2})?$"
+MONEY_OUT_PATTERN = r"^-?\d{1,13}\.\d{2}$"
+
+
+def _money_str(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01')):f}"
+
+
+def parse_money(value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(MONEY_IN_PATTERN, value):
+        raise PydanticCustomError(
+            "money_format",
+            'Money is a JSON string with at most 13 digits and 2 decimals, e.g. "1250.50".',
+        )
+    return Decimal(value)
+
+
+MoneyIn = Annotated[
+    Decimal,
+    BeforeValidator(parse_money),
+    WithJsonSchema({"type": "string", "pattern": MONEY_IN_PATTERN, "example": "125000.00"}),
+]
+"""Money in a request: a JSON string with at most two decimals (a JSON number is refused)."""
+
+MoneyOut = Annotated[
+    Decimal,
+    PlainSerializer(_money_str, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": MONEY_OUT_PATTERN, "example": "125000.00"}),
+]
+
+
+READ_ONLY_ALWAYS = frozenset({"id", "version", "created_at", "updated_at"})
+
+
+class RequestModel(BaseModel):
+    """Request bodies: unknown fields and read-only fields are refused with clear codes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    read_only_fields: ClassVar[frozenset[str]] = frozenset()
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_read_only_and_check_money(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name in data:
+            if name in READ_ONLY_ALWAYS or name in cls.read_only_fields:
+                raise PydanticCustomError(
+                    "read_only",
+                    "{field} is set by the server and cannot be written.",
+                    {"field": name},
+                )
+        for name in cls.non_nullable_fields:
+            if name in data and data[name] is None:
+                raise PydanticCustomError(
+                    "null_not_allowed",
+                    "{field} is required and cannot be cleared.",
+                    {"field": name},
+                )
+        return data
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(
+        description="Dotted path with indices, e.g. `items.3.email`; `query.`/`header.` outside the body."
+    )
+    code: str = Field(
+        description="Machine-readable code, e.g. `required`, `unknown_field`, `read_only`, `not_found`."
+    )
+    message: str
+
+
+class UnmetRequirement(BaseModel):
+    stage: str = Field(description="Slug of the stage whose requirement failed.")
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem document."""
+
+    type: str = Field(
+        description="Problem type URI relative to the API origin, e.g. `/problems/validation`.",
+        json_schema_extra={
+            "x-extensible-enum": [
+                "/problems/validation",
+                "/problems/not-found",
+                "/problems/unauthenticated",
+                "/problems/forbidden",
+                "/problems/duplicate",
+                "/problems/invalid-transition",
+                "/problems/stage-requirements-unmet",
+                "/problems/precondition-failed",
+                "/problems/idempotency-in-flight",
+                "/problems/idempotency-mismatch",
+                "/problems/payload-too-large",
+                "/problems/unsupported-media-type",
+                "/problems/rate-limited",
+                "/problems/malformed",
+            ]
+        },
+    )
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldProblem] | None = Field(
+        None, description="Present where input is at fault (validation, malformed)."
+    )
+    existing_id: str | None = Field(
+        None, description="`duplicate`: the record this one duplicates."
+    )
+    unmet_requirements: list[UnmetRequirement] | None = Field(
+        None, description="`stage-requirements-unmet`: what the target stage still needs."
+    )
+
+
+T = TypeVar("T")
+
+
+class ListPage(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )

@@ -1,0 +1,111 @@
+"""Who can see what (API.md section 2), as SQL the domain repositories put in their WHERE clauses.
+
+A rep's query never loads other reps' rows to filter them in Python: every helper here returns
+a SQL expression or subquery evaluated by PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
+from sqlalchemy.orm import aliased
+
+from app.core.security import Principal
+from app.models import Account, Activity, Lead, Opportunity, Territory, TerritoryMember, User
+
+
+def subtree_ids(root_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    """Ids of `root_id` and everyone below it in the manager tree (recursive CTE)."""
+    tree = select(User.id).where(User.id == root_id).cte("subtree", recursive=True)
+    child = aliased(User)
+    tree = tree.union_all(select(child.id).where(child.manager_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def owner_ids(principal: Principal) -> Select[tuple[uuid.UUID]] | None:
+    """The users whose rep-level visibility the caller has; None means everyone (admin)."""
+    if principal.role == "admin":
+        return None
+    if principal.role == "manager":
+        return subtree_ids(principal.id)
+    return select(User.id).where(User.id == principal.id)
+
+
+def is_manager_of(principal: Principal, user_id: Any) -> ColumnElement[bool]:
+    """True when `user_id` is in the caller's subtree (caller included); admins manage all."""
+    if principal.role == "admin":
+        return true()
+    if principal.role != "manager":
+        return false()
+    return user_id.in_(subtree_ids(principal.id))
+
+
+def visible_territory_ids(principal: Principal) -> Select[tuple[uuid.UUID]] | None:
+    """Territories the caller can see; None means all (admin)."""
+    owners = owner_ids(principal)
+    if owners is None:
+        return None
+    if principal.role == "integration":
+        return select(Territory.id).where(false())
+    owned = select(Territory.id).where(Territory.owner_id.in_(owners))
+    member_of = select(TerritoryMember.territory_id).where(TerritoryMember.user_id.in_(owners))
+    return select(union(owned, member_of).subquery().c[0])
+
+
+def territory_visible(principal: Principal, territory_id: Any) -> ColumnElement[bool]:
+    ids = visible_territory_ids(principal)
+    return true() if ids is None else territory_id.in_(ids)
+
+
+def visible_account_ids(principal: Principal) -> Select[tuple[uuid.UUID]] | None:
+    territories = visible_territory_ids(principal)
+    if territories is None:
+        return None
+    return select(Account.id).where(Account.territory_id.in_(territories))
+
+
+def account_visible(principal: Principal, account_id: Any) -> ColumnElement[bool]:
+    ids = visible_account_ids(principal)
+    return true() if ids is None else account_id.in_(ids)
+
+
+def lead_visible(principal: Principal) -> ColumnElement[bool]:
+    """Leads the caller owns (or their subtree owns), of visible accounts, or, for managers,
+    unassigned ones; an integration sees the leads it created."""
+    if principal.role == "admin":
+        return true()
+    if principal.role == "integration":
+        return Lead.created_by == principal.id
+    owners = owner_ids(principal)
+    assert owners is not None
+    clauses = [Lead.owner_id.in_(owners), account_visible(principal, Lead.account_id)]
+    if principal.role == "manager":
+        clauses.append(Lead.owner_id.is_(None))
+    return or_(*clauses)
+
+
+def opportunity_visible(principal: Principal) -> ColumnElement[bool]:
+    if principal.role == "admin":
+        return true()
+    if principal.role == "integration":
+        return false()
+    owners = owner_ids(principal)
+    assert owners is not None
+    return or_(Opportunity.owner_id.in_(owners), account_visible(principal, Opportunity.account_id))
+
+
+def activity_visible(principal: Principal) -> ColumnElement[bool]:
+    if principal.role == "integration":
+        return Activity.created_by == principal.id
+    return territory_visible(principal, Activity.territory_id)
+
+
+def user_visible(principal: Principal) -> ColumnElement[bool]:
+    """Admins see every user, managers their subtree, others themselves."""
+    if principal.role == "admin":
+        return true()
+    if principal.role == "manager":
+        return User.id.in_(subtree_ids(principal.id))
+    return User.id == principal.id

@@ -1,0 +1,1 @@
+"""Forecasting: fiscal calendar, submission rules and roll-up arithmetic (API.md section 8)."""

@@ -1,0 +1,99 @@
+"""create_app(): routers, error handlers, middleware and the database engine's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.security import HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core import handlers
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_session_factory, resolve_database_url
+from app.core.health import migration_heads
+from app.core.health import router as health_router
+from app.core.http import ERROR_RESPONSES
+from app.core.middleware import RequestContextMiddleware
+from app.users import repository as users_repository
+from app.users.router import router as users_router
+
+DESCRIPTION = """
+Engage turns GitLab's *Engage & Educate the Customer* sales procedure into an API: analyse a
+territory, run engagement activities, capture leads, prepare meetings, qualify, move deals
+through validated stages and forecast the quarter.
+
+Conventions (API.md section 1): `Authorization: Bearer <token>` everywhere under `/api/v1`;
+RFC 9457 problem documents for every error; money as decimal strings; keyset pagination with
+opaque cursors (`{items, next_cursor}`); `ETag`/`If-Match` (412 when stale); `Idempotency-Key` on
+every POST (24 h); PATCH is JSON Merge Patch (RFC 7396). Where the contract is silent Engage does
+what a Salesforce or HubSpot API user expects, and says so in the operation's description.
+"""
+
+bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
+
+API_ROUTERS: list[APIRouter] = [users_router]
+
+
+def create_app(
+    settings: Settings | None = None,
+    session_factory: async_sessionmaker[AsyncSession] | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if session_factory is not None:
+            app.state.session_factory = session_factory
+            yield
+            return
+        engine = create_engine(resolve_database_url(settings), settings)
+        app.state.session_factory = create_session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Engage",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.migration_heads = migration_heads()
+    if session_factory is not None:
+        app.state.session_factory = session_factory
+    handlers.install(app)
+    app.include_router(health_router)
+    for router in API_ROUTERS:
+        app.include_router(
+            router, prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(bearer)]
+        )
+    app.add_middleware(
+        RequestContextMiddleware,
+        session_factory=lambda: app.state.session_factory,
+        max_body_bytes=settings.max_body_bytes,
+        load_principal=users_repository.load_principal,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+            ],
+            expose_headers=["ETag", "Location", "Idempotent-Replayed", "Retry-After"],
+        )
+    return app

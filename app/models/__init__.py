@@ -1,0 +1,59 @@
+"""Every model, imported so that Alembic and the mappers see the whole schema."""
+
+from app.models.base import Base
+from app.models.forecasts import ForecastSubmission, Quota
+from app.models.leads import Contact, Lead, Touch
+from app.models.opportunities import (
+    BuyerProcessStage,
+    CommandPlan,
+    CommandPlanReview,
+    CommandPlanRevision,
+    DiscoveryQuestion,
+    Meeting,
+    Opportunity,
+    OpportunityHistory,
+    PersonaProfile,
+    Qualification,
+    Stage,
+)
+from app.models.territories import (
+    Account,
+    Activity,
+    AdoptionChange,
+    Plan,
+    Territory,
+    TerritoryMember,
+    Unit,
+)
+from app.models.users import ApiToken, IdempotencyRecord, Setting, User
+
+__all__ = [
+    "Account",
+    "Activity",
+    "AdoptionChange",
+    "ApiToken",
+    "Base",
+    "BuyerProcessStage",
+    "CommandPlan",
+    "CommandPlanReview",
+    "CommandPlanRevision",
+    "Contact",
+    "DiscoveryQuestion",
+    "ForecastSubmission",
+    "IdempotencyRecord",
+    "Lead",
+    "Meeting",
+    "Opportunity",
+    "OpportunityHistory",
+    "PersonaProfile",
+    "Plan",
+    "Qualification",
+    "Quota",
+    "Setting",
+    "Stage",
+    "Territory",
+    "TerritoryMember",
+    "Touch",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,142 @@
+"""Leads (with routing and duplicate keys), their touches, and contacts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
+from app.models.enums import (
+    BPM_STAGES,
+    LEAD_STATUSES,
+    PERSONAS,
+    TOUCH_CHANNELS,
+    TOUCH_DIRECTIONS,
+)
+
+
+class Lead(Versioned, Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        CheckConstraint(enum_check("status", LEAD_STATUSES), name="status"),
+        CheckConstraint("persona IS NULL OR " + enum_check("persona", PERSONAS), name="persona"),
+        CheckConstraint(
+            "bpm_stage IS NULL OR " + enum_check("bpm_stage", BPM_STAGES), name="bpm_stage"
+        ),
+        CheckConstraint(
+            "status <> 'disqualified' OR disqualify_reason IS NOT NULL", name="disqualify_reason"
+        ),
+        # One open lead per email: two integrations posting one person at once get one lead.
+        Index(
+            "uq_leads_open_email",
+            text("lower(email)"),
+            unique=True,
+            postgresql_where=text("status NOT IN ('converted', 'disqualified')"),
+        ),
+        Index(
+            "uq_leads_source_external_id",
+            "source",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+        Index("ix_leads_owner_id", "owner_id"),
+        Index("ix_leads_account_id", "account_id"),
+        Index("ix_leads_activity_id", "activity_id"),
+        Index("ix_leads_created_by", "created_by"),
+        Index("ix_leads_created_at_id", "created_at", "id"),
+        Index("ix_leads_email_lower", text("lower(email)")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    source: Mapped[str] = mapped_column(String(40), nullable=False)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    activity_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("activities.id")
+    )
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    company: Mapped[str | None] = mapped_column(String(200))
+    domain: Mapped[str | None] = mapped_column(String(253))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id")
+    )
+    persona: Mapped[str | None] = mapped_column(String(40))
+    bpm_stage: Mapped[str | None] = mapped_column(String(40))
+    inbound: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="new")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    disqualify_reason: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_touch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    touch_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    converted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    converted_contact_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    converted_opportunity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_by: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
+    )
+
+
+class Touch(Timestamps, Base):
+    __tablename__ = "touches"
+    __table_args__ = (
+        CheckConstraint(enum_check("channel", TOUCH_CHANNELS), name="channel"),
+        CheckConstraint(enum_check("direction", TOUCH_DIRECTIONS), name="direction"),
+        Index("ix_touches_lead_id_occurred_at", "lead_id", "occurred_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    lead_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    direction: Mapped[str] = mapped_column(String(20), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    content_ref: Mapped[str | None] = mapped_column(String(500))
+    summary: Mapped[str | None] = mapped_column(Text)
+    breakup: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    created_by: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
+    )
+
+
+class Contact(Versioned, Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint("persona IS NULL OR " + enum_check("persona", PERSONAS), name="persona"),
+        Index("ix_contacts_account_id", "account_id"),
+        Index("ix_contacts_account_email", "account_id", text("lower(email)")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id"), nullable=False
+    )
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("leads.id"))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    title: Mapped[str | None] = mapped_column(String(200))
+    persona: Mapped[str | None] = mapped_column(String(40))

@@ -1,0 +1,202 @@
+"""Territories, their extended team, accounts, units, adoption history, plans and activities."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Versioned, enum_check, uuid_pk
+from app.models.enums import (
+    ACCOUNT_TYPES,
+    ACTIVITY_STATUSES,
+    ACTIVITY_TYPES,
+    ADOPTIONS,
+    IT_SUPPORT,
+    SEGMENTS,
+    TEAM_ROLES,
+    UNIT_KINDS,
+    VERTICALS,
+)
+
+
+class Territory(Versioned, Base):
+    __tablename__ = "territories"
+    __table_args__ = (
+        CheckConstraint(enum_check("segment", SEGMENTS), name="segment"),
+        Index("ix_territories_owner_id", "owner_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
+    )
+    segment: Mapped[str] = mapped_column(String(20), nullable=False)
+    region: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    team_version: Mapped[int] = mapped_column(Integer, server_default=text("1"), nullable=False)
+
+
+class TerritoryMember(Base):
+    __tablename__ = "territory_members"
+    __table_args__ = (
+        CheckConstraint(enum_check("role", TEAM_ROLES), name="role"),
+        CheckConstraint("user_id IS NOT NULL OR name IS NOT NULL", name="user_or_name"),
+        Index("ix_territory_members_territory_id", "territory_id"),
+        Index("ix_territory_members_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    territory_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="CASCADE"), nullable=False
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+class Account(Versioned, Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint(enum_check("vertical", VERTICALS), name="vertical"),
+        CheckConstraint(enum_check("account_type", ACCOUNT_TYPES), name="account_type"),
+        CheckConstraint(
+            "it_support IS NULL OR " + enum_check("it_support", IT_SUPPORT), name="it_support"
+        ),
+        CheckConstraint("domain = lower(domain)", name="domain_lower"),
+        Index("uq_accounts_domain", "domain", unique=True),
+        Index("ix_accounts_territory_id", "territory_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    territory_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="RESTRICT"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    domain: Mapped[str | None] = mapped_column(String(253))
+    vertical: Mapped[str] = mapped_column(String(40), nullable=False)
+    account_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    routes_to_market: Mapped[list[str]] = mapped_column(
+        ARRAY(String(20)), nullable=False, server_default=text("'{}'")
+    )
+    cloud_providers: Mapped[list[str]] = mapped_column(
+        ARRAY(String(100)), nullable=False, server_default=text("'{}'")
+    )
+    partners: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'::jsonb")
+    )
+    it_support: Mapped[str | None] = mapped_column(String(20))
+
+
+class Unit(Versioned, Base):
+    __tablename__ = "units"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", UNIT_KINDS), name="kind"),
+        CheckConstraint(enum_check("adoption", ADOPTIONS), name="adoption"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        Index("ix_units_account_id", "account_id"),
+        Index("ix_units_parent_id", "parent_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("units.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    adoption: Mapped[str] = mapped_column(String(10), nullable=False)
+    devops_headcount: Mapped[int | None] = mapped_column(Integer)
+    current_tools: Mapped[list[str]] = mapped_column(
+        ARRAY(String(100)), nullable=False, server_default=text("'{}'")
+    )
+
+
+class AdoptionChange(Base):
+    __tablename__ = "adoption_changes"
+    __table_args__ = (
+        Index("ix_adoption_changes_unit_id_at", "unit_id", "at"),
+        Index("ix_adoption_changes_new_at", "new", "at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    unit_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("units.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    old: Mapped[str | None] = mapped_column(String(10))
+    new: Mapped[str] = mapped_column(String(10), nullable=False)
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class Plan(Versioned, Base):
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint(enum_check("vertical", VERTICALS), name="vertical"),
+        Index("ix_plans_territory_id", "territory_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    territory_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="CASCADE"), nullable=False
+    )
+    vertical: Mapped[str] = mapped_column(String(40), nullable=False)
+    objectives: Mapped[list[str]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'::jsonb")
+    )
+    tactics: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'::jsonb")
+    )
+
+
+class Activity(Versioned, Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint(enum_check("type", ACTIVITY_TYPES), name="type"),
+        CheckConstraint(enum_check("status", ACTIVITY_STATUSES), name="status"),
+        CheckConstraint(
+            "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"
+        ),
+        Index("ix_activities_territory_id", "territory_id"),
+        Index("ix_activities_created_by", "created_by"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    territory_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="RESTRICT"), nullable=False
+    )
+    type: Mapped[str] = mapped_column(String(40), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    vertical: Mapped[str | None] = mapped_column(String(40))
+    account_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), nullable=False, server_default=text("'{}'")
+    )
+    partner: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="planned")
+    created_by: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
+    )

@@ -1,0 +1,1 @@
+"""Meeting-preparation reference data: personas, discovery questions, buyer process map."""

@@ -1,0 +1,86 @@
+"""Request and response shapes for users and tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.core.schemas import Email, Name, RequestModel, ResponseModel
+
+Role = Literal["admin", "manager", "rep", "integration"]
+SourceSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
+
+
+class UserCreate(RequestModel):
+    email: Email
+    name: Name
+    role: Role
+    manager_id: uuid.UUID | None = None
+    source: SourceSlug | None = Field(
+        None, description="Required for `integration` users, refused for others; immutable."
+    )
+    read_only_fields: ClassVar[frozenset[str]] = frozenset({"active"})
+
+
+class UserUpdate(RequestModel):
+    """JSON Merge Patch. Admins may change every field but `source`; a user their own `name`."""
+
+    email: Email | None = None
+    name: Name | None = None
+    role: Role | None = None
+    manager_id: uuid.UUID | None = None
+    active: bool | None = None
+    read_only_fields: ClassVar[frozenset[str]] = frozenset({"source"})
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"email", "name", "role", "active"})
+
+
+class User(ResponseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    manager_id: uuid.UUID | None
+    source: str | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TokenCreate(RequestModel):
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+    ] = "api"
+    expires_at: datetime | None = Field(None, description="Optional expiry; must be in the future.")
+
+
+class TokenCreated(ResponseModel):
+    id: uuid.UUID
+    name: str
+    token: str = Field(description="Shown only in this response; store it now.")
+    prefix: str
+    expires_at: datetime | None
+    created_at: datetime
+
+
+class Token(ResponseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime
+
+
+class UserPage(ResponseModel):
+    items: list[User]
+    next_cursor: str | None
+
+
+class TokenPage(ResponseModel):
+    items: list[Token]
+    next_cursor: str | None

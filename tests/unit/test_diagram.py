@@ -1,0 +1,232 @@
+"""The territory diagram SVG: valid XML, escaped names, one cell per unit, bounded width."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+from app.territories.diagram import (
+    ADOPTION_COLOURS,
+    PAGE_WIDTH,
+    POINT_OF_ENTRY_TEXT,
+    DiagramAccount,
+    DiagramUnit,
+    render_territory_svg,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+ADOPTIONS = ("green", "yellow", "red", "none")
+
+
+def account(
+    name: str,
+    vertical: str = "financial_services",
+    status: str = "land_and_expand",
+    adoptions: tuple[str, ...] = ("green", "red"),
+    account_type: str = "customer",
+) -> DiagramAccount:
+    units = tuple(DiagramUnit(f"{name} unit {i}", a) for i, a in enumerate(adoptions))
+    return DiagramAccount(name, vertical, account_type, status, units)
+
+
+def big_territory(accounts: int = 200, units: int = 20) -> list[DiagramAccount]:
+    verticals = ("financial_services", "healthcare", "retail", "public_sector", "energy")
+    return [
+        account(
+            f"Account {i:03d}",
+            vertical=verticals[i % len(verticals)],
+            status="needs_point_of_entry" if i % 7 == 0 else "land_and_expand",
+            adoptions=tuple(ADOPTIONS[(i + j) % 4] for j in range(units)),
+        )
+        for i in range(accounts)
+    ]
+
+
+def parse(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def unit_rects(root: ET.Element) -> list[ET.Element]:
+    return [r for r in root.iter(f"{SVG}rect") if "unit" in r.get("class", "").split()]
+
+
+def account_groups(root: ET.Element) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG}g") if "account" in g.get("class", "").split()]
+
+
+def all_text(element: ET.Element) -> str:
+    return " ".join(element.itertext())
+
+
+def test_parses_and_carries_the_territory_name_and_legend() -> None:
+    svg = render_territory_svg("EMEA Enterprise", [account("Acme")])
+    root = parse(svg)
+    text = all_text(root)
+    assert "EMEA Enterprise" in text
+    for meaning in ("uses the product", "evaluating", "DevOps without it", "no DevOps"):
+        assert meaning in text
+    for colour in ADOPTION_COLOURS.values():
+        assert colour in svg
+    assert ADOPTION_COLOURS == {
+        "green": "#2e7d32",
+        "yellow": "#f9a825",
+        "red": "#c62828",
+        "none": "#9e9e9e",
+    }
+
+
+def test_every_account_name_is_present_and_escaped() -> None:
+    names = [
+        "Smith & Sons <Holdings>",
+        'The "Quoted" Company',
+        "O'Reilly's Bank",
+        "Müller Straßenbau GmbH",
+        "株式会社テスト",
+        "]]> <!-- not a comment --> &amp;",
+        "<script>alert(1)</script>",
+    ]
+    svg = render_territory_svg("Terr <&> \"'", [account(n, adoptions=("green",)) for n in names])
+    root = parse(svg)
+    titles = [t.text or "" for t in root.iter(f"{SVG}title")]
+    for name in names:
+        assert any(name in title for title in titles), name
+    assert "Terr <&> \"'" in all_text(root)
+    assert "<script>" not in svg
+    assert not root.findall(f".//{SVG}script")
+
+
+def test_control_characters_do_not_break_the_xml() -> None:
+    svg = render_territory_svg("T\x00\x1f", [account("Bad\x08name", adoptions=("red",))])
+    parse(svg)
+
+
+def test_one_unit_rect_per_unit_with_its_colour_and_title() -> None:
+    accounts = [
+        account("A", adoptions=("green", "yellow", "red", "none")),
+        account("B", vertical="retail", adoptions=()),
+        account("C", vertical="healthcare", adoptions=("red",) * 23),
+    ]
+    root = parse(render_territory_svg("T", accounts))
+    rects = unit_rects(root)
+    assert len(rects) == 4 + 0 + 23
+    first = [r for r in rects if (r.findtext(f"{SVG}title") or "").startswith("A unit")]
+    assert [r.get("class") for r in first] == [
+        "unit unit-green",
+        "unit unit-yellow",
+        "unit unit-red",
+        "unit unit-none",
+    ]
+    assert [r.get("fill") for r in first] == [ADOPTION_COLOURS[a] for a in ADOPTIONS]
+    assert [r.findtext(f"{SVG}title") for r in first] == [
+        "A unit 0: green",
+        "A unit 1: yellow",
+        "A unit 2: red",
+        "A unit 3: none",
+    ]
+
+
+def test_cells_wrap_in_rows_of_ten() -> None:
+    root = parse(render_territory_svg("T", [account("C", adoptions=("red",) * 23)]))
+    rects = unit_rects(root)
+    rows: dict[str, int] = {}
+    for r in rects:
+        rows[r.get("y", "")] = rows.get(r.get("y", ""), 0) + 1
+    assert sorted(rows.values(), reverse=True) == [10, 10, 3]
+    xs = {int(r.get("x", "0")) + int(r.get("width", "0")) for r in rects}
+    cards = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "card"]
+    card_right = int(cards[0].get("x", "0")) + int(cards[0].get("width", "0"))
+    assert max(xs) < card_right
+
+
+def test_counts_on_the_card() -> None:
+    root = parse(render_territory_svg("T", [account("A", adoptions=("green", "red", "red"))]))
+    (group,) = account_groups(root)
+    assert "1 green · 0 yellow · 2 red · 0 no DevOps" in all_text(group)
+
+
+def test_large_territory_wraps_with_bounded_width_and_renders_fast() -> None:
+    accounts = big_territory()
+    started = time.perf_counter()
+    svg = render_territory_svg("Big", accounts)
+    elapsed = time.perf_counter() - started
+    root = parse(svg)
+    width = int(root.get("width", "0"))
+    height = int(root.get("height", "0"))
+    assert width == PAGE_WIDTH <= 1600
+    assert root.get("viewBox") == f"0 0 {width} {height}"
+    assert 2000 < height < 40000
+    assert len(unit_rects(root)) == 200 * 20
+    assert len(account_groups(root)) == 200
+    for rect in root.iter(f"{SVG}rect"):
+        assert int(rect.get("x", "0")) + int(rect.get("width", "0")) <= width
+        assert int(rect.get("y", "0")) + int(rect.get("height", "0")) <= height
+    assert elapsed < 0.1, elapsed
+
+
+def test_point_of_entry_marker_only_on_accounts_that_need_one() -> None:
+    accounts = [
+        account("Needs A", status="needs_point_of_entry", adoptions=("red", "none")),
+        account("Fine B", status="land_and_expand"),
+        account("Needs C", vertical="retail", status="needs_point_of_entry", adoptions=("red",)),
+        account("Green D", vertical="retail", status="fully_green", adoptions=("green",)),
+        account("Nothing E", vertical="energy", status="no_devops_mapped", adoptions=("none",)),
+        account("Trying F", vertical="energy", status="entry_in_progress", adoptions=("yellow",)),
+    ]
+    svg = render_territory_svg("T", accounts)
+    root = parse(svg)
+    marked = set()
+    for group in account_groups(root):
+        name = (group.findtext(f"{SVG}title") or "").split(":")[0]
+        markers = [g for g in group.iter(f"{SVG}g") if g.get("class") == "point-of-entry-marker"]
+        text = all_text(group)
+        if name.startswith("Needs"):
+            assert len(markers) == 1 and POINT_OF_ENTRY_TEXT in text
+            assert "account-needs-point-of-entry" in group.get("class", "")
+            marked.add(name)
+        else:
+            assert not markers and POINT_OF_ENTRY_TEXT not in text
+    assert marked == {"Needs A", "Needs C"}
+    assert svg.count(POINT_OF_ENTRY_TEXT) == 2
+    description = root.findtext(f"{SVG}desc") or ""
+    assert "Needs A" in description and "Needs C" in description
+    assert "Fine B" not in description
+
+
+def test_verticals_are_sections_sorted_by_label() -> None:
+    accounts = [
+        account("R1", vertical="retail"),
+        account("F1", vertical="financial_services"),
+        account("H1", vertical="healthcare"),
+        account("F2", vertical="financial_services"),
+    ]
+    root = parse(render_territory_svg("T", accounts))
+    headings = [all_text(t) for t in root.iter(f"{SVG}text") if t.get("class") == "vertical"]
+    assert [h.split(" · ")[0] for h in headings] == ["Financial services", "Healthcare", "Retail"]
+    assert "2 accounts" in headings[0]
+    # Cards of a section lie below its heading and above the next one.
+    heading_ys = [
+        int(t.get("y", "0")) for t in root.iter(f"{SVG}text") if t.get("class") == "vertical"
+    ]
+    assert heading_ys == sorted(heading_ys)
+
+
+def test_long_names_are_cut_on_the_card_but_whole_in_the_title() -> None:
+    long_name = "Very Long Account Name " * 10
+    root = parse(render_territory_svg("T", [account(long_name)]))
+    (group,) = account_groups(root)
+    visible = [t for t in group.iter(f"{SVG}text") if t.get("class") == "account-name"]
+    assert visible[0].text is not None and visible[0].text.endswith("\u2026")
+    assert len(visible[0].text) < 50
+    assert long_name in (group.findtext(f"{SVG}title") or "")
+
+
+def test_empty_territory_renders() -> None:
+    svg = render_territory_svg("Empty", [])
+    root = parse(svg)
+    assert unit_rects(root) == []
+    assert account_groups(root) == []
+    assert "Empty" in all_text(root)
+    assert "No accounts" in all_text(root)
+    assert int(root.get("width", "0")) == PAGE_WIDTH
