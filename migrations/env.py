@@ -32,13 +32,17 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def migrate(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def do_run_migrations(connection: Connection) -> None:
     connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     connection.commit()
     try:
-        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        migrate(connection)
         connection.commit()
     finally:
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
@@ -55,7 +59,8 @@ async def run_async_migrations() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        do_run_migrations(connection)
+        # The caller owns this connection's transaction (the test suite).
+        migrate(connection)
         return
     asyncio.run(run_async_migrations())
 

@@ -1,0 +1,76 @@
+"""Test database: a fresh PostgreSQL database per run (embedded by default, or the server named by
+ENGAGE_TEST_DATABASE_URL), migrated once with Alembic; every test rolled back."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _server_url() -> str:
+    url = os.environ.get("ENGAGE_TEST_DATABASE_URL")
+    if url:
+        return url
+    from app.core.db import embedded_database_url
+
+    return embedded_database_url(ROOT / ".engage" / "test")
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    """Create a throwaway database on the server, migrate it, drop it at the end."""
+    server = make_url(_server_url())
+    name = f"engage_test_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    engine = create_async_engine(url)
+    from app.core.migrate import upgrade_on
+
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade_on)
+    await engine.dispose()
+    os.environ["ENGAGE_DATABASE_URL"] = url
+    try:
+        yield url
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One connection per test inside an outer transaction that is always rolled back."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await outer.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session for factories; its commits are savepoints of the outer transaction."""
+    async with AsyncSession(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    ) as session:
+        yield session
