@@ -1,0 +1,52 @@
+"""Admin settings documents (`fiscal`, `hygiene`, `cadence`, ...) stored in the `settings` table.
+
+Each document has defaults in code; a row exists only once an admin changed it. Reads are one
+primary-key lookup; writes honour If-Match on the document's version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.http import check_if_match
+from app.models import Setting
+
+
+async def read(
+    session: AsyncSession, key: str, defaults: Mapping[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """The document merged over its defaults, and its version (1 while never written)."""
+    row = await session.scalar(select(Setting).where(Setting.key == key))
+    if row is None:
+        return dict(defaults), 1
+    return {**defaults, **row.value}, row.version
+
+
+async def write(
+    session: AsyncSession,
+    key: str,
+    defaults: Mapping[str, Any],
+    value: Mapping[str, Any],
+    if_match: str | None,
+) -> tuple[dict[str, Any], int]:
+    """Replace the document (PUT semantics), bumping its version; 412 when If-Match is stale."""
+    row = await session.scalar(select(Setting).where(Setting.key == key).with_for_update())
+    current = 1 if row is None else row.version
+    check_if_match(if_match, current)
+    document = {**defaults, **value}
+    version = current + 1
+    await session.execute(
+        insert(Setting)
+        .values(key=key, value=document, version=version)
+        .on_conflict_do_update(
+            index_elements=[Setting.key],
+            set_={"value": document, "version": version, "updated_at": datetime.now(UTC)},
+        )
+    )
+    return document, version
