@@ -17,6 +17,12 @@ from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
+from app.meetings.router import router as meetings_router
+from app.opportunities.router import plans_router as command_plans_router
+from app.opportunities.router import router as opportunities_router
+from app.opportunities.router import stages_router
+from app.qualification.router import router as qualification_router
+from app.reference.router import router as reference_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
 
@@ -34,7 +40,15 @@ what a Salesforce or HubSpot API user expects, and says so in the operation's de
 
 bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
-API_ROUTERS: list[APIRouter] = [users_router]
+API_ROUTERS: list[APIRouter] = [
+    users_router,
+    reference_router,
+    stages_router,
+    opportunities_router,
+    command_plans_router,
+    qualification_router,
+    meetings_router,
+]
 
 
 def create_app(
