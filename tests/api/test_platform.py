@@ -222,7 +222,8 @@ def test_cli_help_and_users_create_prints_token_last(database_url: str) -> None:
             async with engine.begin() as conn:
                 await conn.execute(
                     text(
-                        "DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE email = :e)"
+                        "DELETE FROM api_tokens WHERE user_id IN "
+                        "(SELECT id FROM users WHERE email = :e)"
                     ),
                     {"e": email},
                 )

@@ -1,4 +1,4 @@
-"""The committed openapi/openapi.json is exactly what the app serves (`engage openapi` rewrites it)."""
+"""The committed openapi/openapi.json is what the app serves (`engage openapi` writes it)."""
 
 from __future__ import annotations
 

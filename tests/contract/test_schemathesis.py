@@ -16,14 +16,18 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import text
 
+from app import demo
 from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
 from app.main import create_app
@@ -40,18 +44,71 @@ CHECKS = [
 ]
 
 
-async def _admin_token(url: str) -> str:
+# The collection a path parameter follows -> the table whose ids make it a real resource.
+TABLES = {
+    "users": "users",
+    "tokens": "api_tokens",
+    "territories": "territories",
+    "accounts": "accounts",
+    "units": "units",
+    "plans": "plans",
+    "activities": "activities",
+    "leads": "leads",
+    "contacts": "contacts",
+    "opportunities": "opportunities",
+    "meetings": "meetings",
+    "stages": "stages",
+    "quotas": "users",
+    "webhooks": "webhooks",
+}
+KNOWN: dict[str, list[str]] = {}
+
+
+async def _seed(url: str) -> str:
+    """Load the demo dataset, keep a token for a dedicated admin, and collect real ids."""
     engine = create_engine(url, Settings(database_url=url))
     try:
         async with create_session_factory(engine)() as session:
+            await demo.load(session)
             user = await users_service.create_user(
                 session, None, UserCreate(email="schemathesis@example.com", name="ST", role="admin")
             )
-            _, token = await users_service.create_token(session, None, user.id, TokenCreate())
+            token_row, token = await users_service.create_token(
+                session, None, user.id, TokenCreate()
+            )
             await session.commit()
+            for table in set(TABLES.values()):
+                exists = await session.scalar(text("SELECT to_regclass(:t)"), {"t": table})
+                if exists is None:
+                    continue
+                key = "slug" if table == "stages" else "id"
+                rows = (
+                    await session.execute(text(f"SELECT {key}::text FROM {table} LIMIT 50"))
+                ).all()
+                # The test's own admin and token stay untouched so every case is authenticated.
+                KNOWN[table] = [r[0] for r in rows if r[0] not in (str(user.id), str(token_row.id))]
             return token
     finally:
         await engine.dispose()
+
+
+@schemathesis.hook
+def flatmap_path_parameters(
+    context: HookContext, path_parameters: dict[str, Any]
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Half the time, aim each id at a real resource so success paths are checked too."""
+    operation = context.operation
+    if operation is None or not path_parameters:
+        return st.just(path_parameters)
+    segments = operation.path.strip("/").split("/")
+    choices: dict[str, st.SearchStrategy[Any]] = {}
+    for name, value in path_parameters.items():
+        marker = "{" + name + "}"
+        position = segments.index(marker) if marker in segments else 0
+        table = TABLES.get(segments[position - 1]) if position else None
+        pool = KNOWN.get(table or "", [])
+        choices[name] = st.sampled_from([value, *pool]) if pool else st.just(value)
+    return st.fixed_dictionaries(choices)
 
 
 def _free_port() -> int:
@@ -64,7 +121,7 @@ def _free_port() -> int:
 def live_server() -> Iterator[tuple[str, str]]:
     """Engage served by uvicorn in a thread, on its own throwaway database."""
     url = asyncio.run(create_database("engage_contract"))
-    token = asyncio.run(_admin_token(url))
+    token = asyncio.run(_seed(url))
     app = create_app(Settings(database_url=url, environment="test", rate_limit_per_minute=0))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
