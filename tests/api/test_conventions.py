@@ -140,3 +140,19 @@ async def test_stored_4xx_is_replayed_but_not_403(
     assert (await client.post("/api/v1/users", json=body, headers=h)).status_code == 403
     r = await client.post("/api/v1/users", json=body, headers=h)
     assert "idempotent-replayed" not in r.headers
+
+
+async def test_idempotency_key_expires_after_24_hours(
+    client: httpx.AsyncClient, session, actors: Actors
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    h = {**actors.admin.headers, "Idempotency-Key": "old-key"}
+    body = {"email": "old@example.com", "name": "Old", "role": "rep"}
+    assert (await client.post("/api/v1/users", json=body, headers=h)).status_code == 201
+    await session.execute(
+        text("UPDATE idempotency_records SET expires_at = now() - interval '1 second'")
+    )
+    r = await client.post("/api/v1/users", json=body, headers=h)
+    # Executed again (not replayed): the email now exists.
+    assert r.status_code == 409 and "idempotent-replayed" not in r.headers

@@ -196,3 +196,33 @@ async def test_tokens_shown_once_revocable_expiring(
         headers=actors.rep.headers,
     )
     assert r.status_code == 422
+
+
+async def test_integration_source_is_unique(client: httpx.AsyncClient, actors: Actors) -> None:
+    source = actors.integration.user.source
+    body = {"email": "dup@x.io", "name": "Dup", "role": "integration", "source": source}
+    r = await client.post("/api/v1/users", json=body, headers=actors.admin.headers)
+    assert r.status_code == 409
+    assert r.json()["existing_id"] == str(actors.integration.id)
+
+
+async def test_tokens_are_stored_only_as_hashes(
+    client: httpx.AsyncClient, session, actors: Actors
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from app.models import ApiToken
+
+    r = await client.post(
+        f"/api/v1/users/{actors.rep.id}/tokens", json={}, headers=actors.rep.headers
+    )
+    token = r.json()["token"]
+    stored = await session.scalar(select(ApiToken).where(ApiToken.id == r.json()["id"]))
+    assert stored is not None and token.encode() not in stored.token_hash
+    assert len(stored.token_hash) == 32
+
+
+async def test_docs_and_openapi_are_served(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/docs")).status_code == 200
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["components"]["securitySchemes"]
