@@ -95,6 +95,7 @@ def create_app(
         session_factory=lambda: app.state.session_factory,
         max_body_bytes=settings.max_body_bytes,
         load_principal=users_repository.load_principal,
+        rate_limit_per_minute=settings.rate_limit_per_minute,
     )
     if settings.cors_origins:
         app.add_middleware(

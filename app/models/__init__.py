@@ -25,7 +25,7 @@ from app.models.territories import (
     TerritoryMember,
     Unit,
 )
-from app.models.users import ApiToken, IdempotencyRecord, Setting, User
+from app.models.users import ApiToken, IdempotencyRecord, RateLimitWindow, Setting, User
 
 __all__ = [
     "Account",
@@ -49,6 +49,7 @@ __all__ = [
     "Plan",
     "Qualification",
     "Quota",
+    "RateLimitWindow",
     "Setting",
     "Stage",
     "Territory",
