@@ -76,7 +76,7 @@ async def list_page(
     descending = sort.startswith("-")
     column = MEETING_SORTS[sort.lstrip("-")]
     keys = [SortKey(column, descending), SortKey(Meeting.id, descending)]
-    stmt: Select[tuple[Meeting]] = select(Meeting).where(meeting_visible(principal))
+    stmt: Select[Any] = select(Meeting).where(meeting_visible(principal))
     if filters.get("lead_id") is not None:
         stmt = stmt.where(Meeting.lead_id == filters["lead_id"])
     if filters.get("opportunity_id") is not None:

@@ -142,7 +142,11 @@ async def update(
     assert plan is not None, "every opportunity is created with its command plan"
     check_if_match(if_match, plan.version)
     current = _document(plan)
-    new = _merged(current, patch.model_dump(mode="json", exclude_unset=True))
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    if patch.close_plan is not None:
+        # A step is a whole value (arrays replace): its unset fields take their defaults.
+        changes["close_plan"] = [step.model_dump(mode="json") for step in patch.close_plan]
+    new = _merged(current, changes)
     await _check_contacts(session, new, opportunity.account_id)
     _check_step_ids(new)
     fields = _changed_fields(current, new)

@@ -142,7 +142,7 @@ async def add(session: AsyncSession, opportunity: Opportunity) -> Opportunity:
     return opportunity
 
 
-OPPORTUNITY_SORTS: dict[str, tuple[ColumnElement[Any], Any]] = {
+OPPORTUNITY_SORTS: dict[str, tuple[Any, Any]] = {
     "created_at": (Opportunity.created_at, None),
     "updated_at": (Opportunity.updated_at, None),
     "name": (Opportunity.name, None),
@@ -162,7 +162,7 @@ async def list_page(
     name = sort.lstrip("-")
     column_, when_null = OPPORTUNITY_SORTS[name]
     keys = [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
-    stmt: Select[tuple[Opportunity]] = select(Opportunity).where(opportunity_visible(principal))
+    stmt: Select[Any] = select(Opportunity).where(opportunity_visible(principal))
     equal = ("owner_id", "account_id", "stage", "type", "forecast_category")
     for field in equal:
         if filters.get(field) is not None:

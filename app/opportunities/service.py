@@ -254,15 +254,13 @@ async def update(
         await _check_owner_change(session, principal, opportunity, changes["owner_id"])
     if "forecast_category" in changes:
         check_category_override(principal, opportunity, opportunity.stage)
-    if "contact_id" in changes and changes["contact_id"] is not None:
-        if not await repository.contact_in_account(
-            session, changes["contact_id"], opportunity.account_id
-        ):
-            raise field_error(
-                "contact_id",
-                "not_found",
-                "contact_id must be a contact of the opportunity's account.",
-            )
+    contact_id = changes.get("contact_id")
+    if contact_id is not None and not await repository.contact_in_account(
+        session, contact_id, opportunity.account_id
+    ):
+        raise field_error(
+            "contact_id", "not_found", "contact_id must be a contact of the opportunity's account."
+        )
     if "type" in changes:
         if not is_open(opportunity.stage):
             raise field_error(

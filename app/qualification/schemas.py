@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, JsonValue
 
 from app.core.schemas import RequestModel, ResponseModel, Str100, Text
 
@@ -15,7 +15,7 @@ InitiativeKind = Literal["small_box", "top_2_priority", "none"]
 Driver = Literal["business_problem", "strategic_direction", "modernization"]
 EntryUseCase = Literal["scm", "ci", "cd", "security", "agile_planning", "other"]
 
-REASONS = [
+REASONS: list[JsonValue] = [
     "involved_as_evaluator",
     "involved_as_decision_maker",
     "involved_as_technical_buyer",

@@ -16,8 +16,8 @@ from app.reference import repository, service
 from app.reference.schemas import (
     BuyerProcessSlug,
     BuyerProcessStage,
-    BuyerProcessStageUpdate,
     BuyerProcessStagePage,
+    BuyerProcessStageUpdate,
     DiscoveryQuestion,
     DiscoveryQuestionCreate,
     DiscoveryQuestionPage,
