@@ -17,6 +17,7 @@ from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
+from app.events.router import router as events_router
 from app.meetings.router import router as meetings_router
 from app.opportunities.router import plans_router as command_plans_router
 from app.opportunities.router import router as opportunities_router
@@ -25,6 +26,7 @@ from app.qualification.router import router as qualification_router
 from app.reference.router import router as reference_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 Engage turns GitLab's *Engage & Educate the Customer* sales procedure into an API: analyse a
@@ -42,6 +44,8 @@ bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
 API_ROUTERS: list[APIRouter] = [
     users_router,
+    events_router,
+    webhooks_router,
     reference_router,
     stages_router,
     opportunities_router,
