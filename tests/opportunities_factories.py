@@ -11,21 +11,26 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Account, Contact, Lead, Territory, Unit, User
+from app.models import Account, Contact, Lead, Territory, TerritoryMember, Unit, User
 from tests.factories import Actor, Actors
 
 
 async def make_territory(
     session: AsyncSession, owner: User, segment: str = "mid_market", name: str | None = None
 ) -> Territory:
-    territory = Territory(name=name or f"Territory {uuid.uuid4().hex[:6]}", owner_id=owner.id, segment=segment)
+    territory = Territory(
+        name=name or f"Territory {uuid.uuid4().hex[:6]}", owner_id=owner.id, segment=segment
+    )
     session.add(territory)
     await session.flush()
     return territory
 
 
 async def make_account(
-    session: AsyncSession, territory: Territory, account_type: str = "net_new", name: str | None = None
+    session: AsyncSession,
+    territory: Territory,
+    account_type: str = "net_new",
+    name: str | None = None,
 ) -> Account:
     tag = uuid.uuid4().hex[:8]
     account = Account(
@@ -55,7 +60,9 @@ async def make_contact(
     return contact
 
 
-async def make_unit(session: AsyncSession, account: Account, adoption: str = "red", name: str = "Payments") -> Unit:
+async def make_unit(
+    session: AsyncSession, account: Account, adoption: str = "red", name: str = "Payments"
+) -> Unit:
     unit = Unit(account_id=account.id, kind="department", name=name, adoption=adoption)
     session.add(unit)
     await session.flush()
@@ -86,7 +93,8 @@ async def make_lead(
 
 @dataclass
 class World:
-    """rep's mid-market territory with a net-new and a customer account; peer_rep's elsewhere."""
+    """rep's mid-market territory (rep2 on its team) with a net-new and a customer account;
+    peer_rep's enterprise territory elsewhere."""
 
     actors: Actors
     territory: Territory
@@ -101,6 +109,7 @@ class World:
 
 async def make_world(session: AsyncSession, actors: Actors) -> World:
     territory = await make_territory(session, actors.rep.user, "mid_market")
+    session.add(TerritoryMember(territory_id=territory.id, user_id=actors.rep2.id, role="isr"))
     account = await make_account(session, territory, "net_new", "Acme Robotics")
     customer = await make_account(session, territory, "customer", "Globex")
     other_territory = await make_territory(session, actors.peer_rep.user, "enterprise")
@@ -127,8 +136,16 @@ def qualification_body(**overrides: Any) -> dict[str, Any]:
     today = datetime.now(UTC).date()
     body: dict[str, Any] = {
         "authority": {"involvement": "decision_maker"},
-        "initiative": {"kind": "top_2_priority", "driver": "modernization", "description": "Replatform CI"},
-        "fit": {"current_tools": ["Jenkins", "Bitbucket"], "entry_use_case": "ci", "potential_seats": 250},
+        "initiative": {
+            "kind": "top_2_priority",
+            "driver": "modernization",
+            "description": "Replatform CI",
+        },
+        "fit": {
+            "current_tools": ["Jenkins", "Bitbucket"],
+            "entry_use_case": "ci",
+            "potential_seats": 250,
+        },
         "timing": {"meeting_on": today.isoformat(), "next_step_at": in_days(14)},
     }
     body.update(overrides)
@@ -149,7 +166,9 @@ async def move(
     client: httpx.AsyncClient, actor: Actor, opportunity_id: str, to: str, **fields: Any
 ) -> httpx.Response:
     return await client.post(
-        f"/api/v1/opportunities/{opportunity_id}/stage", json={"to": to, **fields}, headers=actor.headers
+        f"/api/v1/opportunities/{opportunity_id}/stage",
+        json={"to": to, **fields},
+        headers=actor.headers,
     )
 
 
@@ -184,6 +203,9 @@ FULL_PLAN: dict[str, Any] = {
         "competition": "GitHub",
     },
     "close_plan": [
-        {"description": "Security review", "due_on": (date.today() + timedelta(days=10)).isoformat()}
+        {
+            "description": "Security review",
+            "due_on": (date.today() + timedelta(days=10)).isoformat(),
+        }
     ],
 }

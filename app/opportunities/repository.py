@@ -458,9 +458,10 @@ async def advance_units(
     to: str,
     actor_id: uuid.UUID,
     at: datetime,
-) -> list[uuid.UUID]:
+) -> list[tuple[uuid.UUID, int]]:
     """Moves the linked units of the opportunity's account from `from_adoptions` to `to`,
-    recording each change in the adoption history with the opportunity; returns their ids."""
+    recording each change in the adoption history with the opportunity; returns the changed
+    units' ids and new versions."""
     if not opportunity.unit_ids:
         return []
     before = (
@@ -478,7 +479,8 @@ async def advance_units(
             update(Unit)
             .where(Unit.id == before.c.id)
             .values(adoption=to, version=Unit.version + 1, updated_at=at)
-            .returning(Unit.id, before.c.adoption)
+            .returning(Unit.id, Unit.version, before.c.adoption)
+            .execution_options(synchronize_session=False)
         )
     ).all()
     if changed:
@@ -493,10 +495,10 @@ async def advance_units(
                     "new": to,
                     "opportunity_id": opportunity.id,
                 }
-                for unit_id, old in changed
+                for unit_id, _, old in changed
             ],
         )
-    return [unit_id for unit_id, _ in changed]
+    return [(unit_id, version) for unit_id, version, _ in changed]
 
 
 async def visible_account(

@@ -18,7 +18,6 @@ from pydantic import (
 )
 
 from app.core.schemas import (
-    MONEY_IN_PATTERN,
     MoneyOut,
     Name,
     RequestModel,
@@ -78,6 +77,7 @@ HistoryField = Literal[
     "renewal_forecast_category",
 ]
 
+UNSIGNED_MONEY_PATTERN = r"^\d{1,13}(\.\d{1,2})?$"
 NonNegativeMoney = Annotated[
     Decimal,
     BeforeValidator(parse_money),
@@ -85,7 +85,8 @@ NonNegativeMoney = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": MONEY_IN_PATTERN,
+            "pattern": UNSIGNED_MONEY_PATTERN,
+            "maxLength": 16,
             "example": "125000.00",
             "description": "A decimal string, at least 0.",
         }
@@ -98,7 +99,8 @@ PositiveMoney = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": MONEY_IN_PATTERN,
+            "pattern": UNSIGNED_MONEY_PATTERN,
+            "maxLength": 16,
             "example": "90000.00",
             "description": "A decimal string, greater than 0.",
         }

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
 from app.core.errors import Forbidden, NotFound, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
@@ -132,6 +133,9 @@ async def open_opportunity(
     await session.flush()
     await repository.append_history(
         session, opportunity.id, actor_id, history.creation(opportunity, reason)
+    )
+    await events.emit(
+        session, "opportunity.created", "opportunity", opportunity.id, actor_id, opportunity.version
     )
     return opportunity
 

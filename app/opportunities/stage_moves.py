@@ -12,6 +12,7 @@ from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
 from app.core.errors import (
     Forbidden,
     InvalidTransition,
@@ -166,12 +167,38 @@ async def change_stage(
         principal.id,
         history.changes(before, history.snapshot(opportunity), _history_reason(body)),
     )
+    units: list[tuple[uuid.UUID, int]] = []
     if target.slug == CLOSED_WON:
-        await repository.advance_units(
+        units = await repository.advance_units(
             session, opportunity, ("red", "yellow"), "green", principal.id, now
         )
     elif TECHNICAL_EVALUATION in by_slug and _enters_technical_evaluation(
         current, target, by_slug[TECHNICAL_EVALUATION]
     ):
-        await repository.advance_units(session, opportunity, ("red",), "yellow", principal.id, now)
+        units = await repository.advance_units(
+            session, opportunity, ("red",), "yellow", principal.id, now
+        )
+    await _emit_events(session, principal, opportunity, units)
     return opportunity
+
+
+async def _emit_events(
+    session: AsyncSession,
+    principal: Principal,
+    opportunity: Opportunity,
+    units: list[tuple[uuid.UUID, int]],
+) -> None:
+    version = opportunity.version
+    await events.emit(
+        session, "opportunity.stage_changed", "opportunity", opportunity.id, principal.id, version
+    )
+    if opportunity.stage in (CLOSED_WON, LOST):
+        await events.emit(
+            session,
+            f"opportunity.{opportunity.stage}",
+            "opportunity",
+            opportunity.id,
+            principal.id,
+            version,
+        )
+    await events.emit_many(session, "unit.adoption_changed", "unit", list(units), principal.id)
