@@ -16,7 +16,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import FieldError, ValidationFailed
+from app.core.errors import FieldError, Forbidden, ValidationFailed
 from app.core.schemas import MoneyOut, Name, RequestModel, ResponseModel
 from app.core.security import Principal
 from app.models import Account, Contact, Lead, Opportunity, Qualification
@@ -96,6 +96,11 @@ async def open_from_lead(
             errors=errors,
         )
     assert qualification is not None
+    owner_id = lead.owner_id
+    if owner_id is None:
+        if principal.role not in service.OWNER_ROLES:
+            raise Forbidden("Assign the lead to a person before opening an opportunity from it.")
+        owner_id = principal.id
     opportunity_type = spec.type or "new_business"
     service.check_type(account, opportunity_type, field="opportunity.type")
     fit, timing = qualification.inputs["fit"], qualification.inputs["timing"]
@@ -104,7 +109,7 @@ async def open_from_lead(
         name=name[:200],
         account_id=account.id,
         contact_id=contact.id,
-        owner_id=lead.owner_id or principal.id,
+        owner_id=owner_id,
         type=opportunity_type,
         amount=spec.amount,
         close_date=spec.close_date,

@@ -156,6 +156,8 @@ async def create(
     owner_id = principal.id
     if data.owner_id is not None and data.owner_id != principal.id:
         owner_id = (await _owner(session, principal, data.owner_id)).id
+    if data.forecast_category is not None and owner_id != principal.id and not principal.is_admin:
+        raise Forbidden("Only the owner overrides the forecast category.")
     await _check_units(session, data.unit_ids, account.id)
     lead = await repository.get_lead(session, contact.lead_id) if contact.lead_id else None
     activity_id = lead.activity_id if lead is not None else None

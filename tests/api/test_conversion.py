@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import ValidationFailed
+from app.core.errors import Forbidden, ValidationFailed
 from app.core.security import Principal
 from app.models import Activity, CommandPlan, Opportunity, OpportunityHistory, Qualification
 from app.opportunities.conversion import (
@@ -224,3 +224,24 @@ async def test_conversion_type_needs_a_customer_account(
         rep.id,
     )
     assert opportunity.renewal_arr is None and opportunity.renewal_loss_amount is None
+
+
+async def test_an_integration_cannot_own_the_opportunity_of_an_unassigned_lead(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    lead = await make_lead(session, world.actors.integration.user, account=world.account)
+    contact = await make_contact(session, world.account, lead=lead)
+    await client.post(
+        f"/api/v1/leads/{lead.id}/qualification",
+        json=qualification_body(),
+        headers=world.actors.manager.headers,
+    )
+    with pytest.raises(Forbidden):
+        await open_from_lead(
+            session,
+            principal(world.actors.integration),
+            lead=lead,
+            contact=contact,
+            account=world.account,
+            spec=None,
+        )

@@ -147,26 +147,26 @@ async def test_create_rules(client: httpx.AsyncClient, session: AsyncSession, wo
     assert r.status_code == 403
 
 
-async def test_a_manager_creates_for_a_rep_and_expansion_needs_a_customer(
+async def test_a_manager_creates_for_a_rep_who_alone_overrides_the_category(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    manager = world.actors.manager
-    r = await client.post(
-        "/api/v1/opportunities",
-        json={
-            "name": "Globex seats",
-            "contact_id": str(world.customer_contact.id),
-            "type": "expansion",
-            "owner_id": str(world.actors.rep.id),
-            "forecast_category": "pipeline",
-        },
-        headers=manager.headers,
-    )
+    manager, rep = world.actors.manager, world.actors.rep
+    body = {
+        "name": "Globex seats",
+        "contact_id": str(world.customer_contact.id),
+        "type": "expansion",
+        "owner_id": str(rep.id),
+        "forecast_category": "pipeline",
+    }
+    r = await client.post("/api/v1/opportunities", json=body, headers=manager.headers)
+    assert r.status_code == 403
+    del body["forecast_category"]
+    r = await client.post("/api/v1/opportunities", json=body, headers=manager.headers)
     assert r.status_code == 201, r.text
-    assert (
-        r.json()["owner_id"] == str(world.actors.rep.id)
-        and r.json()["forecast_category"] == "pipeline"
-    )
+    assert (r.json()["owner_id"], r.json()["forecast_category"]) == (str(rep.id), "omitted")
+    body = {**body, "owner_id": None, "forecast_category": "pipeline"}
+    r = await client.post("/api/v1/opportunities", json=body, headers=rep.headers)
+    assert r.status_code == 201 and r.json()["forecast_category"] == "pipeline"
 
 
 async def test_renewal_loss_and_net_arr(client: httpx.AsyncClient, world: World) -> None:
