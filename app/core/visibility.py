@@ -18,7 +18,8 @@ from app.models import Account, Activity, Lead, Opportunity, Territory, Territor
 
 def subtree_ids(root_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
     """Ids of `root_id` and everyone below it in the manager tree (recursive CTE)."""
-    tree = select(User.id).where(User.id == root_id).cte("subtree", recursive=True)
+    # Anonymous name: two helpers (visibility and is_manager_of) may meet in one statement.
+    tree = select(User.id).where(User.id == root_id).cte(recursive=True)
     child = aliased(User)
     tree = tree.union_all(select(child.id).where(child.manager_id == tree.c.id))
     return select(tree.c.id)
