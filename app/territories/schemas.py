@@ -135,10 +135,7 @@ FreeSentence = Annotated[
 Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_free_text)]
 
 
-class Page(ResponseModel):
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
-    )
+NEXT_CURSOR = Field(description="Pass as `cursor` for the next page; null at the end.")
 
 
 # --- territories -------------------------------------------------------------------------
@@ -177,8 +174,9 @@ class Territory(ResponseModel):
     version: int
 
 
-class TerritoryPage(Page):
+class TerritoryPage(ResponseModel):
     items: list[Territory]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class TeamMemberIn(RequestModel):
@@ -279,8 +277,9 @@ class Account(ResponseModel):
     version: int
 
 
-class AccountPage(Page):
+class AccountPage(ResponseModel):
     items: list[Account]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 HEADCOUNT = Field(None, ge=0, le=10_000_000, description="People doing DevOps in the unit.")
@@ -329,8 +328,9 @@ class Unit(ResponseModel):
     version: int
 
 
-class UnitPage(Page):
+class UnitPage(ResponseModel):
     items: list[Unit]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class AdoptionChange(ResponseModel):
@@ -345,8 +345,9 @@ class AdoptionChange(ResponseModel):
     )
 
 
-class AdoptionChangePage(Page):
+class AdoptionChangePage(ResponseModel):
     items: list[AdoptionChange]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 # --- plans -------------------------------------------------------------------------------
@@ -390,8 +391,9 @@ class Plan(ResponseModel):
     version: int
 
 
-class PlanPage(Page):
+class PlanPage(ResponseModel):
     items: list[Plan]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 # --- analysis ----------------------------------------------------------------------------
@@ -524,8 +526,9 @@ class Activity(ResponseModel):
     version: int
 
 
-class ActivityPage(Page):
+class ActivityPage(ResponseModel):
     items: list[Activity]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class ActivityPerformance(ResponseModel):

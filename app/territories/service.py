@@ -221,13 +221,13 @@ async def create_plan(
         raise Forbidden("Only the owner, team members, the owner's managers and admins do this.")
     existing = await repository.plan_for_vertical(session, territory_id, data.vertical)
     if existing is not None:
-        raise_duplicate_plan(existing)
+        raise _duplicate_plan(existing)
     values = data.model_dump()
     return await repository.add_plan(session, Plan(territory_id=territory_id, **values))
 
 
-def raise_duplicate_plan(existing: uuid.UUID) -> None:
-    raise Duplicate("This territory already has a plan for that vertical; change it.", existing)
+def _duplicate_plan(existing: uuid.UUID) -> Duplicate:
+    return Duplicate("This territory already has a plan for that vertical; change it.", existing)
 
 
 async def list_plans(
@@ -275,7 +275,7 @@ async def update_plan(
             session, plan.territory_id, changes["vertical"], plan.id
         )
         if existing is not None:
-            raise_duplicate_plan(existing)
+            raise _duplicate_plan(existing)
     changed = {k: v for k, v in changes.items() if getattr(plan, k) != v}
     if changed:
         for name, value in changed.items():
