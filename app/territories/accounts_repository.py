@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.core.errors import Duplicate
+from app.core.events import emit_many
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
 from app.core.security import Principal
 from app.core.visibility import account_visible
@@ -230,6 +231,10 @@ async def record_adoption(
             ]
         )
     )
+    if old is not None:
+        await emit_many(
+            session, "unit.adoption_changed", "unit", [(u, None) for u in unit_ids], actor_id
+        )
 
 
 async def change_adoption(
@@ -283,7 +288,11 @@ async def change_adoption(
             .returning(AdoptionChange.unit_id)
         )
     ).scalars()
-    return list(rows)
+    changed_ids = list(rows)
+    await emit_many(
+        session, "unit.adoption_changed", "unit", [(u, None) for u in changed_ids], actor_id
+    )
+    return changed_ids
 
 
 async def adoption_history(

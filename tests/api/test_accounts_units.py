@@ -425,3 +425,19 @@ async def test_change_adoption_for_an_opportunity(
     assert sorted((r.old, r.new) for r in rows) == [("red", "green"), ("yellow", "green")]
     r = await client.get(f"/api/v1/units/{red['id']}", headers=actors.rep.headers)
     assert r.json()["adoption"] == "green" and r.json()["version"] == 2
+
+
+async def test_adoption_changes_emit_events(
+    session: AsyncSession, client: httpx.AsyncClient, actors: Actors
+) -> None:
+    from app.models import Event
+
+    t = await territory(client, actors.admin, actors.rep)
+    a = await account(client, actors.rep, t["id"])
+    u = await unit(client, actors.rep, a["id"], "red")
+    url = f"/api/v1/units/{u['id']}"
+    await client.patch(url, json={"name": "Renamed only"}, headers=actors.rep.headers)
+    events = select(Event.type).where(Event.resource_id == u["id"])
+    assert (await session.scalars(events)).all() == []
+    await client.patch(url, json={"adoption": "yellow"}, headers=actors.rep.headers)
+    assert (await session.scalars(events)).all() == ["unit.adoption_changed"]
