@@ -24,6 +24,7 @@ from app.opportunities.router import router as opportunities_router
 from app.opportunities.router import stages_router
 from app.qualification.router import router as qualification_router
 from app.reference.router import router as reference_router
+from app.territories.router import router as territories_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
 from app.webhooks.router import router as webhooks_router
@@ -44,6 +45,7 @@ bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
 API_ROUTERS: list[APIRouter] = [
     users_router,
+    territories_router,
     events_router,
     webhooks_router,
     reference_router,

@@ -8,7 +8,7 @@ owns their territory; otherwise creates a small territory of its own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,9 @@ def _qualification(today: date) -> QualificationCreate:
 
 
 def _ids(values: object) -> list[uuid.UUID]:
+    """The ids in what an earlier loader stored: a list of ids or rows, or a name -> id map."""
+    if isinstance(values, Mapping):
+        values = list(values.values())
     if not isinstance(values, Iterable) or isinstance(values, str | bytes):
         return []
     found = []
@@ -230,6 +233,7 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
     buyer = await _contact(session, net_new, "Priya", "Raman", "VP Engineering")
     renewal_buyer = await _contact(session, customer, "Tomás", "Ortega", "Director of Platform")
     unit_ids = await _units(session, net_new)
+    activities = _ids(ctx.ids.get("activities"))
 
     created: list[uuid.UUID] = []
 
@@ -273,6 +277,8 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
             extra["signature_requested_on"] = today - timedelta(days=1)
         if stage == "closed_won":
             extra["unit_ids"] = unit_ids
+        if activities and stage in ("discovery", "proposal", "closed_won"):
+            extra["activity_id"] = activities[0]
         deal = await open_deal(
             f"{net_new.name}: CI/CD platform, wave {number + 1}",
             amount=str(Decimal(48000 + 12000 * number)),
