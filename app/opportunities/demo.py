@@ -121,58 +121,46 @@ def _ids(values: object) -> list[uuid.UUID]:
     return found
 
 
-async def _accounts(
-    session: AsyncSession, rep: Principal, ctx: DemoContext
-) -> tuple[Account, Account]:
-    """A net-new and a customer account in a territory the rep owns."""
-    known = _ids(ctx.ids.get("accounts"))
-    owned = (
-        list(
-            (
-                await session.scalars(
-                    select(Account)
-                    .join(Territory, Territory.id == Account.territory_id)
-                    .where(Account.id.in_(known), Territory.owner_id == rep.id)
-                    .order_by(Account.name)
-                )
-            ).all()
-        )
-        if known
-        else []
+async def _own_territory(session: AsyncSession, rep: Principal) -> Territory:
+    """A small Commercial territory of the demo's own: its units move with the deals without
+    changing the figures of the territory an earlier loader built."""
+    territory = Territory(
+        name="Commercial East", owner_id=rep.id, segment="mid_market", region="US East"
     )
-    net_new = next((a for a in owned if a.account_type == "net_new"), None)
-    customer = next((a for a in owned if a.account_type == "customer"), None)
-    if net_new is not None and customer is not None:
-        return net_new, customer
-    territory_id = owned[0].territory_id if owned else None
-    if territory_id is None:
-        territory = Territory(
-            name="Commercial East (pipeline demo)",
-            owner_id=rep.id,
-            segment="mid_market",
-            region="US East",
-        )
-        session.add(territory)
-        await session.flush()
-        territory_id = territory.id
-    if net_new is None:
-        net_new = Account(
-            territory_id=territory_id,
-            name="Northwind Logistics",
-            domain="northwind-logistics.example",
-            vertical="transportation",
-            account_type="net_new",
-        )
-        session.add(net_new)
-    if customer is None:
-        customer = Account(
-            territory_id=territory_id,
-            name="Contoso Health",
-            domain="contoso-health.example",
-            vertical="healthcare",
-            account_type="customer",
-        )
-        session.add(customer)
+    session.add(territory)
+    await session.flush()
+    return territory
+
+
+def _account(territory: Territory, name: str, domain: str, vertical: str, kind: str) -> Account:
+    return Account(
+        territory_id=territory.id, name=name, domain=domain, vertical=vertical, account_type=kind
+    )
+
+
+async def _accounts(
+    session: AsyncSession, rep: Principal, ctx: DemoContext, own: Territory
+) -> tuple[Account, Account]:
+    """A net-new and a customer account: an earlier loader's in a territory the rep owns when
+    there are such, else new ones in the demo's own territory."""
+    known = _ids(ctx.ids.get("accounts"))
+    owned = list(
+        (
+            await session.scalars(
+                select(Account)
+                .join(Territory, Territory.id == Account.territory_id)
+                .where(Account.id.in_(known), Territory.owner_id == rep.id)
+                .order_by(Account.name)
+            )
+        ).all()
+    )
+    net_new = next((a for a in owned if a.account_type == "net_new"), None) or _account(
+        own, "Fabrikam Retail", "fabrikam-retail.example", "retail", "net_new"
+    )
+    customer = next((a for a in owned if a.account_type == "customer"), None) or _account(
+        own, "Contoso Health", "contoso-health.example", "healthcare", "customer"
+    )
+    session.add_all([net_new, customer])
     await session.flush()
     return net_new, customer
 
@@ -202,14 +190,19 @@ async def _contact(
     return contact
 
 
-async def _units(session: AsyncSession, account: Account) -> list[uuid.UUID]:
-    units = [
-        Unit(account_id=account.id, kind="department", name=name, adoption=adoption)
-        for name, adoption in (("Route Planning", "red"), ("Fleet Telematics", "yellow"))
-    ]
-    session.add_all(units)
+async def _units(session: AsyncSession, account: Account) -> dict[str, uuid.UUID]:
+    units = {
+        name: Unit(account_id=account.id, kind="department", name=name, adoption=adoption)
+        for name, adoption in (
+            ("Route Planning", "red"),
+            ("Fleet Telematics", "yellow"),
+            ("Warehouse Systems", "red"),
+            ("Finance IT", "none"),
+        )
+    }
+    session.add_all(units.values())
     await session.flush()
-    return [u.id for u in units]
+    return {name: unit.id for name, unit in units.items()}
 
 
 async def _walk(session: AsyncSession, rep: Principal, opportunity_id: uuid.UUID, to: str) -> None:
@@ -229,10 +222,17 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
     rep, manager = ctx.principal("rep"), ctx.principal("manager")
     tz = get_settings().tz
     today = datetime.now(tz).date()
-    net_new, customer = await _accounts(session, rep, ctx)
+    own = await _own_territory(session, rep)
+    net_new, customer = await _accounts(session, rep, ctx, own)
+    northwind = _account(
+        own, "Northwind Logistics", "northwind-logistics.example", "transportation", "net_new"
+    )
+    session.add(northwind)
+    await session.flush()
     buyer = await _contact(session, net_new, "Priya", "Raman", "VP Engineering")
     renewal_buyer = await _contact(session, customer, "Tomás", "Ortega", "Director of Platform")
-    unit_ids = await _units(session, net_new)
+    northwind_buyer = await _contact(session, northwind, "Dana", "Okafor", "CTO")
+    units = await _units(session, northwind)
     activities = _ids(ctx.ids.get("activities"))
 
     created: list[uuid.UUID] = []
@@ -253,6 +253,9 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
         created.append(opportunity.id)
         return opportunity
 
+    companies = {buyer.id: net_new.name, renewal_buyer.id: customer.name}
+    companies[northwind_buyer.id] = northwind.name
+
     async def prepare(opportunity: Opportunity, contact: Contact = buyer) -> None:
         await qualification.qualify_opportunity(
             session, rep, opportunity.id, _qualification(today), tz
@@ -261,9 +264,7 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
             session,
             rep,
             opportunity.id,
-            CommandPlanUpdate.model_validate(
-                _plan(contact.last_name or "The buyer", contact, today)
-            ),
+            CommandPlanUpdate.model_validate(_plan(companies[contact.id], contact, today)),
             None,
         )
 
@@ -275,17 +276,25 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
             extra["proposal_sent_on"] = today - timedelta(days=5)
         if stage in ("awaiting_signature", "closed_won"):
             extra["signature_requested_on"] = today - timedelta(days=1)
+        contact = buyer
+        # Linked units move with these two: red to yellow, then red or yellow to green.
+        if stage == "technical_evaluation":
+            extra["unit_ids"] = [units["Warehouse Systems"]]
+            contact = northwind_buyer
         if stage == "closed_won":
-            extra["unit_ids"] = unit_ids
-        if activities and stage in ("discovery", "proposal", "closed_won"):
+            extra["unit_ids"] = [units["Route Planning"], units["Fleet Telematics"]]
+            contact = northwind_buyer
+        if activities and stage in ("discovery", "proposal", "awaiting_signature"):
             extra["activity_id"] = activities[0]
+        account_name = northwind.name if contact is northwind_buyer else net_new.name
         deal = await open_deal(
-            f"{net_new.name}: CI/CD platform, wave {number + 1}",
+            f"{account_name}: CI/CD platform, wave {number + 1}",
+            contact=contact,
             amount=str(Decimal(48000 + 12000 * number)),
             **extra,
         )
         if stage != "pending_acceptance":
-            await prepare(deal)
+            await prepare(deal, contact)
             await _walk(session, rep, deal.id, stage)
         if stage == "proposal":
             await command_plans.add_review(

@@ -23,7 +23,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +39,6 @@ from app.core.visibility import (
 from app.models import (
     Account,
     Activity,
-    AdoptionChange,
     CommandPlan,
     Contact,
     Lead,
@@ -446,59 +444,6 @@ async def derived_facts(
         close_plan_steps=int(row.steps),
         close_plan_current=bool(row.close_plan_current),
     )
-
-
-# Units whose adoption moves with the deal.
-
-
-async def advance_units(
-    session: AsyncSession,
-    opportunity: Opportunity,
-    from_adoptions: Sequence[str],
-    to: str,
-    actor_id: uuid.UUID,
-    at: datetime,
-) -> list[tuple[uuid.UUID, int]]:
-    """Moves the linked units of the opportunity's account from `from_adoptions` to `to`,
-    recording each change in the adoption history with the opportunity; returns the changed
-    units' ids and new versions."""
-    if not opportunity.unit_ids:
-        return []
-    before = (
-        select(Unit.id, Unit.adoption)
-        .where(
-            Unit.id.in_(opportunity.unit_ids),
-            Unit.account_id == opportunity.account_id,
-            Unit.adoption.in_(from_adoptions),
-        )
-        .with_for_update()
-        .cte("before")
-    )
-    changed = (
-        await session.execute(
-            update(Unit)
-            .where(Unit.id == before.c.id)
-            .values(adoption=to, version=Unit.version + 1, updated_at=at)
-            .returning(Unit.id, Unit.version, before.c.adoption)
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
-    if changed:
-        await session.execute(
-            insert(AdoptionChange),
-            [
-                {
-                    "unit_id": unit_id,
-                    "at": at,
-                    "actor_id": actor_id,
-                    "old": old,
-                    "new": to,
-                    "opportunity_id": opportunity.id,
-                }
-                for unit_id, _, old in changed
-            ],
-        )
-    return [(unit_id, version) for unit_id, version, _ in changed]
 
 
 async def visible_account(

@@ -34,6 +34,7 @@ from app.opportunities.stages import (
     is_open,
     stage_by_slug,
 )
+from app.territories import accounts_repository
 
 CLOSED_WON = "closed_won"
 LOST = "lost"
@@ -167,26 +168,36 @@ async def change_stage(
         principal.id,
         history.changes(before, history.snapshot(opportunity), _history_reason(body)),
     )
-    units: list[tuple[uuid.UUID, int]] = []
     if target.slug == CLOSED_WON:
-        units = await repository.advance_units(
-            session, opportunity, ("red", "yellow"), "green", principal.id, now
-        )
+        await _advance_units(session, principal, opportunity, ("red", "yellow"), "green")
     elif TECHNICAL_EVALUATION in by_slug and _enters_technical_evaluation(
         current, target, by_slug[TECHNICAL_EVALUATION]
     ):
-        units = await repository.advance_units(
-            session, opportunity, ("red",), "yellow", principal.id, now
-        )
-    await _emit_events(session, principal, opportunity, units)
+        await _advance_units(session, principal, opportunity, ("red",), "yellow")
+    await _emit_events(session, principal, opportunity)
     return opportunity
 
 
-async def _emit_events(
+async def _advance_units(
     session: AsyncSession,
     principal: Principal,
     opportunity: Opportunity,
-    units: list[tuple[uuid.UUID, int]],
+    from_adoptions: tuple[str, ...],
+    to: str,
+) -> None:
+    """Linked units move with the deal, recorded in their adoption history with it."""
+    await accounts_repository.change_adoption(
+        session,
+        opportunity.unit_ids,
+        to,
+        from_adoptions=from_adoptions,
+        actor_id=principal.id,
+        opportunity_id=opportunity.id,
+    )
+
+
+async def _emit_events(
+    session: AsyncSession, principal: Principal, opportunity: Opportunity
 ) -> None:
     version = opportunity.version
     await events.emit(
@@ -201,4 +212,3 @@ async def _emit_events(
             principal.id,
             version,
         )
-    await events.emit_many(session, "unit.adoption_changed", "unit", list(units), principal.id)
