@@ -18,6 +18,7 @@ from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.forecasts.router import router as forecasts_router
+from app.pipeline.router import router as pipeline_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
 
@@ -35,7 +36,7 @@ what a Salesforce or HubSpot API user expects, and says so in the operation's de
 
 bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
-API_ROUTERS: list[APIRouter] = [users_router, forecasts_router]
+API_ROUTERS: list[APIRouter] = [users_router, forecasts_router, pipeline_router]
 
 
 def create_app(

@@ -42,6 +42,7 @@ __all__ = [
     "get_submission",
     "get_visible_user",
     "list_submissions",
+    "measure_sql",
     "rollup",
     "team_sums",
     "upsert_submission",
@@ -60,12 +61,19 @@ tree(id, branch) AS (
     SELECT c.id, COALESCE(t.branch, c.id) FROM users c JOIN tree t ON c.manager_id = t.id
 )"""
 
-# What an opportunity counts for: its amount, or for a renewal the uplift max(0, net_arr).
-MEASURE_SQL = """(CASE
-    WHEN o.type <> 'renewal' THEN COALESCE(o.amount, 0)
-    WHEN o.amount IS NULL OR o.renewal_arr IS NULL THEN 0
-    ELSE GREATEST(0, o.amount - o.renewal_arr)
+
+def measure_sql(
+    type_: str = "o.type", amount: str = "o.amount", renewal_arr: str = "o.renewal_arr"
+) -> str:
+    """What an opportunity counts for: its amount, or for a renewal the uplift max(0, net_arr)."""
+    return f"""(CASE
+    WHEN {type_} <> 'renewal' THEN COALESCE({amount}, 0)
+    WHEN {amount} IS NULL OR {renewal_arr} IS NULL THEN 0
+    ELSE GREATEST(0, {amount} - {renewal_arr})
 END)"""
+
+
+MEASURE_SQL = measure_sql()
 
 # ARR a closed renewal lost: all of it when lost, the shortfall when won.
 REALISED_LOSS_SQL = """(CASE
@@ -300,6 +308,7 @@ async def upsert_submission(
 def _submissions_query(principal: Principal, filters: Mapping[str, Any]) -> Select[Any]:
     """Visible submissions with the previous week's figures (LAG over owner and period)."""
     S = ForecastSubmission
+
     def over_week(column: Any) -> Any:
         return func.lag(column).over(partition_by=(S.user_id, S.period), order_by=S.week)
 
