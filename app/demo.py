@@ -53,7 +53,9 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
 
 def loaders() -> list[DemoLoader]:
     """In the order they build on each other; each domain appends its loader here."""
-    return [load_users]
+    from app.forecasts.demo import load_forecasts
+
+    return [load_users, load_forecasts]
 
 
 async def load(session: AsyncSession) -> tuple[bool, str]:
