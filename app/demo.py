@@ -47,15 +47,16 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
         ctx.users[key] = await users_service.create_user(
             session,
             None,
-            UserCreate(email=email, name=name, role=role, manager_id=manager_id, source=source),  # type: ignore[arg-type]
+            UserCreate(email=email, name=name, role=role, manager_id=manager_id, source=source),
         )
 
 
 def loaders() -> list[DemoLoader]:
     """In the order they build on each other; each domain appends its loader here."""
     from app.forecasts.demo import load_forecasts
+    from app.territories.demo import load_territory
 
-    return [load_users, load_forecasts]
+    return [load_users, load_territory, load_forecasts]
 
 
 async def load(session: AsyncSession) -> tuple[bool, str]:
