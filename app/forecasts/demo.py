@@ -265,19 +265,29 @@ async def _deals(
 ) -> list[Opportunity]:
     today = now.date()
     accounts: dict[str, Account] = {}
+    # The territory loader's accounts (name -> id) belong to the rep's territory: the rep's
+    # deals go there, named after them; the others get an account of their own.
+    loaded = ctx.ids.get("accounts")
+    territory_accounts = list(loaded.items()) if isinstance(loaded, dict) else []
     created: list[Opportunity] = []
-    for deal in DEALS:
+    for index, deal in enumerate(DEALS):
         owner = ctx.users[deal.owner]
-        if deal.owner not in accounts:
-            accounts[deal.owner] = await _account(session, owner)
+        name = deal.name
+        if deal.owner == "rep" and territory_accounts:
+            account_name, account_id = territory_accounts[index % len(territory_accounts)]
+            name = f"{account_name} - {deal.name.split(' - ', 1)[-1]}"
+        else:
+            if deal.owner not in accounts:
+                accounts[deal.owner] = await _account(session, owner)
+            account_id = accounts[deal.owner].id
         stage = STAGES[deal.stage]
         created_at = now - timedelta(days=deal.age_days)
         accepted = None if deal.stage == "pending_acceptance" else created_at + timedelta(days=2)
         closed = stage.terminal
         close_date = _day(deal.close_on, today, period)
         opportunity = Opportunity(
-            name=deal.name,
-            account_id=accounts[deal.owner].id,
+            name=name,
+            account_id=account_id,
             owner_id=owner.id,
             type=deal.type,
             stage=deal.stage,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import settings_store
+from app.core import events, settings_store
 from app.core.errors import (
     FieldError,
     Forbidden,
@@ -363,6 +363,9 @@ async def submit(
     )
     row = await repository.get_submission(session, principal, submission_id)
     assert row is not None
+    await events.emit(
+        session, "forecast.submitted", "forecast", submission_id, principal.id, row["version"]
+    )
     return (await _with_team_sums(session, [row], currency))[0]
 
 

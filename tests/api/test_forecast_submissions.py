@@ -3,6 +3,7 @@ resubmission replaces), week-over-week change, a manager's team sum, visibility.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.security import Principal
 from app.forecasts.rules import iso_week
-from app.models import ForecastSubmission
+from app.models import Event, ForecastSubmission
 from tests.factories import Actors
 from tests.forecasts_factories import make_submission
 
@@ -316,3 +318,33 @@ async def test_submission_is_idempotent_with_a_key(
     assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
     assert again.json()["version"] == 1
+
+
+async def test_submission_emits_forecast_submitted(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    first = (await client.post("/api/v1/forecasts", json=VALID, headers=actors.rep.headers)).json()
+    await client.post("/api/v1/forecasts", json=VALID, headers=actors.rep.headers)
+    # The feed serves events once older transactions finished (this test's never does), so
+    # read the outbox with the feed's visibility rule directly.
+    from app.events.repository import event_visible
+
+    def principal(actor: Any) -> Principal:
+        u = actor.user
+        return Principal(u.id, u.email, u.name, u.role, u.manager_id, None, uuid.uuid4())
+
+    async def seen(actor: Any) -> list[tuple[str, str, int | None, uuid.UUID | None]]:
+        rows = await session.execute(
+            select(Event.type, Event.resource_type, Event.resource_version, Event.actor_id)
+            .where(Event.resource_id == uuid.UUID(first["id"]), event_visible(principal(actor)))
+            .order_by(Event.id)
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows.all()]
+
+    expected = [
+        ("forecast.submitted", "forecast", 1, actors.rep.id),
+        ("forecast.submitted", "forecast", 2, actors.rep.id),
+    ]
+    assert await seen(actors.rep) == expected
+    assert await seen(actors.manager) == expected
+    assert await seen(actors.rep2) == []
