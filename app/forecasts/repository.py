@@ -335,7 +335,11 @@ def _submissions_query(principal: Principal, filters: Mapping[str, Any]) -> Sele
     if filters.get("period") is not None:
         stmt = stmt.where(S.period == filters["period"])
     inner = stmt.subquery("submissions")
-    return select(inner, User.role.label("owner_role")).join(User, User.id == inner.c.user_id)
+    outer = select(inner, User.role.label("owner_role")).join(User, User.id == inner.c.user_id)
+    # Outside the window, so a filtered-out earlier week still feeds `change`.
+    if filters.get("updated_after") is not None:
+        outer = outer.where(inner.c.updated_at > filters["updated_after"])
+    return outer
 
 
 async def list_submissions(

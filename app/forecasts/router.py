@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -248,9 +249,13 @@ async def list_forecasts(
     owner_id: Annotated[
         uuid.UUID | None, Query(description="Only this person's submissions.")
     ] = None,
+    updated_after: Annotated[
+        datetime | None,
+        Query(description="Only submissions created or replaced after this time."),
+    ] = None,
 ) -> ForecastPage:
     items, cursor = await service.list_submissions(
-        session, principal, period, owner_id, page, settings.tz, settings.currency
+        session, principal, period, owner_id, updated_after, page, settings.tz, settings.currency
     )
     return ForecastPage(items=items, next_cursor=cursor)
 

@@ -383,6 +383,7 @@ async def list_submissions(
     principal: Principal,
     label: str | None,
     owner_id: uuid.UUID | None,
+    updated_after: datetime | None,
     page: PageParams,
     tz: tzinfo,
     currency: str,
@@ -390,6 +391,10 @@ async def list_submissions(
     period = None if label is None else await resolve_period(session, label, "query.period", tz)
     if owner_id is not None:
         await resolve_owner(session, principal, owner_id)
-    filters = {"owner_id": owner_id, "period": None if period is None else period.label}
+    filters = {
+        "owner_id": owner_id,
+        "period": None if period is None else period.label,
+        "updated_after": updated_after,
+    }
     rows, cursor = await repository.list_submissions(session, principal, filters, page)
     return await _with_team_sums(session, rows, currency), cursor

@@ -131,7 +131,7 @@ facts AS (
     ) rv ON true
     WHERE o.stage IN {OPEN_STAGES_SQL}
 ),
-flagged AS (
+flagged AS MATERIALIZED (
     SELECT f.*, c.days AS average_days,
            f.open_for > make_interval(secs => c.days::float8 * 86400) AS stale,
            COALESCE(f.next_step_due_on < CAST(:today AS date), false) AS next_step_overdue,
@@ -266,7 +266,7 @@ marks AS (
              CASE WHEN h.at > {_SINCE} THEN h.at END ASC,
              CASE WHEN h.at > {_SINCE} THEN h.seq END ASC
 ),
-states AS (
+states AS MATERIALIZED (
     SELECT s.id, s.type, s.renewal_arr,
            s.created_at <= {_SINCE} AS existed_then,
            CASE WHEN ms.opportunity_id IS NULL THEN s.stage ELSE ms.v END AS stage_then,
@@ -291,7 +291,7 @@ facts AS (
                AND st.close_now {_IN_PERIOD}, false) AS closed_in_period_now
     FROM states st
 ),
-classified AS (
+classified AS MATERIALIZED (
     SELECT f.*,
            CASE
                WHEN f.open_then AND COALESCE(f.close_then {_IN_PERIOD}, false) THEN 'starting'

@@ -348,3 +348,33 @@ async def test_submission_emits_forecast_submitted(
     assert await seen(actors.rep) == expected
     assert await seen(actors.manager) == expected
     assert await seen(actors.rep2) == []
+
+
+async def test_updated_after_keeps_the_change(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    await make_submission(
+        session,
+        actors.rep.user,
+        P,
+        this_week(7),
+        gross_commit="1",
+        gross_best_case="1",
+        net_most_likely="1",
+        submitted_at=datetime.now(UTC) - timedelta(days=7),
+    )
+    await client.post("/api/v1/forecasts", json=VALID, headers=actors.rep.headers)
+    for after in ((datetime.now(UTC) - timedelta(days=1)).isoformat(), "2000-01-01T00:00:00"):
+        r = await client.get(
+            "/api/v1/forecasts", params={"updated_after": after}, headers=actors.rep.headers
+        )
+        assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert len(items) == 2
+    r = await client.get(
+        "/api/v1/forecasts",
+        params={"updated_after": (datetime.now(UTC) - timedelta(days=1)).isoformat()},
+        headers=actors.rep.headers,
+    )
+    [item] = r.json()["items"]
+    assert item["change"]["gross_commit"] == "99999.00"
