@@ -18,10 +18,12 @@ from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.events.router import router as events_router
+from app.forecasts.router import router as forecasts_router
 from app.meetings.router import router as meetings_router
 from app.opportunities.router import plans_router as command_plans_router
 from app.opportunities.router import router as opportunities_router
 from app.opportunities.router import stages_router
+from app.pipeline.router import router as pipeline_router
 from app.qualification.router import router as qualification_router
 from app.reference.router import router as reference_router
 from app.territories.router import router as territories_router
@@ -46,6 +48,8 @@ bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 API_ROUTERS: list[APIRouter] = [
     users_router,
     territories_router,
+    forecasts_router,
+    pipeline_router,
     events_router,
     webhooks_router,
     reference_router,
