@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -17,6 +18,7 @@ from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
+from app.core.openapi import name_enums
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
 from app.meetings.router import router as meetings_router
@@ -61,6 +63,17 @@ API_ROUTERS: list[APIRouter] = [
 ]
 
 
+def _name_enums_in_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = name_enums(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     settings: Settings | None = None,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
@@ -95,6 +108,7 @@ def create_app(
     if session_factory is not None:
         app.state.session_factory = session_factory
     handlers.install(app)
+    _name_enums_in_openapi(app)
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(
