@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.contacts.router import router as contacts_router
 from app.core import handlers
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, resolve_database_url
@@ -17,6 +18,7 @@ from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
+from app.leads.router import router as leads_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
 
@@ -34,7 +36,7 @@ what a Salesforce or HubSpot API user expects, and says so in the operation's de
 
 bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
-API_ROUTERS: list[APIRouter] = [users_router]
+API_ROUTERS: list[APIRouter] = [users_router, leads_router, contacts_router]
 
 
 def create_app(
