@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import get_settings
 from app.core.db import create_engine, create_session_factory, resolve_database_url
 
 OPENAPI_PATH = Path("openapi/openapi.json")
+T = TypeVar("T")
 
 
 def _database_url() -> str:
@@ -26,7 +32,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_session(work):  # type: ignore[no-untyped-def]
+async def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     settings = get_settings()
     engine = create_engine(_database_url(), settings)
     try:
@@ -46,7 +52,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
     upgrade(_database_url())
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> Any:
         manager_id = None
         if args.manager_email:
             manager_id = await repository.email_taken(session, args.manager_email)
@@ -97,7 +103,8 @@ def cmd_demo(_: argparse.Namespace) -> int:
     upgrade(_database_url())
     loaded, token = asyncio.run(_with_session(demo.load))
     print("demo data loaded" if loaded else "demo data already present")
-    print(f"admin: {demo.DEMO_ADMIN}; try: curl -H 'Authorization: Bearer {token}' localhost:8000/api/v1/me")
+    print(f"admin: {demo.DEMO_ADMIN}")
+    print(f"try: curl -H 'Authorization: Bearer {token}' localhost:8000/api/v1/me")
     print(token)
     return 0
 
@@ -122,6 +129,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.webhooks.delivery import run_worker
+
+    settings = get_settings()
+
+    async def work() -> None:
+        engine = create_engine(_database_url(), settings)
+        try:
+            await run_worker(create_session_factory(engine), settings.webhook_allow_private)
+        finally:
+            await engine.dispose()
+
+    print("delivering webhooks; Ctrl-C to stop")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(work())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="engage",
@@ -134,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.add_argument("--demo", action="store_true", help="load the demo data first, print a token")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo data first, print a token"
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply pending migrations (under an advisory lock)")
@@ -153,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = sub.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default=str(OPENAPI_PATH), help="default openapi/openapi.json")
     openapi.set_defaults(func=cmd_openapi)
+
+    worker = sub.add_parser("worker", help="deliver webhooks (run one or more; they never clash)")
+    worker.set_defaults(func=cmd_worker)
 
     demo = sub.add_parser("demo", help="load a small realistic dataset and print an admin token")
     demo.set_defaults(func=cmd_demo)

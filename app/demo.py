@@ -47,7 +47,7 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
         ctx.users[key] = await users_service.create_user(
             session,
             None,
-            UserCreate(email=email, name=name, role=role, manager_id=manager_id, source=source),  # type: ignore[arg-type]
+            UserCreate(email=email, name=name, role=role, manager_id=manager_id, source=source),
         )
 
 

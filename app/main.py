@@ -18,9 +18,11 @@ from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
+from app.events.router import router as events_router
 from app.leads.router import router as leads_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 Engage turns GitLab's *Engage & Educate the Customer* sales procedure into an API: analyse a
@@ -36,7 +38,13 @@ what a Salesforce or HubSpot API user expects, and says so in the operation's de
 
 bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
-API_ROUTERS: list[APIRouter] = [users_router, leads_router, contacts_router]
+API_ROUTERS: list[APIRouter] = [
+    users_router,
+    events_router,
+    webhooks_router,
+    leads_router,
+    contacts_router,
+]
 
 
 def create_app(
@@ -83,6 +91,7 @@ def create_app(
         session_factory=lambda: app.state.session_factory,
         max_body_bytes=settings.max_body_bytes,
         load_principal=users_repository.load_principal,
+        rate_limit_per_minute=settings.rate_limit_per_minute,
     )
     if settings.cors_origins:
         app.add_middleware(

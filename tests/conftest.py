@@ -25,14 +25,14 @@ def _server_url() -> str:
     return embedded_database_url(ROOT / ".engage" / "test")
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> AsyncIterator[str]:
-    """Create a throwaway database on the server, migrate it, drop it at the end."""
+async def create_database(tag: str = "engage_test") -> str:
+    """A fresh database on the test server, migrated to head; returns its URL."""
     server = make_url(_server_url())
-    name = f"engage_test_{uuid.uuid4().hex[:10]}"
+    name = f"{tag}_{uuid.uuid4().hex[:10]}"
     admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
     url = server.set(database=name).render_as_string(hide_password=False)
     engine = create_async_engine(url)
     from app.core.migrate import upgrade_on
@@ -40,13 +40,26 @@ async def database_url() -> AsyncIterator[str]:
     async with engine.begin() as conn:
         await conn.run_sync(upgrade_on)
     await engine.dispose()
+    return url
+
+
+async def drop_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    """A throwaway database for the run, migrated once, dropped at the end."""
+    url = await create_database()
     os.environ["ENGAGE_DATABASE_URL"] = url
     try:
         yield url
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ def embedded_database_url(data_dir: Path) -> str:
     server = _embedded.get(pgdata)
     if server is None:
         # Left running on exit so a second process (a worker, the CLI) can share it.
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
         _embedded[pgdata] = server
     return to_asyncpg_url(server.get_uri())
 

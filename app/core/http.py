@@ -14,7 +14,7 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         max_length=100,
-        description='The `ETag` you read (`"<version>"`); a stale one answers 412 and changes nothing.',
+        description='The `ETag` you read (`"<version>"`); a stale one gets 412, nothing changes.',
     ),
 ]
 

@@ -14,12 +14,13 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core import idempotency
+from app.core import idempotency, rate_limit
 from app.core.errors import (
     PROBLEM_JSON,
     AppError,
     Conflict,
     PayloadTooLarge,
+    RateLimited,
     UnsupportedMediaType,
 )
 from app.core.idempotency import problem_bytes
@@ -55,11 +56,13 @@ class RequestContextMiddleware:
         session_factory: Callable[[], async_sessionmaker[AsyncSession]],
         max_body_bytes: int,
         load_principal: Callable[[AsyncSession, bytes], Any],
+        rate_limit_per_minute: int = 0,
     ) -> None:
         self.app = app
         self.session_factory = session_factory
         self.max_body_bytes = max_body_bytes
         self.load_principal = load_principal
+        self.rate_limit = rate_limit_per_minute
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,6 +113,11 @@ class RequestContextMiddleware:
 
         return wrapped
 
+    async def _spend(self, token_id: Any, scope: Scope) -> rate_limit.Budget:
+        async with self.session_factory()() as counter:
+            cost = rate_limit.cost_of(scope["method"], scope["path"])
+            return await rate_limit.spend(counter, token_id, cost, self.rate_limit)
+
     async def _api_request(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers
     ) -> None:
@@ -123,6 +131,19 @@ class RequestContextMiddleware:
                     state["auth_error"] = "The token is invalid, expired or revoked."
             elif headers.get("authorization"):
                 state["auth_error"] = "Use the Bearer scheme: `Authorization: Bearer <token>`."
+            budget = None
+            if self.rate_limit > 0 and state.get("principal") is not None:
+                budget = await self._spend(state["principal"].token_id, scope)
+                if budget.exceeded:
+                    limited = RateLimited(
+                        f"More than {self.rate_limit} requests a minute for this token.",
+                        headers={"Retry-After": str(budget.reset_seconds)},
+                    )
+                    start_message, body_message = _problem_message(limited, scope["path"])
+                    start_message["headers"] += budget.headers()
+                    await send(start_message)
+                    await send(body_message)
+                    return
 
             start: Message = {}
             chunks: list[bytes] = []
@@ -168,6 +189,8 @@ class RequestContextMiddleware:
             (b"content-length", str(len(body)).encode()),
             (b"cache-control", b"no-store"),
         ]
+        if budget is not None:
+            raw_headers += budget.headers()
         await send(
             {"type": "http.response.start", "status": start["status"], "headers": raw_headers}
         )

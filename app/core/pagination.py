@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import QueryableAttribute
 
 from app.core.config import get_settings
 from app.core.errors import Malformed
@@ -98,11 +99,11 @@ def decode_cursor(cursor: str, endpoint: str, filters: Mapping[str, Any]) -> lis
 
 @dataclass(frozen=True)
 class SortKey:
-    column: ColumnElement[Any]
+    column: ColumnElement[Any] | QueryableAttribute[Any]
     descending: bool = False
 
 
-def _typed(value: Any, column: ColumnElement[Any]) -> Any:
+def _typed(value: Any, column: ColumnElement[Any] | QueryableAttribute[Any]) -> Any:
     if value is None:
         return None
     try:
@@ -121,7 +122,7 @@ def _typed(value: Any, column: ColumnElement[Any]) -> Any:
 
 
 def keyset_after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
-    """WHERE clause selecting rows strictly after `values` in the order `keys` (mixed directions)."""
+    """WHERE selecting rows strictly after `values` in the order of `keys` (mixed directions)."""
     if len(keys) != len(values):
         raise Malformed("The cursor does not match this endpoint's sort order.")
     try:
@@ -143,7 +144,7 @@ def paginate(
     endpoint: str,
     filters: Mapping[str, Any],
 ) -> Select[Any]:
-    """Apply cursor, order and limit+1 to `stmt` (one extra row tells whether a next page exists)."""
+    """Apply cursor, order and limit+1 to `stmt` (the extra row says a next page exists)."""
     if page.cursor:
         stmt = stmt.where(keyset_after(keys, decode_cursor(page.cursor, endpoint, filters)))
     order = [k.column.desc() if k.descending else k.column.asc() for k in keys]

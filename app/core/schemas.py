@@ -132,10 +132,12 @@ class ResponseModel(BaseModel):
 
 class FieldProblem(BaseModel):
     field: str = Field(
-        description="Dotted path with indices, e.g. `items.3.email`; `query.`/`header.` outside the body."
+        description="Dotted path with indices, e.g. `items.3.email`; "
+        "`query.`/`header.` outside the body."
     )
     code: str = Field(
-        description="Machine-readable code, e.g. `required`, `unknown_field`, `read_only`, `not_found`."
+        description="Machine-readable code, e.g. `required`, `unknown_field`, `read_only`, "
+        "`not_found`."
     )
     message: str
 

@@ -6,25 +6,22 @@ a SQL expression or subquery evaluated by PostgreSQL.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, union
 
 from app.core.security import Principal
 from app.models import Account, Activity, Lead, Opportunity, Territory, TerritoryMember, User
 
 
-def subtree_ids(root_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
-    """Ids of `root_id` and everyone below it in the manager tree (recursive CTE)."""
-    tree = select(User.id).where(User.id == root_id).cte("subtree", recursive=True)
-    child = aliased(User)
-    tree = tree.union_all(select(child.id).where(child.manager_id == tree.c.id))
+def subtree_ids(root_id: Any) -> Select[Any]:
+    """Ids of `root_id` and everyone below it in the manager tree (the engage_subtree SQL
+    function, a recursive CTE; usable several times and for several roots in one statement)."""
+    tree = func.engage_subtree(root_id).table_valued("id")
     return select(tree.c.id)
 
 
-def owner_ids(principal: Principal) -> Select[tuple[uuid.UUID]] | None:
+def owner_ids(principal: Principal) -> Select[Any] | None:
     """The users whose rep-level visibility the caller has; None means everyone (admin)."""
     if principal.role == "admin":
         return None
@@ -39,10 +36,11 @@ def is_manager_of(principal: Principal, user_id: Any) -> ColumnElement[bool]:
         return true()
     if principal.role != "manager":
         return false()
-    return user_id.in_(subtree_ids(principal.id))
+    expression: ColumnElement[bool] = user_id.in_(subtree_ids(principal.id))
+    return expression
 
 
-def visible_territory_ids(principal: Principal) -> Select[tuple[uuid.UUID]] | None:
+def visible_territory_ids(principal: Principal) -> Select[Any] | None:
     """Territories the caller can see; None means all (admin)."""
     owners = owner_ids(principal)
     if owners is None:
@@ -59,7 +57,7 @@ def territory_visible(principal: Principal, territory_id: Any) -> ColumnElement[
     return true() if ids is None else territory_id.in_(ids)
 
 
-def visible_account_ids(principal: Principal) -> Select[tuple[uuid.UUID]] | None:
+def visible_account_ids(principal: Principal) -> Select[Any] | None:
     territories = visible_territory_ids(principal)
     if territories is None:
         return None

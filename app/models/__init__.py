@@ -1,6 +1,7 @@
 """Every model, imported so that Alembic and the mappers see the whole schema."""
 
 from app.models.base import Base
+from app.models.events import Event, Webhook, WebhookDelivery
 from app.models.forecasts import ForecastSubmission, Quota
 from app.models.leads import Contact, Lead, Touch
 from app.models.opportunities import (
@@ -25,7 +26,7 @@ from app.models.territories import (
     TerritoryMember,
     Unit,
 )
-from app.models.users import ApiToken, IdempotencyRecord, Setting, User
+from app.models.users import ApiToken, IdempotencyRecord, RateLimitWindow, Setting, User
 
 __all__ = [
     "Account",
@@ -39,6 +40,7 @@ __all__ = [
     "CommandPlanRevision",
     "Contact",
     "DiscoveryQuestion",
+    "Event",
     "ForecastSubmission",
     "IdempotencyRecord",
     "Lead",
@@ -49,6 +51,7 @@ __all__ = [
     "Plan",
     "Qualification",
     "Quota",
+    "RateLimitWindow",
     "Setting",
     "Stage",
     "Territory",
@@ -56,4 +59,6 @@ __all__ = [
     "Touch",
     "Unit",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -106,3 +106,15 @@ class Setting(Timestamps, Base):
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"), nullable=False)
+
+
+class RateLimitWindow(Base):
+    """Requests per token per minute, shared by every worker and replica (UNLOGGED: a counter
+    lost in a crash only resets a budget)."""
+
+    __tablename__ = "rate_limit_windows"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    token_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -92,7 +92,7 @@ async def list_page(
     descending = sort.startswith("-")
     column = USER_SORTS[sort.lstrip("-")]
     keys = [SortKey(column, descending), SortKey(User.id, descending)]
-    stmt: Select[tuple[User]] = select(User).where(user_visible(principal))
+    stmt: Select[Any] = select(User).where(user_visible(principal))
     if filters.get("role"):
         stmt = stmt.where(User.role == filters["role"])
     if filters.get("active") is not None:

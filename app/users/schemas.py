@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from app.core.schemas import Email, Name, RequestModel, ResponseModel
 
 Role = Literal["admin", "manager", "rep", "integration"]
-SourceSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
+SourceSlug = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
 
 
 class UserCreate(RequestModel):

@@ -23,35 +23,51 @@ async def test_unknown_route_and_method(client: httpx.AsyncClient, actors: Actor
     assert r.headers["content-type"] == "application/problem+json"
 
 
-async def test_invalid_json_is_400_and_wrong_type_415(client: httpx.AsyncClient, actors: Actors) -> None:
+async def test_invalid_json_is_400_and_wrong_type_415(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
     h = {**actors.admin.headers, "Content-Type": "application/json"}
     r = await client.post("/api/v1/users", content=b"{nope", headers=h)
     assert r.status_code == 400 and r.json()["type"] == "/problems/malformed"
-    r = await client.post("/api/v1/users", content=b"a=b", headers={**actors.admin.headers, "Content-Type": "text/plain"})
+    r = await client.post(
+        "/api/v1/users",
+        content=b"a=b",
+        headers={**actors.admin.headers, "Content-Type": "text/plain"},
+    )
     assert r.status_code == 415 and r.json()["type"] == "/problems/unsupported-media-type"
 
 
 async def test_body_limit_413(client: httpx.AsyncClient, actors: Actors) -> None:
     big = b'{"name": "' + b"x" * (5 * 1024 * 1024 + 10) + b'"}'
     r = await client.post(
-        "/api/v1/users", content=big, headers={**actors.admin.headers, "Content-Type": "application/json"}
+        "/api/v1/users",
+        content=big,
+        headers={**actors.admin.headers, "Content-Type": "application/json"},
     )
     assert r.status_code == 413 and r.json()["type"] == "/problems/payload-too-large"
 
 
 async def test_validation_paths_and_codes(client: httpx.AsyncClient, actors: Actors) -> None:
     h = actors.admin.headers
-    r = await client.post("/api/v1/users", json={"email": "a@b.co", "name": "N", "role": "boss", "extra": 1}, headers=h)
+    r = await client.post(
+        "/api/v1/users",
+        json={"email": "a@b.co", "name": "N", "role": "boss", "extra": 1},
+        headers=h,
+    )
     assert r.status_code == 422
     codes = {(e["field"], e["code"]) for e in r.json()["errors"]}
     assert ("role", "invalid_choice") in codes and ("extra", "unknown_field") in codes
-    r = await client.post("/api/v1/users", json={"email": "a@b.co", "name": "N\x00", "role": "rep"}, headers=h)
+    r = await client.post(
+        "/api/v1/users", json={"email": "a@b.co", "name": "N\x00", "role": "rep"}, headers=h
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "control_characters"
     r = await client.get("/api/v1/users?limit=0", headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.limit"
 
 
-async def test_pagination_cursor_roundtrip_and_tampering(client: httpx.AsyncClient, actors: Actors) -> None:
+async def test_pagination_cursor_roundtrip_and_tampering(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
     h = actors.admin.headers
     seen: list[str] = []
     url = "/api/v1/users?limit=3"
@@ -86,20 +102,34 @@ async def test_idempotent_create_replays(client: httpx.AsyncClient, actors: Acto
     assert again.headers["etag"] == first.headers["etag"]
     other = await client.post("/api/v1/users", json={**body, "name": "Annie"}, headers=h)
     assert other.status_code == 422 and other.json()["type"] == "/problems/idempotency-mismatch"
-    r = await client.post("/api/v1/users", json=body, headers={**actors.admin.headers, "Idempotency-Key": "x\x7f"})
+    r = await client.post(
+        "/api/v1/users", json=body, headers={**actors.admin.headers, "Idempotency-Key": "x\x7f"}
+    )
     assert r.status_code == 422
 
 
-async def test_idempotency_is_scoped_per_principal(client: httpx.AsyncClient, actors: Actors) -> None:
+async def test_idempotency_is_scoped_per_principal(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
     body = {"name": "ci"}
-    a = await client.post(f"/api/v1/users/{actors.rep.id}/tokens", json=body, headers={**actors.rep.headers, "Idempotency-Key": "k"})
-    b = await client.post(f"/api/v1/users/{actors.rep2.id}/tokens", json=body, headers={**actors.rep2.headers, "Idempotency-Key": "k"})
+    a = await client.post(
+        f"/api/v1/users/{actors.rep.id}/tokens",
+        json=body,
+        headers={**actors.rep.headers, "Idempotency-Key": "k"},
+    )
+    b = await client.post(
+        f"/api/v1/users/{actors.rep2.id}/tokens",
+        json=body,
+        headers={**actors.rep2.headers, "Idempotency-Key": "k"},
+    )
     assert a.status_code == b.status_code == 201
     assert "idempotent-replayed" not in b.headers
     assert a.json()["id"] != b.json()["id"]
 
 
-async def test_stored_4xx_is_replayed_but_not_403(client: httpx.AsyncClient, actors: Actors) -> None:
+async def test_stored_4xx_is_replayed_but_not_403(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
     body = {"email": "x@example.com", "name": "X", "role": "integration"}
     h = {**actors.admin.headers, "Idempotency-Key": "bad-1"}
     first = await client.post("/api/v1/users", json=body, headers=h)
@@ -110,3 +140,19 @@ async def test_stored_4xx_is_replayed_but_not_403(client: httpx.AsyncClient, act
     assert (await client.post("/api/v1/users", json=body, headers=h)).status_code == 403
     r = await client.post("/api/v1/users", json=body, headers=h)
     assert "idempotent-replayed" not in r.headers
+
+
+async def test_idempotency_key_expires_after_24_hours(
+    client: httpx.AsyncClient, session, actors: Actors
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    h = {**actors.admin.headers, "Idempotency-Key": "old-key"}
+    body = {"email": "old@example.com", "name": "Old", "role": "rep"}
+    assert (await client.post("/api/v1/users", json=body, headers=h)).status_code == 201
+    await session.execute(
+        text("UPDATE idempotency_records SET expires_at = now() - interval '1 second'")
+    )
+    r = await client.post("/api/v1/users", json=body, headers=h)
+    # Executed again (not replayed): the email now exists.
+    assert r.status_code == 409 and "idempotent-replayed" not in r.headers
