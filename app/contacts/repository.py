@@ -64,7 +64,7 @@ async def list_page(
     descending = sort.startswith("-")
     column = CONTACT_SORTS[sort.lstrip("-")]
     keys = [SortKey(column, descending), SortKey(Contact.id, descending)]
-    stmt: Select[tuple[Contact]] = select(Contact).where(contact_visible(principal))
+    stmt: Select[Any] = select(Contact).where(contact_visible(principal))
     for name in ("account_id", "lead_id", "persona"):
         if filters.get(name) is not None:
             stmt = stmt.where(getattr(Contact, name) == filters[name])

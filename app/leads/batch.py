@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
 from app.core.errors import AppError, FieldError, Forbidden
 from app.core.handlers import CODES
 from app.core.security import Principal
@@ -123,7 +124,7 @@ class BatchRun:
             results.append(
                 BatchItemResult(
                     index=item.index,
-                    status=status,  # type: ignore[arg-type]
+                    status=status,
                     id=None if status == "invalid" else item.lead_id,
                     errors=[ItemProblem(**e.as_dict()) for e in item.errors],
                 )
@@ -357,6 +358,13 @@ class BatchRun:
                         self.session, self.source, item.values.get("external_id") or ""
                     )
                     item.status, item.lead_id = "duplicate", taken.id if taken else None
+        await events.emit_many(
+            self.session,
+            "lead.created",
+            "lead",
+            [(i.lead_id, 1) for i in creates if i.status == "created" and i.lead_id is not None],
+            self.principal.id,
+        )
         merges = [i for i in chunk if i.status == "merged" and i.lead_id is not None]
         await repository.merge_many(
             self.session,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts import repository as contacts_repository
+from app.core import events
 from app.core.errors import InvalidTransition, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.security import Principal
@@ -135,12 +136,18 @@ async def convert_lead(
             session, principal, lead=lead, contact=contact, account=account, spec=body.opportunity
         )
     now = datetime.now(UTC)
-    lead.status = "converted"
-    lead.account_id = account.id
-    lead.converted_at = now
-    lead.converted_contact_id = contact.id
-    lead.converted_opportunity_id = opportunity.id if opportunity is not None else None
-    lead.version += 1
-    lead.updated_at = now
-    await repository.save_lead(session, lead)
+    await repository.save_lead(
+        session,
+        lead,
+        {
+            "status": "converted",
+            "account_id": account.id,
+            "converted_at": now,
+            "converted_contact_id": contact.id,
+            "converted_opportunity_id": opportunity.id if opportunity is not None else None,
+            "version": lead.version + 1,
+            "updated_at": now,
+        },
+    )
+    await events.emit(session, "lead.converted", "lead", lead.id, principal.id, lead.version)
     return Conversion(lead, contact, account, opportunity)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     case,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -143,11 +145,16 @@ async def insert_lead(session: AsyncSession, values: Mapping[str, Any]) -> Lead:
     return lead
 
 
-async def save_lead(session: AsyncSession, lead: Lead) -> Lead:
-    """Flush changes to a loaded lead; a unique violation becomes 409 `duplicate`."""
-    email, source, external_id, lead_id = lead.email, lead.source, lead.external_id, lead.id
+async def save_lead(session: AsyncSession, lead: Lead, changes: Mapping[str, Any]) -> Lead:
+    """Write `changes` to a loaded lead inside a savepoint (opened before the attributes change,
+    since opening one flushes); a unique violation becomes 409 `duplicate`."""
+    email = changes.get("email", lead.email)
+    source, external_id = lead.source, changes.get("external_id", lead.external_id)
+    lead_id = lead.id
     try:
         async with session.begin_nested():
+            for name, value in changes.items():
+                setattr(lead, name, value)
             await session.flush()
     except IntegrityError as exc:
         raise await _duplicate(
@@ -262,7 +269,7 @@ async def list_page(
     descending = sort.startswith("-")
     column = LEAD_SORTS[sort.lstrip("-")]
     keys = [SortKey(column, descending), SortKey(Lead.id, descending)]
-    stmt: Select[tuple[Lead]] = select(Lead).where(lead_visible(principal))
+    stmt: Select[Any] = select(Lead).where(lead_visible(principal))
     for name in ("status", "owner_id", "account_id", "activity_id", "persona"):
         if filters.get(name) is not None:
             stmt = stmt.where(getattr(Lead, name) == filters[name])
@@ -296,7 +303,7 @@ async def list_page(
 
 async def add_touch(session: AsyncSession, values: Mapping[str, Any]) -> Touch:
     """Record a touch and update the lead's counters in SQL (the lead row is locked first)."""
-    touch = await session.scalar(insert(Touch).values(**values).returning(Touch))
+    touch: Touch | None = await session.scalar(insert(Touch).values(**values).returning(Touch))
     assert touch is not None
     occurred = touch.occurred_at
     await session.execute(
@@ -376,8 +383,10 @@ def follow_up_query(principal: Principal, cadence: Cadence, tz: str) -> Select[A
         Lead.received_at
         < func.now() - func.make_interval(0, 0, 0, 0, cadence.inbound_response_hours),
     )
-    last_seen = func.coalesce(Lead.last_touch_at, Lead.received_at)
-    stale_days = func.greatest(_local_date(tz, func.now()) - _local_date(tz, last_seen), 0)
+    last_seen = func.coalesce(func.max(Touch.occurred_at), Lead.received_at)
+    stale_days = type_coerce(
+        func.greatest(_local_date(tz, func.now()) - _local_date(tz, last_seen), 0), Integer
+    )
     next_action = case(
         (overdue, literal("respond")),
         (
@@ -650,7 +659,9 @@ async def insert_account(session: AsyncSession, values: Mapping[str, Any]) -> Ac
     """A new account; a domain taken meanwhile (unique index) becomes a 409."""
     try:
         async with session.begin_nested():
-            account = await session.scalar(insert(Account).values(**values).returning(Account))
+            account: Account | None = await session.scalar(
+                insert(Account).values(**values).returning(Account)
+            )
     except IntegrityError:
         raise Conflict(
             "An account with this domain was created meanwhile; retry the conversion."

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from app.contacts.schemas import Contact
+from app.contacts.schemas import Contact, Persona
 from app.core.errors import PayloadTooLarge
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
@@ -36,7 +36,6 @@ from app.leads.schemas import (
     LeadUpdate,
     LeadUpsert,
     OnDuplicate,
-    Persona,
     Touch,
     TouchCreate,
     TouchPage,

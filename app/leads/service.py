@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import settings_store
+from app.core import events, settings_store
 from app.core.errors import (
     AppError,
     Conflict,
@@ -119,7 +119,9 @@ async def create_lead(
         values.setdefault("owner_id", principal.id)
     values["source"] = source_of(principal)
     values["created_by"] = principal.id
-    return await repository.insert_lead(session, values)
+    lead = await repository.insert_lead(session, values)
+    await events.emit(session, "lead.created", "lead", lead.id, principal.id, lead.version)
+    return lead
 
 
 # ---- read -----------------------------------------------------------------------------------
@@ -179,22 +181,19 @@ async def _check_owner_change(
         raise Forbidden("You do not manage this lead's current owner.")
 
 
-def _apply(lead: Lead, changes: Mapping[str, Any]) -> bool:
-    """Set the changed attributes (re-deriving a derived domain from a new email)."""
-    changes = dict(changes)
-    if "email" in changes and "domain" not in changes and changes["email"] != lead.email:
+def _changes(lead: Lead, wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes that really change (a derived domain follows a new email), with the
+    version and `updated_at` bumped; empty when nothing changes."""
+    wanted = dict(wanted)
+    if "email" in wanted and "domain" not in wanted and wanted["email"] != lead.email:
         derived = domain_from_email(lead.email)
         if lead.domain is None or lead.domain == derived:
-            changes["domain"] = domain_from_email(changes["email"])
-    changed = False
-    for name, value in changes.items():
-        if getattr(lead, name) != value:
-            setattr(lead, name, value)
-            changed = True
-    if changed:
-        lead.version += 1
-        lead.updated_at = datetime.now(UTC)
-    return changed
+            wanted["domain"] = domain_from_email(wanted["email"])
+    changes = {k: v for k, v in wanted.items() if getattr(lead, k) != v}
+    if changes:
+        changes["version"] = lead.version + 1
+        changes["updated_at"] = datetime.now(UTC)
+    return changes
 
 
 def _final(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -223,8 +222,8 @@ async def update_lead(
     await _check_references(session, principal, changes)
     if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
         await _check_owner_change(session, principal, lead, changes["owner_id"])
-    if _apply(lead, changes):
-        await repository.save_lead(session, lead)
+    if changed := _changes(lead, changes):
+        await repository.save_lead(session, lead, changed)
     return lead
 
 
@@ -285,8 +284,8 @@ async def _update_external(
     changes = {k: v for k, v in data.items() if k not in UPSERT_NEVER_WRITES}
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))
     await _check_references(session, principal, changes)
-    if _apply(lead, changes):
-        await repository.save_lead(session, lead)
+    if changed := _changes(lead, changes):
+        await repository.save_lead(session, lead, changed)
     return lead
 
 
