@@ -34,6 +34,12 @@ class Conversion:
     opportunity: Opportunity | None
 
 
+def _account_name(lead: Lead, domain: str | None) -> str:
+    """The company, else the (company) domain, else the person: a one-person account."""
+    person = " ".join(p for p in (lead.first_name, lead.last_name) if p)
+    return (lead.company or domain or person or lead.email)[:200]
+
+
 async def _territory_for_new_account(
     session: AsyncSession, principal: Principal, lead: Lead, territory_id: uuid.UUID | None
 ) -> uuid.UUID:
@@ -86,7 +92,7 @@ async def _account(
         session,
         {
             "territory_id": territory_id,
-            "name": lead.company or domain or lead.email,
+            "name": _account_name(lead, domain),
             "domain": domain,
             "vertical": NEW_ACCOUNT_VERTICAL,
             "account_type": NEW_ACCOUNT_TYPE,
