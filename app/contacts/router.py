@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -15,6 +14,7 @@ from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.security import HumanPrincipal
 from app.core.session import Session
+from app.leads.schemas import SINGLE_LINE, Moment
 
 router = APIRouter(tags=["contacts"])
 
@@ -50,9 +50,9 @@ async def list_contacts(
     account_id: uuid.UUID | None = None,
     lead_id: uuid.UUID | None = None,
     persona: Persona | None = None,
-    email: Annotated[str | None, Query(max_length=254)] = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
-    updated_after: datetime | None = None,
+    email: Annotated[str | None, Query(max_length=254, pattern=SINGLE_LINE)] = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None,
+    updated_after: Moment | None = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "updated_at", "-updated_at"], Query()
     ] = "created_at",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -20,6 +19,7 @@ from app.leads import batch, convert, csv_import, service
 from app.leads.rules import NEXT_ACTIONS
 from app.leads.schemas import (
     MAX_BATCH_ITEMS,
+    SINGLE_LINE,
     BatchResult,
     CadencePolicy,
     CadenceUpdate,
@@ -35,6 +35,7 @@ from app.leads.schemas import (
     LeadStatus,
     LeadUpdate,
     LeadUpsert,
+    Moment,
     OnDuplicate,
     Touch,
     TouchCreate,
@@ -106,9 +107,9 @@ async def list_leads(
     activity_id: uuid.UUID | None = None,
     persona: Persona | None = None,
     inbound: bool | None = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
-    created_after: datetime | None = None,
-    updated_after: datetime | None = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None,
+    created_after: Moment | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[
         Literal[
             "created_at", "-created_at", "updated_at", "-updated_at", "received_at", "-received_at"
@@ -395,7 +396,11 @@ async def follow_up(
     owner_id: uuid.UUID | None = None,
     next_action: Annotated[
         str | None,
-        Query(max_length=40, json_schema_extra={"x-extensible-enum": list(NEXT_ACTIONS)}),
+        Query(
+            max_length=40,
+            pattern=SINGLE_LINE,
+            json_schema_extra={"x-extensible-enum": list(NEXT_ACTIONS)},
+        ),
     ] = None,
     sort: Annotated[
         Literal["received_at", "-received_at", "stale_days", "-stale_days"], Query()

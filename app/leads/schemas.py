@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, WithJsonSchema
@@ -38,6 +38,23 @@ def _domain(value: str) -> str:
     return normalized
 
 
+def _representable(value: datetime) -> datetime:
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not MIN_MOMENT <= in_utc <= MAX_MOMENT:
+        raise PydanticCustomError(
+            "out_of_range", "Give a time between 1900 and 2999 (RFC 3339 with an offset)."
+        )
+    return value
+
+
+MIN_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_MOMENT = datetime(2999, 12, 31, tzinfo=UTC)
+# An RFC 3339 time with an offset that PostgreSQL (and Python, once in UTC) can hold.
+Moment = Annotated[AwareDatetime, AfterValidator(_representable)]
+
 Domain = Annotated[
     str,
     StringConstraints(min_length=1, max_length=253),
@@ -51,6 +68,9 @@ Domain = Annotated[
         }
     ),
 ]
+# Text in query parameters: no control characters (PostgreSQL refuses NUL).
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")
 ]
@@ -100,7 +120,7 @@ class LeadFields(RequestModel):
         "(unassigned for integrations). Setting it needs a manager of the new owner, or admin.",
     )
     disqualify_reason: Str500 | None = None
-    received_at: AwareDatetime | None = Field(
+    received_at: Moment | None = Field(
         None, description="Defaults to now; an earlier time is accepted, a future one is not."
     )
 
@@ -234,7 +254,7 @@ class BatchResult(ResponseModel):
 class TouchCreate(RequestModel):
     channel: Channel
     direction: Direction
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: Moment | None = Field(
         None, description="Defaults to now; a future time is refused."
     )
     content_ref: Str500 | None = Field(

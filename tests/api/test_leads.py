@@ -186,6 +186,15 @@ async def test_create_validation(client: httpx.AsyncClient, actors: Actors) -> N
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "invalid_domain"
     r = await client.post(LEADS, json={"email": "b@a.io", "first_name": "x\x00"}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "control_characters"
+    # Times PostgreSQL cannot hold, and NUL in a search, are 422s, never 500s.
+    r = await client.post(
+        LEADS, json={"email": "b@a.io", "received_at": "0001-01-01T00:00:00+01:00"}, headers=h
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "out_of_range"
+    r = await client.get(f"{LEADS}?q=%00%00", headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.q"
+    r = await client.get(f"{LEADS}?updated_after=2026-01-01T00:00:00", headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "timezone_required"
 
 
 async def test_list_filters_search_and_pages(
