@@ -121,7 +121,9 @@ class LeadFields(RequestModel):
     )
     disqualify_reason: Str500 | None = None
     received_at: Moment | None = Field(
-        None, description="Defaults to now; an earlier time is accepted, a future one is not."
+        None,
+        description="Defaults to now; an earlier time is accepted, a future one (more than five "
+        "minutes ahead of the server's clock) is not.",
     )
 
     read_only_fields: ClassVar[frozenset[str]] = LEAD_SERVER_FIELDS
