@@ -12,6 +12,8 @@ import httpx
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.core.security import Principal
+from app.leads import batch
 from app.models import Event, Lead
 from tests.factories import Actors
 from tests.leads_factories import make_account, make_lead, make_territory
@@ -229,3 +231,21 @@ async def test_batch_references_and_owner_rules_are_per_item(
     assert created["status"] == "created"
     lead = await session.get(Lead, created["id"])
     assert lead is not None and lead.owner_id == actors.rep2.id
+
+
+async def test_duplicates_across_chunks_point_at_the_first_occurrence(
+    actors: Actors, session: AsyncSession
+) -> None:
+    user = actors.rep.user
+    principal = Principal(user.id, user.email, user.name, user.role, user.manager_id, None, user.id)
+    items = [
+        {"email": "a@chunk.io"},
+        {"email": "b@chunk.io", "external_id": "x-1"},
+        {"email": "c@chunk.io"},
+        {"email": "A@chunk.io", "title": "dup"},
+        {"email": "d@chunk.io", "external_id": "x-1"},
+    ]
+    result = await batch.run(session, principal, items, "merge", chunk_size=2)
+    statuses = [(r.status, r.id) for r in result.results]
+    assert [s for s, _ in statuses] == ["created", "created", "created", "duplicate", "duplicate"]
+    assert statuses[3][1] == statuses[0][1] and statuses[4][1] == statuses[1][1]
