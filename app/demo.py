@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
-from app.leads.demo import load_leads
 from app.models import User
 from app.users import service as users_service
 from app.users.schemas import TokenCreate, UserCreate
@@ -54,7 +53,10 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
 
 def loaders() -> list[DemoLoader]:
     """In the order they build on each other; each domain appends its loader here."""
-    return [load_users, load_leads]
+    from app.leads.demo import load_leads
+    from app.territories.demo import load_territory
+
+    return [load_users, load_territory, load_leads]
 
 
 async def load(session: AsyncSession) -> tuple[bool, str]:

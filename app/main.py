@@ -20,6 +20,7 @@ from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.events.router import router as events_router
 from app.leads.router import router as leads_router
+from app.territories.router import router as territories_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
 from app.webhooks.router import router as webhooks_router
@@ -40,6 +41,7 @@ bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
 API_ROUTERS: list[APIRouter] = [
     users_router,
+    territories_router,
     events_router,
     webhooks_router,
     leads_router,

@@ -24,6 +24,9 @@ def _ago(**delta: float) -> datetime:
 
 
 def _ids(value: object) -> list[uuid.UUID]:
+    """Ids a loader left in ctx.ids, as a list or a name -> id mapping."""
+    if isinstance(value, dict):
+        value = list(value.values())
     return [v for v in value if isinstance(v, uuid.UUID)] if isinstance(value, list) else []
 
 
@@ -38,8 +41,11 @@ async def _account_domains(session: AsyncSession, ctx: DemoContext) -> list[str]
 
 async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
     rep, marketo = ctx.principal("rep"), ctx.principal("marketo")
-    activity_id = ctx.ids.get("activity_id")
-    activity = {"activity_id": activity_id} if isinstance(activity_id, uuid.UUID) else {}
+    # The integration's leads come from an activity it can see (one it created), if any.
+    activities = _ids(ctx.ids.get("activities"))
+    visible = await repository.visible_activity_ids(session, marketo, activities)
+    activity_id = next((a for a in activities if a in visible), None)
+    activity = {"activity_id": activity_id} if activity_id is not None else {}
     made: list[uuid.UUID] = []
 
     async def lead(principal: Any, **values: Any) -> uuid.UUID:
@@ -135,7 +141,7 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
     result = await batch.run(session, marketo, scanned, "skip")
     made += [r.id for r in result.results if r.id is not None]
 
-    territory_id = ctx.ids.get("territory_id")
+    territory_id = ctx.ids.get("territory_id") or ctx.ids.get("territory")
     if not isinstance(territory_id, uuid.UUID):
         owned = await repository.owned_territory_ids(session, rep.id)
         territory_id = owned[0] if len(owned) == 1 else None
