@@ -21,6 +21,8 @@ from app.leads.schemas import ConvertRequest
 from app.leads.service import get_lead
 from app.models import Account, Contact, Lead, Opportunity
 from app.opportunities.conversion import open_from_lead
+from app.territories import accounts_service
+from app.territories.schemas import AccountCreate
 
 NEW_ACCOUNT_VERTICAL = "other"
 NEW_ACCOUNT_TYPE = "net_new"
@@ -88,15 +90,17 @@ async def _account(
     if domain is not None and (found := await repository.account_by_domain(session, domain)):
         return found
     territory_id = await _territory_for_new_account(session, principal, lead, body.territory_id)
-    return await repository.insert_account(
+    # Created through the accounts service: its rules (domain, territory) hold here too.
+    return await accounts_service.create_account(
         session,
-        {
-            "territory_id": territory_id,
-            "name": _account_name(lead, domain),
-            "domain": domain,
-            "vertical": NEW_ACCOUNT_VERTICAL,
-            "account_type": NEW_ACCOUNT_TYPE,
-        },
+        principal,
+        AccountCreate(
+            territory_id=territory_id,
+            name=_account_name(lead, domain),
+            domain=domain,
+            vertical=NEW_ACCOUNT_VERTICAL,
+            account_type=NEW_ACCOUNT_TYPE,
+        ),
     )
 
 
@@ -104,6 +108,12 @@ async def _contact(session: AsyncSession, lead: Lead, account: Account) -> Conta
     """A contact of the account with the lead's email, else a new one from the lead."""
     existing = await contacts_repository.first_with_email(session, account.id, lead.email)
     if existing is not None:
+        if existing.lead_id is None:
+            # Attribute the known person to this lead (activity performance counts through it).
+            existing.lead_id = lead.id
+            existing.version += 1
+            existing.updated_at = datetime.now(UTC)
+            await session.flush()
         return existing
     return await contacts_repository.add(
         session,

@@ -126,7 +126,8 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
     )
 
     # A trade-show scanner posts its leads in one batch; some match demo accounts by domain.
-    domains = await _account_domains(session, ctx) or ["adventure-works.example"]
+    account_domains = await _account_domains(session, ctx)
+    domains = account_domains or ["adventure-works.example"]
     scanned = [
         {
             "email": f"{name.lower()}@{domains[i % len(domains)]}",
@@ -146,13 +147,15 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
         owned = await repository.owned_territory_ids(session, rep.id)
         territory_id = owned[0] if len(owned) == 1 else None
     if territory_id is not None:
+        # From a demo account when there is one (converted into it), else into a new account.
+        domain = account_domains[0] if account_domains else None
         converted = await lead(
             rep,
-            email="maya.chen@tailspin.example",
+            email=f"maya.chen@{domain or 'tailspin.example'}",
             first_name="Maya",
             last_name="Chen",
             title="Head of Platform Engineering",
-            company="Tailspin Toys",
+            company=None if domain else "Tailspin Toys",
             persona="technology_leader",
             status="working",
             received_at=_ago(days=20),

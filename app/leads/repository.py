@@ -653,18 +653,3 @@ async def owned_territory_ids(
         .limit(limit)
     )
     return list(rows)
-
-
-async def insert_account(session: AsyncSession, values: Mapping[str, Any]) -> Account:
-    """A new account; a domain taken meanwhile (unique index) becomes a 409."""
-    try:
-        async with session.begin_nested():
-            account: Account | None = await session.scalar(
-                insert(Account).values(**values).returning(Account)
-            )
-    except IntegrityError:
-        raise Conflict(
-            "An account with this domain was created meanwhile; retry the conversion."
-        ) from None
-    assert account is not None
-    return account

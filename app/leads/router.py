@@ -23,7 +23,6 @@ from app.leads.schemas import (
     BatchResult,
     CadencePolicy,
     CadenceUpdate,
-    ConvertedAccount,
     ConvertRequest,
     ConvertResult,
     FollowUpItem,
@@ -42,6 +41,7 @@ from app.leads.schemas import (
     TouchPage,
 )
 from app.opportunities.conversion import ConvertedOpportunity
+from app.territories.schemas import Account
 
 router = APIRouter(tags=["leads"])
 
@@ -326,7 +326,7 @@ async def convert_lead(
     done = await convert.convert_lead(session, principal, lead_id, body, if_match)
     return ConvertResult(
         contact=Contact.model_validate(done.contact),
-        account=ConvertedAccount.model_validate(done.account),
+        account=Account.model_validate(done.account),
         opportunity=(
             ConvertedOpportunity.model_validate(done.opportunity)
             if done.opportunity is not None

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.core.errors import FieldError
-
-DOMAIN_PATTERN = re.compile(
-    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
-)
+from app.territories.domains import InvalidDomain, normalise_domain
 
 # Mailbox providers: a lead's email domain says nothing about its company, so an account
 # created from such a lead gets no domain (it would otherwise swallow every gmail lead).
@@ -50,15 +46,12 @@ NEXT_ACTIONS = ("respond", "send_breakup_email", "touch", "vary_channel", "new_c
 
 
 def normalize_domain(value: str) -> str | None:
-    """`https://www.Example.com/path` -> `example.com`; None when it is not a host name."""
-    host = value.strip().lower()
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
-    host = host.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    host = host.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
-    host = host.removeprefix("www.")
-    if len(host) > 253 or not DOMAIN_PATTERN.fullmatch(host):
+    """`https://www.Example.com/path` -> `example.com` (the accounts' canonical form, so routing
+    compares like with like); None when it is not a host name."""
+    try:
+        return normalise_domain(value)
+    except InvalidDomain:
         return None
-    return host
 
 
 def domain_from_email(email: str) -> str | None:

@@ -13,6 +13,7 @@ from app.contacts.schemas import Contact, Persona
 from app.core.schemas import Email, RequestModel, ResponseModel, Str100, Str200, Str500, Text
 from app.leads.rules import NEXT_ACTIONS, normalize_domain
 from app.opportunities.conversion import ConvertedOpportunity, ConvertOpportunitySpec
+from app.territories.schemas import Account
 
 BpmStage = Literal[
     "status_quo",
@@ -367,44 +368,8 @@ class ConvertRequest(RequestModel):
     )
 
 
-class ConvertedAccountPartner(ResponseModel):
-    kind: Literal["reseller", "si", "cloud", "oem"]
-    name: str
-
-
-class ConvertedAccount(ResponseModel):
-    """The account the lead was converted into (found or created)."""
-
-    id: uuid.UUID
-    territory_id: uuid.UUID
-    name: str
-    domain: str | None
-    vertical: Literal[
-        "financial_services",
-        "healthcare",
-        "public_sector",
-        "manufacturing",
-        "transportation",
-        "retail",
-        "technology",
-        "telecommunications",
-        "education",
-        "energy",
-        "media",
-        "other",
-    ]
-    account_type: Literal["net_new", "customer"]
-    routes_to_market: list[Literal["direct", "channel", "programs"]]
-    cloud_providers: list[str]
-    partners: list[ConvertedAccountPartner]
-    it_support: Literal["in_house", "outsourced"] | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
 class ConvertResult(ResponseModel):
     contact: Contact
-    account: ConvertedAccount
+    account: Account
     opportunity: ConvertedOpportunity | None = Field(description="Null unless one was created.")
     lead: Lead = Field(description="The lead, now `converted`.")

@@ -8,7 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Account, Contact, Event, Lead
 from tests.factories import Actors
-from tests.leads_factories import make_account, make_contact, make_lead, make_territory
+from tests.leads_factories import (
+    make_account,
+    make_activity,
+    make_contact,
+    make_lead,
+    make_territory,
+)
 
 LEADS = "/api/v1/leads"
 
@@ -84,6 +90,7 @@ async def test_convert_into_the_routed_account_reuses_the_contact(
     assert r.status_code == 200, r.text
     assert r.json()["account"]["id"] == str(account.id)
     assert r.json()["contact"]["id"] == str(known.id)
+    assert r.json()["contact"]["lead_id"] == lead_id and r.json()["contact"]["version"] == 2
     assert await count(session, Contact, Contact.account_id == account.id) == 1
     assert await count(session, Account, Account.territory_id == territory.id) == 1
 
@@ -188,3 +195,24 @@ async def test_convert_request_rules(
     hidden = await make_lead(session, actors.peer_rep.user)
     r = await client.post(convert_url(hidden), json={"create_opportunity": False}, headers=h)
     assert r.status_code == 404
+
+
+async def test_activity_performance_counts_its_leads_and_their_contacts(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    territory = await make_territory(session, actors.rep.user)
+    activity = await make_activity(session, territory, actors.rep.user)
+    h = actors.rep.headers
+    ids = []
+    for email in ("p1@perf.io", "p2@perf.io"):
+        r = await client.post(
+            LEADS, json={"email": email, "activity_id": str(activity.id)}, headers=h
+        )
+        ids.append(r.json()["id"])
+    r = await client.post(
+        f"{LEADS}/{ids[0]}/convert", json={"create_opportunity": False}, headers=h
+    )
+    assert r.status_code == 200
+    r = await client.get(f"/api/v1/activities/{activity.id}/performance", headers=h)
+    assert r.status_code == 200
+    assert r.json()["leads"] == 2 and r.json()["contacts"] == 1

@@ -28,6 +28,7 @@ NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
         ("not a domain", None),
         ("-bad.com", None),
         ("", None),
+        ("Bücher.example", "xn--bcher-kva.example"),
     ],
 )
 def test_normalize_domain(raw: str, expected: str | None) -> None:
