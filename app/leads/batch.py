@@ -24,7 +24,14 @@ from app.core.security import Principal
 from app.leads import repository
 from app.leads.rules import CLOSED_STATUSES, domain_from_email, lead_problems
 from app.leads.schemas import BatchCounts, BatchItemResult, BatchResult, ItemProblem, LeadCreate
-from app.leads.service import UPSERT_NEVER_WRITES, owner_assignment_error, source_of
+from app.leads.service import (
+    UPSERT_NEVER_WRITES,
+    apply_route,
+    default_owner,
+    owner_assignment_error,
+    routing_keys,
+    source_of,
+)
 from app.models import Lead
 
 CHUNK_SIZE = 1000
@@ -297,28 +304,10 @@ class BatchRun:
         item.status = "merged" if self.on_duplicate == "merge" else "duplicate"
 
     async def _route(self, chunk: list[Item]) -> None:
-        creates = [i for i in chunk if i.pending and i.existing is None]
-        by_domain, by_id = await repository.routes(
-            self.session,
-            [
-                i.values["domain"]
-                for i in creates
-                if i.values.get("domain") and "account_id" not in i.values
-            ],
-            [i.values["account_id"] for i in creates if "account_id" in i.values],
-        )
-        default_owner = None if self.principal.role == "integration" else self.principal.id
-        for item in creates:
-            values = item.values
-            if "account_id" in values:
-                route = by_id.get(values["account_id"])
-            else:
-                route = by_domain.get(values.get("domain") or "")
-            if route is not None:
-                values["account_id"] = route.account_id
-                values.setdefault("owner_id", route.owner_id)
-            else:
-                values.setdefault("owner_id", default_owner)
+        creates = [i.values for i in chunk if i.pending and i.existing is None]
+        by_domain, by_id = await repository.routes(self.session, *routing_keys(creates))
+        for values in creates:
+            apply_route(values, by_domain, by_id, default_owner(self.principal))
             values["source"] = self.source
             values["created_by"] = self.principal.id
 

@@ -27,7 +27,7 @@ from app.core.http import check_if_match, etag
 from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.leads import repository
-from app.leads.repository import Cadence, OwnerCandidate
+from app.leads.repository import Cadence, OwnerCandidate, Route
 from app.leads.rules import CLOSED_STATUSES, domain_from_email, in_future, lead_problems
 from app.leads.schemas import CADENCE_DEFAULTS, LeadCreate, LeadUpdate, LeadUpsert, TouchCreate
 from app.models import Lead, Touch
@@ -81,6 +81,34 @@ async def _check_references(
 # ---- create ---------------------------------------------------------------------------------
 
 
+def default_owner(principal: Principal) -> uuid.UUID | None:
+    """Who owns a lead no account routes: the creating person; nobody for integrations."""
+    return None if principal.role == "integration" else principal.id
+
+
+def routing_keys(leads: list[dict[str, Any]]) -> tuple[list[str], list[uuid.UUID]]:
+    """The domains (of leads without an account) and account ids routing must look up."""
+    domains = [v["domain"] for v in leads if v.get("domain") and not v.get("account_id")]
+    return domains, [v["account_id"] for v in leads if v.get("account_id")]
+
+
+def apply_route(
+    values: dict[str, Any],
+    by_domain: Mapping[str, Route],
+    by_id: Mapping[uuid.UUID, Route],
+    fallback_owner: uuid.UUID | None,
+) -> None:
+    """Routing (API.md section 5): the given account, else the account with the lead's domain,
+    sets `account_id`; its territory owner is the default owner, else `fallback_owner`."""
+    account_id = values.get("account_id")
+    route = by_id.get(account_id) if account_id else by_domain.get(values.get("domain") or "")
+    if route is not None:
+        values["account_id"] = route.account_id
+        values.setdefault("owner_id", route.owner_id)
+    else:
+        values.setdefault("owner_id", fallback_owner)
+
+
 async def create_lead(
     session: AsyncSession,
     principal: Principal,
@@ -104,19 +132,8 @@ async def create_lead(
         if (error := owner_assignment_error(principal, owner_id, users.get(owner_id))) is not None:
             raise error
     values["domain"] = values.get("domain") or domain_from_email(values["email"])
-    by_domain, by_id = await repository.routes(
-        session,
-        [values["domain"]] if values["domain"] and "account_id" not in values else [],
-        [values["account_id"]] if "account_id" in values else [],
-    )
-    route = by_id.get(values["account_id"]) if "account_id" in values else None
-    if route is None and values["domain"] and "account_id" not in values:
-        route = by_domain.get(values["domain"])
-    if route is not None:
-        values["account_id"] = route.account_id
-        values.setdefault("owner_id", route.owner_id)
-    elif principal.role != "integration":
-        values.setdefault("owner_id", principal.id)
+    by_domain, by_id = await repository.routes(session, *routing_keys([values]))
+    apply_route(values, by_domain, by_id, default_owner(principal))
     values["source"] = source_of(principal)
     values["created_by"] = principal.id
     lead = await repository.insert_lead(session, values)
