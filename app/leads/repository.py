@@ -16,7 +16,10 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Text,
     and_,
+    any_,
+    bindparam,
     case,
     distinct,
     func,
@@ -27,7 +30,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -536,8 +539,10 @@ async def open_ids_by_email(
     wanted = list({e.lower() for e in emails})
     if not wanted:
         return {}
+    # One array parameter rather than an IN list of a thousand binds.
+    emails = bindparam("emails", wanted, type_=ARRAY(Text))
     stmt = select(func.lower(Lead.email), Lead.id).where(
-        func.lower(Lead.email).in_(wanted), is_open()
+        func.lower(Lead.email) == any_(emails), is_open()
     )
     excluded = list(set(except_ids))
     if excluded:
