@@ -19,7 +19,9 @@ from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.events.router import router as events_router
+from app.forecasts.router import router as forecasts_router
 from app.leads.router import router as leads_router
+from app.pipeline.router import router as pipeline_router
 from app.territories.router import router as territories_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
@@ -42,6 +44,8 @@ bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 API_ROUTERS: list[APIRouter] = [
     users_router,
     territories_router,
+    forecasts_router,
+    pipeline_router,
     events_router,
     webhooks_router,
     leads_router,

@@ -83,12 +83,7 @@ MoneyIn = Annotated[
     Decimal,
     BeforeValidator(parse_money),
     WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": MONEY_IN_PATTERN,
-            "maxLength": 17,
-            "example": "125000.00",
-        }
+        {"type": "string", "pattern": MONEY_IN_PATTERN, "maxLength": 17, "example": "125000.00"}
     ),
 ]
 """Money in a request: a JSON string with at most two decimals (a JSON number is refused)."""
