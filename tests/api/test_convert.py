@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -216,3 +218,42 @@ async def test_activity_performance_counts_its_leads_and_their_contacts(
     r = await client.get(f"/api/v1/activities/{activity.id}/performance", headers=h)
     assert r.status_code == 200
     assert r.json()["leads"] == 2 and r.json()["contacts"] == 1
+
+
+async def test_convert_with_an_opportunity_after_qualification(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    await make_territory(session, actors.rep.user)
+    lead = await make_lead(session, actors.rep.user, email="gil@gil.io", company="Gil Systems")
+    h = actors.rep.headers
+    today = datetime.now(UTC).date()
+    r = await client.post(
+        f"{LEADS}/{lead.id}/qualification",
+        json={
+            "authority": {"involvement": "decision_maker"},
+            "initiative": {"kind": "top_2_priority", "driver": "modernization"},
+            "fit": {"current_tools": ["Jenkins"], "entry_use_case": "ci", "potential_seats": 40},
+            "timing": {
+                "meeting_on": today.isoformat(),
+                "next_step_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+            },
+        },
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        convert_url(lead),
+        json={
+            "create_opportunity": True,
+            "opportunity": {"name": "Gil CI", "amount": "48000", "close_date": "2027-03-31"},
+        },
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    opportunity = body["opportunity"]
+    assert opportunity["stage"] == "pending_acceptance" and opportunity["name"] == "Gil CI"
+    assert opportunity["amount"] == "48000.00"
+    assert opportunity["contact_id"] == body["contact"]["id"]
+    assert opportunity["account_id"] == body["account"]["id"]
+    assert body["lead"]["converted_opportunity_id"] == opportunity["id"]
