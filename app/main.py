@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.contacts.router import router as contacts_router
 from app.core import handlers
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, resolve_database_url
@@ -21,6 +22,7 @@ from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import name_enums
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
+from app.leads.router import router as leads_router
 from app.meetings.router import router as meetings_router
 from app.opportunities.router import plans_router as command_plans_router
 from app.opportunities.router import router as opportunities_router
@@ -60,6 +62,8 @@ API_ROUTERS: list[APIRouter] = [
     command_plans_router,
     qualification_router,
     meetings_router,
+    leads_router,
+    contacts_router,
 ]
 
 
