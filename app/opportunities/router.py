@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,6 +12,7 @@ from app.core.config import Settings
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.models import CommandPlan as CommandPlanRow
@@ -110,7 +111,7 @@ async def list_opportunities(
     forecast_category: ForecastCategory | None = None,
     close_date_from: date | None = None,
     close_date_to: date | None = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[OpportunitySort, Query()] = "created_at",
 ) -> OpportunityPage:
     filters = {
