@@ -81,6 +81,34 @@ class Opportunity(Versioned, Base):
         Index("ix_opportunities_close_date", "close_date"),
         Index("ix_opportunities_lead_id", "lead_id"),
         Index("ix_opportunities_activity_id", "activity_id"),
+        # Lists: keyset order with visibility checked on the index entries (migration 0008).
+        Index(
+            "ix_opportunities_created_at_id",
+            "created_at",
+            "id",
+            postgresql_include=["owner_id", "account_id"],
+        ),
+        Index(
+            "ix_opportunities_updated_at_id",
+            "updated_at",
+            "id",
+            postgresql_include=["owner_id", "account_id"],
+        ),
+        # The forecast roll-up: an index-only scan of one period (migration 0008).
+        Index(
+            "ix_opportunities_close_date_rollup",
+            "close_date",
+            postgresql_include=[
+                "owner_id",
+                "stage",
+                "type",
+                "forecast_category",
+                "amount",
+                "renewal_arr",
+                "renewal_loss_amount",
+                "renewal_forecast_category",
+            ],
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -160,7 +160,10 @@ async def list_page(
     name = sort.lstrip("-")
     column_, when_null = OPPORTUNITY_SORTS[name]
     keys = [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
-    stmt: Select[Any] = select(Opportunity).where(opportunity_visible(principal))
+    # The page's ids first, from the (sort key, id) indexes that carry owner_id and account_id:
+    # visibility is checked on index entries (an index-only scan, no heap visit per skipped
+    # row), then only the page's rows are read.
+    stmt: Select[Any] = select(Opportunity.id).where(opportunity_visible(principal))
     equal = ("owner_id", "account_id", "stage", "type", "forecast_category")
     for field in equal:
         if filters.get(field) is not None:
@@ -172,8 +175,15 @@ async def list_page(
     if filters.get("updated_after") is not None:
         stmt = stmt.where(Opportunity.updated_at > filters["updated_after"])
     cursor_filters = {**filters, "sort": sort}
-    stmt = paginate(stmt, keys, page, "opportunities", cursor_filters)
-    rows = list((await session.scalars(stmt)).all())
+    ids = paginate(stmt, keys, page, "opportunities", cursor_filters).subquery("page_ids")
+    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    rows = list(
+        (
+            await session.scalars(
+                select(Opportunity).join(ids, ids.c.id == Opportunity.id).order_by(*order)
+            )
+        ).all()
+    )
 
     def key_values(o: Opportunity) -> list[Any]:
         value = getattr(o, name)
