@@ -184,38 +184,41 @@ subjects(user_id, is_total) AS (
     SELECT u.id, false FROM users u WHERE u.manager_id = CAST(:owner_id AS uuid)
 ),
 {QUOTA_WALK_SQL},
-deals AS (
-    SELECT t.branch,
-           o.forecast_category,
-           o.renewal_forecast_category,
-           CASE
-               WHEN o.stage = 'closed_won' THEN 'won'
-               WHEN o.stage = 'lost' THEN 'lost'
-               WHEN o.stage IN {OPEN_STAGES_SQL} THEN 'open'
-           END AS status,
-           {MEASURE_SQL} AS measure,
-           {REALISED_LOSS_SQL} AS realised,
-           {EXPECTED_LOSS_SQL} AS expected
+per_owner AS (
+    -- One pass over the period's opportunities (the covering close_date index), summed per
+    -- owner; each owner's sums are then added up per direct report and for the whole subtree.
+    SELECT o.owner_id,
+           SUM({MEASURE_SQL}) FILTER (WHERE o.stage = 'closed_won') AS closed_won,
+           SUM({REALISED_LOSS_SQL}) FILTER (WHERE o.stage IN ('closed_won', 'lost'))
+               AS realised,
+           SUM({MEASURE_SQL}) FILTER (
+               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.forecast_category = 'commit')
+               AS open_commit,
+           SUM({MEASURE_SQL}) FILTER (
+               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.forecast_category = 'best_case')
+               AS open_best_case,
+           SUM({EXPECTED_LOSS_SQL}) FILTER (
+               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.renewal_forecast_category = 'commit')
+               AS loss_commit,
+           SUM({EXPECTED_LOSS_SQL}) FILTER (
+               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.renewal_forecast_category = 'best_case')
+               AS loss_best_case
     FROM opportunities o
-    JOIN tree t ON t.id = o.owner_id
     WHERE o.close_date BETWEEN CAST(:starts_on AS date) AND CAST(:ends_on AS date)
+    GROUP BY o.owner_id
 ),
 sums AS (
-    SELECT branch,
-           GROUPING(branch) = 1 AS is_total,
-           COALESCE(SUM(measure) FILTER (WHERE status = 'won'), 0) AS closed_won,
-           COALESCE(SUM(realised) FILTER (WHERE status IN ('won', 'lost')), 0) AS realised,
-           COALESCE(SUM(measure) FILTER (
-               WHERE status = 'open' AND forecast_category = 'commit'), 0) AS open_commit,
-           COALESCE(SUM(measure) FILTER (
-               WHERE status = 'open' AND forecast_category = 'best_case'), 0) AS open_best_case,
-           COALESCE(SUM(expected) FILTER (
-               WHERE status = 'open' AND renewal_forecast_category = 'commit'), 0) AS loss_commit,
-           COALESCE(SUM(expected) FILTER (
-               WHERE status = 'open' AND renewal_forecast_category = 'best_case'), 0)
-               AS loss_best_case
-    FROM deals
-    GROUP BY GROUPING SETS ((), (branch))
+    SELECT t.branch,
+           GROUPING(t.branch) = 1 AS is_total,
+           COALESCE(SUM(p.closed_won), 0) AS closed_won,
+           COALESCE(SUM(p.realised), 0) AS realised,
+           COALESCE(SUM(p.open_commit), 0) AS open_commit,
+           COALESCE(SUM(p.open_best_case), 0) AS open_best_case,
+           COALESCE(SUM(p.loss_commit), 0) AS loss_commit,
+           COALESCE(SUM(p.loss_best_case), 0) AS loss_best_case
+    FROM per_owner p
+    JOIN tree t ON t.id = p.owner_id
+    GROUP BY GROUPING SETS ((), (t.branch))
 ),
 gross AS (
     SELECT s.user_id,
