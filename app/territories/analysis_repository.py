@@ -25,17 +25,27 @@ leaf AS (
 )"""
 
 # Counts of leaf units by adoption per account (`acc` left-joined: accounts without units stay).
+# Leaf units are counted per account_id first, so the wide account columns are never grouped.
 PER_ACCOUNT = """
+leaf_counts AS (
+    SELECT leaf.account_id,
+           count(*) FILTER (WHERE leaf.adoption = 'green')  AS green,
+           count(*) FILTER (WHERE leaf.adoption = 'yellow') AS yellow,
+           count(*) FILTER (WHERE leaf.adoption = 'red')    AS red,
+           count(*) FILTER (WHERE leaf.adoption = 'none')   AS "none",
+           sum(leaf.devops_headcount)                       AS devops_headcount
+    FROM leaf
+    GROUP BY leaf.account_id
+),
 per_account AS (
     SELECT acc.id, acc.name, acc.vertical, acc.account_type, acc.routes_to_market,
-           count(leaf.id) FILTER (WHERE leaf.adoption = 'green')  AS green,
-           count(leaf.id) FILTER (WHERE leaf.adoption = 'yellow') AS yellow,
-           count(leaf.id) FILTER (WHERE leaf.adoption = 'red')    AS red,
-           count(leaf.id) FILTER (WHERE leaf.adoption = 'none')   AS "none",
-           coalesce(sum(leaf.devops_headcount), 0)                AS devops_headcount
+           coalesce(lc.green, 0)            AS green,
+           coalesce(lc.yellow, 0)           AS yellow,
+           coalesce(lc.red, 0)              AS red,
+           coalesce(lc."none", 0)           AS "none",
+           coalesce(lc.devops_headcount, 0) AS devops_headcount
     FROM acc
-    LEFT JOIN leaf ON leaf.account_id = acc.id
-    GROUP BY acc.id, acc.name, acc.vertical, acc.account_type, acc.routes_to_market
+    LEFT JOIN leaf_counts lc ON lc.account_id = acc.id
 )"""
 
 # The account statuses of API.md section 3, over DevOps (green, yellow, red) leaf units.
