@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, select, text
+from sqlalchemy import Date, RowMapping, Select, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -257,6 +257,13 @@ FROM nets n
 JOIN users u ON u.id = n.user_id
 ORDER BY n.is_total DESC, u.name, u.id
 """
+).bindparams(
+    # The period's dates are written into the statement: asyncpg prepares every statement, and
+    # after five runs PostgreSQL may switch a prepared statement to a generic plan, which
+    # guesses 5,000 of 1,000,000 rows for a date range with parameters and gives up the
+    # parallel scan (about 3x slower). A statement per period keeps the plan for its dates.
+    bindparam("starts_on", type_=Date(), literal_execute=True),
+    bindparam("ends_on", type_=Date(), literal_execute=True),
 )
 
 
