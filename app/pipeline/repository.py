@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, text
+from sqlalchemy import Date, RowMapping, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.forecasts.repository import (
@@ -39,17 +39,27 @@ WITH RECURSIVE
 subjects(user_id) AS (SELECT CAST(:owner_id AS uuid)),
 {QUOTA_WALK_SQL},
 stage_list(slug, number) AS (VALUES {_STAGE_VALUES}),
-deals AS (
-    SELECT o.stage, {MEASURE_SQL} AS measure, {REALISED_LOSS_SQL} AS realised
+per_owner AS (
+    -- One pass over the period (the covering close_date index), summed per owner and stage;
+    -- the subtree's owners are then added up per stage (as in the forecast roll-up).
+    SELECT o.owner_id, o.stage, count(*) AS deals,
+           SUM({MEASURE_SQL}) AS measure, SUM({REALISED_LOSS_SQL}) AS realised
     FROM opportunities o
-    JOIN tree t ON t.id = o.owner_id
     WHERE o.close_date BETWEEN CAST(:starts_on AS date) AND CAST(:ends_on AS date)
+    GROUP BY o.owner_id, o.stage
+),
+deals AS (
+    SELECT p.stage, SUM(p.deals) AS deals, SUM(p.measure) AS measure,
+           SUM(p.realised) AS realised
+    FROM per_owner p
+    JOIN tree t ON t.id = p.owner_id
+    GROUP BY p.stage
 ),
 by_stage AS (
-    SELECT s.slug, s.number, count(d.stage) AS count, COALESCE(SUM(d.measure), 0) AS arr
+    SELECT s.slug, s.number, CAST(COALESCE(d.deals, 0) AS bigint) AS count,
+           COALESCE(d.measure, 0) AS arr
     FROM stage_list s
     LEFT JOIN deals d ON d.stage = s.slug
-    GROUP BY s.slug, s.number
 ),
 totals AS (
     SELECT (SELECT COALESCE(SUM(arr), 0) FROM by_stage) AS pipeline_arr,
@@ -74,6 +84,10 @@ SELECT b.slug, b.number, b.count, b.arr,
 FROM by_stage b CROSS JOIN remaining r
 ORDER BY b.number
 """
+).bindparams(
+    # The period's dates in the statement, not parameters: see forecasts.repository._ROLLUP.
+    bindparam("starts_on", type_=Date(), literal_execute=True),
+    bindparam("ends_on", type_=Date(), literal_execute=True),
 )
 
 
