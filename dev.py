@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Engage's two commands for a fresh machine with only Python 3.11+ (standard library only).
 
-    python3 dev.py up      install into .venv, start embedded PostgreSQL, load demo data,
-                           print a token and serve on http://127.0.0.1:8000
-    python3 dev.py test    install into .venv (with test tools) and run the whole test suite
-    python3 dev.py check   lint, format, strict typing and migration drift (what CI adds)
+python3 dev.py up      install into .venv, start embedded PostgreSQL, load demo data,
+                       print a token and serve on http://127.0.0.1:8000
+python3 dev.py test    install into .venv (with test tools) and run the whole test suite
+python3 dev.py check   lint, format, strict typing and migration drift (what CI adds)
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def ensure_installed(extras: str) -> None:
     """Create .venv and install Engage (editable) unless pyproject.toml is unchanged."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py itself may run on an older Python)
         sys.exit("Engage needs Python 3.11 or newer")
     if not PYTHON.exists():
         venv.create(VENV, with_pip=True)
