@@ -1,0 +1,219 @@
+"""The results document (bench/results/<date>.json) and its table in bench/README.md."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import os
+import platform
+import re
+import subprocess
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from bench.common import BENCH_DIR, ROOT
+
+README = BENCH_DIR / "README.md"
+START = "<!-- results:start -->"
+END = "<!-- results:end -->"
+PACKAGES = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "sqlalchemy",
+    "asyncpg",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+)
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        )
+    except (OSError, StopIteration):
+        mem_kb = 0
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "note": "load generator, Engage, the ceiling app and PostgreSQL share the same 2 cores",
+    }
+
+
+def versions(dsn: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    try:
+        first = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+        out["wrk"] = (first.splitlines() or [""])[0].split(" Copyright")[0]
+    except OSError:
+        out["wrk"] = None
+    try:
+        out["engage_commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        out["engage_commit"] = None
+
+    async def postgres() -> dict[str, Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            settings = {
+                name: await conn.fetchval(f"SHOW {name}")
+                for name in ("shared_buffers", "work_mem", "max_connections", "jit")
+            }
+            return {"postgres": await conn.fetchval("SHOW server_version"), "pg_settings": settings}
+        finally:
+            await conn.close()
+
+    out.update(asyncio.run(postgres()))
+    return out
+
+
+def build(
+    *,
+    database: str,
+    started: datetime,
+    options: Any,
+    ctx: Any,
+    results: list[dict[str, Any]],
+    rss_start: float | None,
+    rss_final: float | None,
+    load: dict[str, Any] | None,
+    batch_connections: int,
+) -> dict[str, Any]:
+    return {
+        "date": started.isoformat(timespec="seconds"),
+        "database": database,
+        "machine": machine(),
+        "versions": versions(ctx.dsn),
+        "settings": {
+            "duration_s": options.duration,
+            "warmup_s": options.warmup,
+            "connections": options.connections,
+            "batch_connections": batch_connections,
+            "wrk_threads": options.threads,
+            "engage": "engage serve --workers 1, ENGAGE_RATE_LIMIT_PER_MINUTE=0, "
+            "pool_size 10 + max_overflow 10, statement cache 100",
+            "ceiling": "uvicorn bench.ceiling:app --workers 1, asyncpg pool 10..20",
+        },
+        "dataset": {
+            "load": load,
+            "opportunities": ctx.opportunities,
+            "rollup_period": ctx.rollup_period,
+            "diagram_vertical": ctx.diagram_vertical,
+            "diagram_accounts": ctx.diagram_accounts,
+        },
+        "worker_rss_mb": {"after_start": rss_start, "after_run": rss_final},
+        "scenarios": results,
+    }
+
+
+def _verdict(r: dict[str, Any]) -> str:
+    if r.get("status") != "measured":
+        return f"not measured: {r.get('reason', r.get('status'))}"
+    met = r.get("met")
+    if met is None:
+        return "—"
+    text = "met" if met else "**missed**"
+    return text + (f" ({r['verdict_note']})" if r.get("verdict_note") else "")
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def table(document: dict[str, Any]) -> str:
+    m, v = document["machine"], document["versions"]
+    s = document["settings"]
+    load = document["dataset"].get("load") or {}
+    lines = [
+        f"Run of {document['date']} on {m['cpus']} cores ({m['cpu_model']}), "
+        f"{m['memory_gb']} GB; {m['note']}.",
+        "",
+        f"Versions: Engage {v.get('engage_commit')}, Python {v['python']}, "
+        f"PostgreSQL {v.get('postgres')} (shared_buffers {v['pg_settings']['shared_buffers']}), "
+        f"FastAPI {v['fastapi']}, Starlette {v['starlette']}, pydantic {v['pydantic']}, "
+        f"SQLAlchemy {v['sqlalchemy']}, asyncpg {v['asyncpg']}, uvicorn {v['uvicorn']} "
+        f"(uvloop {v['uvloop']}, httptools {v['httptools']}), {v['wrk']}.",
+        "",
+        f"Data: {document['dataset']['opportunities']:,} opportunities"
+        + (
+            f", {load.get('counts', {}).get('leads', 0):,} leads, "
+            f"{load.get('counts', {}).get('opportunity_history', 0):,} history rows "
+            f"(scale {load.get('scale')}, loaded in {load.get('seconds')} s, {load.get('size')})"
+            if load
+            else ""
+        )
+        + f". wrk: {s['duration_s']} s per scenario after {s['warmup_s']} s of warm-up, "
+        f"{s['connections']} connections ({s['batch_connections']} for the batch), "
+        f"{s['wrk_threads']} threads.",
+        "",
+        "| scenario | target | req/s | p50 ms | p95 ms | p99 ms | errors | RSS after | result |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in document["scenarios"]:
+        title = r["title"]
+        if r.get("status") != "measured":
+            lines.append(f"| {title} | {r['target']} | | | | | | | {_verdict(r)} |")
+            continue
+        extra = []
+        if r.get("ceiling_ratio") is not None:
+            extra.append(f"{r['ceiling_ratio']:.2f}x the ceiling")
+        if r.get("leads_per_s") is not None:
+            extra.append(f"{r['leads_per_s']:,.0f} leads/s")
+        if r.get("vs_cached_rps") is not None:
+            extra.append(f"{r['vs_cached_rps']:.2f}x with the cache")
+        verdict = _verdict(r) + (f"; {'; '.join(extra)}" if extra else "")
+        lines.append(
+            f"| {title} | {r['target']} | {_num(r['rps'])} | {_num(r['p50_ms'])} | "
+            f"{_num(r['p95_ms'])} | {_num(r['p99_ms'])} | {r['errors']} | "
+            f"{_num(r.get('rss_mb_after'))} MB | {verdict} |"
+        )
+    rss = document["worker_rss_mb"]
+    final = rss.get("after_run")
+    verdict = "—" if final is None else ("met" if final < 250 else "**missed**")
+    lines.append(
+        f"| Engage worker RSS after the whole run | < 250 MB | | | | | | "
+        f"{_num(final)} MB | {verdict} (after start: {_num(rss.get('after_start'))} MB) |"
+    )
+    notes = [r for r in document["scenarios"] if r.get("note") or r.get("cursor_how")]
+    if notes:
+        lines.append("")
+        for r in notes:
+            text = "; ".join(x for x in (r.get("note"), r.get("cursor_how")) if x)
+            lines.append(f"- `{r['name']}`: {text}.")
+    return "\n".join(lines)
+
+
+def render_readme(document: dict[str, Any]) -> None:
+    text = README.read_text()
+    block = f"{START}\n{table(document)}\n{END}"
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: block, text)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    README.write_text(text)
