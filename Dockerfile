@@ -12,7 +12,6 @@ RUN useradd --create-home --uid 10001 engage
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 WORKDIR /home/engage
-COPY --chown=engage:engage migrations ./migrations
 USER engage
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz').status != 200)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -128,6 +129,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.webhooks.delivery import run_worker
+
+    settings = get_settings()
+
+    async def work() -> None:
+        engine = create_engine(_database_url(), settings)
+        try:
+            await run_worker(create_session_factory(engine), settings.webhook_allow_private)
+        finally:
+            await engine.dispose()
+
+    print("delivering webhooks; Ctrl-C to stop")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(work())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="engage",
@@ -161,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = sub.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default=str(OPENAPI_PATH), help="default openapi/openapi.json")
     openapi.set_defaults(func=cmd_openapi)
+
+    worker = sub.add_parser("worker", help="deliver webhooks (run one or more; they never clash)")
+    worker.set_defaults(func=cmd_worker)
 
     demo = sub.add_parser("demo", help="load a small realistic dataset and print an admin token")
     demo.set_defaults(func=cmd_demo)

@@ -6,21 +6,18 @@ a SQL expression or subquery evaluated by PostgreSQL.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, union
 
 from app.core.security import Principal
 from app.models import Account, Activity, Lead, Opportunity, Territory, TerritoryMember, User
 
 
-def subtree_ids(root_id: uuid.UUID) -> Select[Any]:
-    """Ids of `root_id` and everyone below it in the manager tree (recursive CTE)."""
-    tree = select(User.id).where(User.id == root_id).cte("subtree", recursive=True)
-    child = aliased(User)
-    tree = tree.union_all(select(child.id).where(child.manager_id == tree.c.id))
+def subtree_ids(root_id: Any) -> Select[Any]:
+    """Ids of `root_id` and everyone below it in the manager tree (the engage_subtree SQL
+    function, a recursive CTE; usable several times and for several roots in one statement)."""
+    tree = func.engage_subtree(root_id).table_valued("id")
     return select(tree.c.id)
 
 

@@ -1,6 +1,7 @@
 """Every model, imported so that Alembic and the mappers see the whole schema."""
 
 from app.models.base import Base
+from app.models.events import Event, Webhook, WebhookDelivery
 from app.models.forecasts import ForecastSubmission, Quota
 from app.models.leads import Contact, Lead, Touch
 from app.models.opportunities import (
@@ -39,6 +40,7 @@ __all__ = [
     "CommandPlanRevision",
     "Contact",
     "DiscoveryQuestion",
+    "Event",
     "ForecastSubmission",
     "IdempotencyRecord",
     "Lead",
@@ -57,4 +59,6 @@ __all__ = [
     "Touch",
     "Unit",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

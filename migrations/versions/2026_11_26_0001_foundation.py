@@ -138,8 +138,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_settings")),
     )
 
+    # The manager tree below (and including) a user; UNION also guards against a cycle.
+    op.execute(
+        """
+        CREATE FUNCTION engage_subtree(root uuid) RETURNS TABLE (id uuid)
+        LANGUAGE sql STABLE AS $$
+            WITH RECURSIVE tree AS (
+                SELECT u.id FROM users u WHERE u.id = root
+                UNION
+                SELECT c.id FROM users c JOIN tree t ON c.manager_id = t.id
+            )
+            SELECT tree.id FROM tree
+        $$
+        """
+    )
+
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS engage_subtree(uuid)")
     op.drop_table("settings")
     op.drop_table("idempotency_records")
     op.drop_table("api_tokens")

@@ -1,0 +1,63 @@
+"""SQL for the event feed: ordered by (transaction id, id), visibility applied per resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor, keyset_after
+from app.core.security import Principal
+from app.core.visibility import account_visible, lead_visible, opportunity_visible, owner_ids
+from app.models import Event, ForecastSubmission, Lead, Opportunity, Unit
+
+ENDPOINT = "events"
+
+
+def event_visible(principal: Principal) -> ColumnElement[bool]:
+    """Only events about resources the caller can see now."""
+    if principal.role == "admin":
+        return true()
+    lead = exists().where(Lead.id == Event.resource_id, lead_visible(principal))
+    opportunity = exists().where(
+        Opportunity.id == Event.resource_id, opportunity_visible(principal)
+    )
+    unit = exists().where(Unit.id == Event.resource_id, account_visible(principal, Unit.account_id))
+    owners = owner_ids(principal)
+    forecast = exists().where(
+        ForecastSubmission.id == Event.resource_id,
+        ForecastSubmission.user_id.in_(owners) if owners is not None else true(),
+    )
+    return or_(
+        and_(Event.resource_type == "lead", lead),
+        and_(Event.resource_type == "opportunity", opportunity),
+        and_(Event.resource_type == "unit", unit),
+        and_(Event.resource_type == "forecast", forecast),
+    )
+
+
+async def feed(
+    session: AsyncSession, principal: Principal, page: PageParams, filters: dict[str, Any]
+) -> tuple[list[Event], str | None]:
+    keys = [SortKey(Event.xid), SortKey(Event.id)]
+    # Served only below the oldest transaction still running: nothing older can appear later.
+    horizon: ColumnElement[int] = literal_column(
+        "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
+    )
+    stmt = select(Event).where(Event.xid < horizon, event_visible(principal))
+    if filters.get("type"):
+        stmt = stmt.where(Event.type == filters["type"])
+    if filters.get("resource_type"):
+        stmt = stmt.where(Event.resource_type == filters["resource_type"])
+    position: list[Any] | None = None
+    if page.cursor:
+        position = decode_cursor(page.cursor, ENDPOINT, filters)
+        stmt = stmt.where(keyset_after(keys, position))
+    stmt = stmt.order_by(Event.xid, Event.id).limit(page.limit)
+    rows = list((await session.scalars(stmt)).all())
+    if rows:
+        position = [rows[-1].xid, rows[-1].id]
+    # The feed always answers a resume position, so a poller never loses its place.
+    cursor = encode_cursor(ENDPOINT, filters, position) if position is not None else None
+    return rows, cursor

@@ -1,0 +1,35 @@
+"""GET /events: the change feed (API.md section 9)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.core.pagination import Page
+from app.core.security import CurrentPrincipal
+from app.core.session import Session
+from app.events import repository
+from app.events.schemas import EventItem, EventPage
+
+router = APIRouter(tags=["events"])
+
+
+@router.get(
+    "/events",
+    operation_id="events-list",
+    response_model=EventPage,
+    description="Events oldest first, only about resources the caller can see now. An event is "
+    "served only once every older transaction has finished, so following `next_cursor` never "
+    "misses one that committed late.",
+)
+async def list_events(
+    principal: CurrentPrincipal,
+    session: Session,
+    page: Page,
+    type: Annotated[str | None, Query(max_length=60)] = None,
+    resource_type: Annotated[str | None, Query(max_length=40)] = None,
+) -> EventPage:
+    filters = {"type": type, "resource_type": resource_type}
+    rows, cursor = await repository.feed(session, principal, page, filters)
+    return EventPage(items=[EventItem.model_validate(e) for e in rows], next_cursor=cursor)

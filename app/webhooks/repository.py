@@ -1,0 +1,77 @@
+"""SQL for webhook subscriptions and their deliveries (claimed with FOR UPDATE SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.models import Event, Webhook, WebhookDelivery
+
+
+async def add(session: AsyncSession, webhook: Webhook) -> Webhook:
+    session.add(webhook)
+    await session.flush()
+    await session.refresh(webhook)
+    return webhook
+
+
+async def get(
+    session: AsyncSession, webhook_id: uuid.UUID, *, lock: bool = False
+) -> Webhook | None:
+    stmt = select(Webhook).where(Webhook.id == webhook_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def delete(session: AsyncSession, webhook: Webhook) -> None:
+    await session.delete(webhook)
+    await session.flush()
+
+
+async def list_page(session: AsyncSession, page: PageParams) -> tuple[list[Webhook], str | None]:
+    keys = [SortKey(Webhook.created_at), SortKey(Webhook.id)]
+    stmt = paginate(select(Webhook), keys, page, "webhooks", {})
+    rows = list((await session.scalars(stmt)).all())
+    return rows, next_cursor(rows, page, "webhooks", {}, lambda w: [w.created_at, w.id])
+
+
+async def deliveries_page(
+    session: AsyncSession, webhook_id: uuid.UUID, page: PageParams
+) -> tuple[list[WebhookDelivery], str | None]:
+    keys = [SortKey(WebhookDelivery.created_at, True), SortKey(WebhookDelivery.id, True)]
+    filters = {"webhook_id": webhook_id}
+    stmt = paginate(
+        select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id),
+        keys,
+        page,
+        "webhook-deliveries",
+        filters,
+    )
+    rows = list((await session.scalars(stmt)).all())
+    cursor = next_cursor(rows, page, "webhook-deliveries", filters, lambda d: [d.created_at, d.id])
+    return rows, cursor
+
+
+async def claim_due(
+    session: AsyncSession, limit: int
+) -> list[tuple[WebhookDelivery, Webhook, Event]]:
+    """Due deliveries of active subscriptions; rows another worker holds are skipped."""
+    stmt: Any = (
+        select(WebhookDelivery, Webhook, Event)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .join(Event, Event.id == WebhookDelivery.event_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= func.now(),
+            Webhook.active.is_(True),
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+        .with_for_update(of=WebhookDelivery, skip_locked=True)
+    )
+    return [(d, w, e) for d, w, e in (await session.execute(stmt)).all()]

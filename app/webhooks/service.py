@@ -1,0 +1,77 @@
+"""Webhook subscriptions (admin): create with a secret shown once, change, delete."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import NotFound, field_error
+from app.core.http import check_if_match
+from app.core.security import Principal
+from app.models import Webhook
+from app.webhooks import repository
+from app.webhooks.schemas import WebhookCreate, WebhookUpdate
+from app.webhooks.signing import UnsafeUrl, check_url_shape
+
+
+def _check_url(url: str, allow_private: bool) -> None:
+    try:
+        check_url_shape(url, allow_private)
+    except UnsafeUrl as exc:
+        raise field_error("url", "unsafe_url", str(exc)) from exc
+
+
+async def create(
+    session: AsyncSession, principal: Principal, data: WebhookCreate, allow_private: bool
+) -> Webhook:
+    _check_url(data.url, allow_private)
+    webhook = Webhook(
+        url=data.url,
+        event_types=sorted(set(data.event_types)),
+        secret="whsec_" + secrets.token_urlsafe(32),
+        created_by=principal.id,
+    )
+    return await repository.add(session, webhook)
+
+
+async def get(session: AsyncSession, webhook_id: uuid.UUID, *, lock: bool = False) -> Webhook:
+    webhook = await repository.get(session, webhook_id, lock=lock)
+    if webhook is None:
+        raise NotFound("No such webhook.")
+    return webhook
+
+
+async def update(
+    session: AsyncSession,
+    webhook_id: uuid.UUID,
+    patch: WebhookUpdate,
+    if_match: str | None,
+    allow_private: bool,
+) -> Webhook:
+    webhook = await get(session, webhook_id, lock=True)
+    check_if_match(if_match, webhook.version)
+    changes = patch.model_dump(exclude_unset=True)
+    if "url" in changes:
+        _check_url(changes["url"], allow_private)
+        webhook.url = changes["url"]
+    if "event_types" in changes:
+        webhook.event_types = sorted(set(changes["event_types"]))
+    if "active" in changes:
+        webhook.active = changes["active"]
+        if webhook.active:
+            webhook.disabled_reason = None
+            webhook.failing_since = None
+    if changes:
+        webhook.version += 1
+        webhook.updated_at = datetime.now(UTC)
+        await session.flush()
+    return webhook
+
+
+async def delete(session: AsyncSession, webhook_id: uuid.UUID, if_match: str | None) -> None:
+    webhook = await get(session, webhook_id, lock=True)
+    check_if_match(if_match, webhook.version)
+    await repository.delete(session, webhook)
