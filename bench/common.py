@@ -48,6 +48,14 @@ def bench_token(label: str) -> str:
     return "eng_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def migrations_digest() -> str:
+    """What the loaded schema was built from: a changed migration means load again."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def read_tokens() -> dict[str, Any]:
     if not TOKENS_PATH.exists():
         raise SystemExit(f"{TOKENS_PATH} is missing: run `python -m bench load` first")

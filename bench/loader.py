@@ -42,6 +42,7 @@ from bench.common import (
     bench_token,
     database_dsn,
     engage_url,
+    migrations_digest,
 )
 
 CHUNK = 50_000
@@ -1030,6 +1031,7 @@ async def load(database: str, scale: float, seed: int = 7) -> dict[str, Any]:
         {
             "big_territory_id": str(org.big_territory_id),
             "big_territory_owner": org.reps[0].email,
+            "migrations": migrations_digest(),
             "load": summary,
         },
     )

@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +32,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import asyncpg
 
@@ -44,7 +46,9 @@ from bench.common import (
     ROOT,
     database_dsn,
     engage_url,
+    migrations_digest,
     read_tokens,
+    server_url,
 )
 
 DEEP_PAGE = 10_000
@@ -650,7 +654,7 @@ def scenario_names() -> list[str]:
         "rollup_managers",
         "territory_analysis",
         "territory_diagram",
-        "get_by_id_rep_no_statement_cache",
+        *(v[0] for v in VARIANTS),
     ]
 
 
@@ -783,6 +787,11 @@ def main(args: Any) -> int:
         raise SystemExit(f"unknown scenarios {sorted(unknown)}; known: {', '.join(names)}")
     tokens = read_tokens()
     database = tokens.get("database", args.database)
+    if tokens.get("migrations") != migrations_digest():
+        raise SystemExit(
+            f"the migrations changed since {database} was loaded: run `python -m bench load` "
+            "again (a migration edited in place is not re-applied to an existing database)"
+        )
     options = WrkOptions(args.duration, args.warmup, args.connections, args.threads)
     print(f"gathering targets from {database} ...", flush=True)
     ctx = asyncio.run(gather_context(database, tokens))
@@ -829,10 +838,22 @@ def main(args: Any) -> int:
     finally:
         engage.stop()
 
-    if "get_by_id_rep_no_statement_cache" in wanted:
-        results["get_by_id_rep_no_statement_cache"] = statement_cache_off(
-            ctx, scenarios, options, results
-        )
+    for name, base_name, suffix, via_pgbouncer in VARIANTS:
+        if name not in wanted:
+            continue
+        try:
+            results[name] = run_variant(
+                name, base_name, suffix, via_pgbouncer, ctx, scenarios, options, results
+            )
+        except Exception as exc:  # reported, the run goes on
+            print(f"  failed: {exc!r}", flush=True)
+            results[name] = {
+                "name": name,
+                "title": name,
+                "target": "",
+                "status": "failed",
+                "reason": repr(exc)[:500],
+            }
 
     judge_all(scenarios, results)
     document = report.build(
@@ -856,30 +877,134 @@ def main(args: Any) -> int:
     return 0
 
 
-def statement_cache_off(
+VARIANTS = (
+    # name, base scenario, title suffix, via PgBouncer
+    ("me_no_statement_cache", "me", "ENGAGE_STATEMENT_CACHE_SIZE=0", False),
+    ("get_by_id_rep_no_statement_cache", "get_by_id_rep", "ENGAGE_STATEMENT_CACHE_SIZE=0", False),
+    ("me_via_pgbouncer", "me", "through PgBouncer (transaction mode), cache 0", True),
+    (
+        "get_by_id_rep_via_pgbouncer",
+        "get_by_id_rep",
+        "through PgBouncer (transaction mode), cache 0",
+        True,
+    ),
+)
+
+
+@dataclass
+class PgBouncer:
+    """A private PgBouncer in transaction mode in front of the bench database, with fewer
+    server connections (10) than the worker's pool (20), so transactions change connection."""
+
+    database: str
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    directory: Path | None = None
+
+    @staticmethod
+    def executable() -> str | None:
+        return shutil.which("pgbouncer") or (
+            "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
+        )
+
+    def start(self) -> None:
+        exe = self.executable()
+        assert exe is not None
+        target = urlparse(server_url())
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="engage-bench-pgbouncer-"))
+        self.directory.chmod(0o755)
+        config = self.directory / "pgbouncer.ini"
+        users = self.directory / "userlist.txt"
+        user = target.username or "postgres"
+        users.write_text(f'"{user}" ""\n')
+        config.write_text(
+            "[databases]\n"
+            f"{self.database} = host={target.hostname or '127.0.0.1'} "
+            f"port={target.port or 5432} dbname={self.database} user={user}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\n"
+            f"auth_type = trust\nauth_file = {users}\n"
+            "pool_mode = transaction\ndefault_pool_size = 10\nmax_client_conn = 200\n"
+            "ignore_startup_parameters = extra_float_digits\n"
+        )
+        for path in (config, users):
+            path.chmod(0o644)
+        argv = [exe, str(config)]
+        if os.geteuid() == 0:  # PgBouncer refuses to run as root
+            argv[1:1] = ["-u", "postgres"]
+        log = (DATA_DIR / "pgbouncer.log").open("wb")
+        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pgbouncer exited; see {DATA_DIR / 'pgbouncer.log'}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError("pgbouncer did not listen within 10 s")
+
+    @property
+    def url(self) -> str:
+        target = urlparse(server_url())
+        user = target.username or "postgres"
+        return f"postgresql+asyncpg://{user}@127.0.0.1:{self.port}/{self.database}"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def run_variant(
+    name: str,
+    base_name: str,
+    suffix: str,
+    via_pgbouncer: bool,
     ctx: Context,
     scenarios: list[Scenario],
     options: WrkOptions,
     results: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """GET by id again on a fresh worker with ENGAGE_STATEMENT_CACHE_SIZE=0 (PgBouncer in
-    transaction mode), to put a number on what turning the statement cache off costs."""
-    base = next(s for s in scenarios if s.name == "get_by_id_rep")
+    """A scenario again on a fresh worker with the statement cache off (what PgBouncer in
+    transaction mode needs), directly or through a PgBouncer, next to the cached figure."""
+    base = next(s for s in scenarios if s.name == base_name)
     scenario = Scenario(
-        "get_by_id_rep_no_statement_cache",
-        "GET /api/v1/opportunities/{id}, rep token, ENGAGE_STATEMENT_CACHE_SIZE=0",
-        "(no target; the PgBouncer transaction-mode setting)",
+        name,
+        f"{base.title.split(',')[0]}, {suffix}",
+        "(no target; PgBouncer transaction-mode setting)",
         "engage",
         base.route,
         targets=base.targets,
     )
-    server = engage_server(ctx.database, {"ENGAGE_STATEMENT_CACHE_SIZE": "0"})
-    server.start()
+    env = {"ENGAGE_STATEMENT_CACHE_SIZE": "0"}
+    bouncer = None
+    if via_pgbouncer:
+        if PgBouncer.executable() is None:
+            return {
+                "name": name,
+                "title": scenario.title,
+                "target": scenario.target,
+                "status": "skipped",
+                "reason": "pgbouncer is not installed (apt-get install -y pgbouncer)",
+            }
+        bouncer = PgBouncer(ctx.database)
+        bouncer.start()
+        env["ENGAGE_DATABASE_URL"] = bouncer.url
     try:
-        result = run_scenario(scenario, server, openapi_routes(server), options, results)
+        server = engage_server(ctx.database, env)
+        server.start()
+        try:
+            result = run_scenario(scenario, server, openapi_routes(server), options, results)
+        finally:
+            server.stop()
     finally:
-        server.stop()
-    cached = results.get("get_by_id_rep", {})
+        if bouncer is not None:
+            bouncer.stop()
+    cached = results.get(base_name, {})
     if result.get("status") == "measured" and cached.get("status") == "measured":
         result["vs_cached_rps"] = round(result["rps"] / cached["rps"], 3) if cached["rps"] else None
     return result
