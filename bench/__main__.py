@@ -50,6 +50,12 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--duration", type=int, default=15, help="seconds per scenario (default 15)"
     )
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds (default 3)")
+    parser.add_argument(
+        "--single-duration",
+        type=int,
+        default=10,
+        help="seconds of the one-connection run after each scenario (default 10; 0 skips it)",
+    )
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument(

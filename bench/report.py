@@ -108,6 +108,7 @@ def build(
         "settings": {
             "duration_s": options.duration,
             "warmup_s": options.warmup,
+            "single_s": options.single,
             "connections": options.connections,
             "batch_connections": batch_connections,
             "wrk_threads": options.threads,
@@ -130,11 +131,15 @@ def build(
 def _verdict(r: dict[str, Any]) -> str:
     if r.get("status") != "measured":
         return f"not measured: {r.get('reason', r.get('status'))}"
-    met = r.get("met")
-    if met is None:
-        return "—"
-    text = "met" if met else "**missed**"
-    return text + (f" ({r['verdict_note']})" if r.get("verdict_note") else "")
+    parts = []
+    for run in (r, r.get("single")):
+        if run is None or run.get("met") is None:
+            continue
+        text = "met" if run["met"] else "**missed**"
+        if run.get("verdict_note"):
+            text += f" ({run['verdict_note']})"
+        parts.append(f"{text} at {run.get('connections', '?')} conn")
+    return ", ".join(parts) or "—"
 
 
 def _num(value: Any, digits: int = 1) -> str:
@@ -149,6 +154,7 @@ def table(document: dict[str, Any]) -> str:
     m, v = document["machine"], document["versions"]
     s = document["settings"]
     load = document["dataset"].get("load") or {}
+    counts = load.get("counts", {})
     lines = [
         f"Run of {document['date']} on {m['cpus']} cores ({m['cpu_model']}), "
         f"{m['memory_gb']} GB; {m['note']}.",
@@ -161,43 +167,51 @@ def table(document: dict[str, Any]) -> str:
         "",
         f"Data: {document['dataset']['opportunities']:,} opportunities"
         + (
-            f", {load.get('counts', {}).get('leads', 0):,} leads, "
-            f"{load.get('counts', {}).get('opportunity_history', 0):,} history rows "
-            f"(scale {load.get('scale')}, loaded in {load.get('seconds')} s, {load.get('size')})"
+            f", {counts.get('leads', 0):,} leads, {counts.get('opportunity_history', 0):,} "
+            f"history rows (scale {load.get('scale')}, loaded in {load.get('seconds')} s, "
+            f"{load.get('size')})"
             if load
             else ""
         )
-        + f". wrk: {s['duration_s']} s per scenario after {s['warmup_s']} s of warm-up, "
-        f"{s['connections']} connections ({s['batch_connections']} for the batch), "
-        f"{s['wrk_threads']} threads.",
+        + f". wrk: {s['duration_s']} s per scenario at {s['connections']} connections "
+        f"({s['batch_connections']} for the batch) after {s['warmup_s']} s of warm-up, then "
+        f"{s.get('single_s', 10)} s at 1 connection; {s['wrk_threads']} threads.",
         "",
-        "| scenario | target | req/s | p50 ms | p95 ms | p99 ms | errors | RSS after | result |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| scenario | target | req/s | p50 | p95 | p99 | 1 conn: req/s | p50 | p95 | p99 "
+        "| errors | RSS after | result |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in document["scenarios"]:
         title = r["title"]
         if r.get("status") != "measured":
-            lines.append(f"| {title} | {r['target']} | | | | | | | {_verdict(r)} |")
+            lines.append(f"| {title} | {r['target']} |" + " |" * 10 + f" {_verdict(r)} |")
             continue
+        single = r.get("single") or {}
         extra = []
         if r.get("ceiling_ratio") is not None:
             extra.append(f"{r['ceiling_ratio']:.2f}x the ceiling")
         if r.get("leads_per_s") is not None:
             extra.append(f"{r['leads_per_s']:,.0f} leads/s")
+            if single.get("leads_per_s") is not None:
+                extra.append(f"{single['leads_per_s']:,.0f} leads/s at 1 conn")
         if r.get("vs_cached_rps") is not None:
-            extra.append(f"{r['vs_cached_rps']:.2f}x with the cache")
+            extra.append(f"{r['vs_cached_rps']:.2f}x the req/s with the cache")
         verdict = _verdict(r) + (f"; {'; '.join(extra)}" if extra else "")
+        errors = r["errors"] + single.get("errors", 0)
         lines.append(
             f"| {title} | {r['target']} | {_num(r['rps'])} | {_num(r['p50_ms'])} | "
-            f"{_num(r['p95_ms'])} | {_num(r['p99_ms'])} | {r['errors']} | "
+            f"{_num(r['p95_ms'])} | {_num(r['p99_ms'])} | {_num(single.get('rps'))} | "
+            f"{_num(single.get('p50_ms'))} | {_num(single.get('p95_ms'))} | "
+            f"{_num(single.get('p99_ms'))} | {errors} | "
             f"{_num(r.get('rss_mb_after'))} MB | {verdict} |"
         )
     rss = document["worker_rss_mb"]
     final = rss.get("after_run")
     verdict = "—" if final is None else ("met" if final < 250 else "**missed**")
     lines.append(
-        f"| Engage worker RSS after the whole run | < 250 MB | | | | | | "
-        f"{_num(final)} MB | {verdict} (after start: {_num(rss.get('after_start'))} MB) |"
+        "| Engage worker RSS after the whole run | < 250 MB |"
+        + " |" * 9
+        + f" {_num(final)} MB | {verdict} (after start: {_num(rss.get('after_start'))} MB) |"
     )
     notes = [r for r in document["scenarios"] if r.get("note") or r.get("cursor_how")]
     if notes:
@@ -205,6 +219,7 @@ def table(document: dict[str, Any]) -> str:
         for r in notes:
             text = "; ".join(x for x in (r.get("note"), r.get("cursor_how")) if x)
             lines.append(f"- `{r['name']}`: {text}.")
+    lines += ["", "Latencies in milliseconds."]
     return "\n".join(lines)
 
 
