@@ -28,6 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the scenarios against the loaded database")
     _run_options(run)
 
+    profile = sub.add_parser(
+        "profile",
+        help="run scenarios with py-spy attached to the worker; writes bench/.data/profiles "
+        "(the figures of a profiled run are not results)",
+    )
+    _run_options(profile)
+
     both = sub.add_parser("all", help="load, then run")
     _load_options(both)
     _run_options(both)
@@ -84,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import loader
 
         loader.run(args.database, args.scale, args.seed)
-    if args.command in ("run", "all"):
+    if args.command in ("run", "all", "profile"):
         from bench import runner
 
         return runner.main(args)

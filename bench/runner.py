@@ -38,7 +38,7 @@ from urllib.parse import urlparse
 import asyncpg
 
 from app.forecasts.fiscal import period_for
-from bench import report
+from bench import profiles, report
 from bench.common import (
     CURSOR_SECRET,
     DATA_DIR,
@@ -199,6 +199,7 @@ class WrkOptions:
     connections: int
     threads: int
     single: int = 10
+    profile: bool = False
 
 
 def run_wrk(
@@ -743,6 +744,10 @@ def run_scenario(
             connections,
             options.threads,
         )
+    spy = None
+    pid = server.worker_pid()
+    if options.profile and pid is not None:
+        spy = profiles.start(pid, scenario.name, options.duration)
     raw = run_wrk(
         server.base,
         scenario.script,
@@ -751,6 +756,11 @@ def run_scenario(
         connections,
         options.threads,
     )
+    if spy is not None:
+        spy.wait(timeout=60)
+        scenario.extra["profile"] = profiles.summarise(
+            profiles.PROFILE_DIR / f"{scenario.name}.folded"
+        )
     result = {
         **record,
         "status": "measured",
@@ -826,8 +836,14 @@ def main(args: Any) -> int:
             f"the migrations changed since {database} was loaded: run `python -m bench load` "
             "again (a migration edited in place is not re-applied to an existing database)"
         )
+    profiling = args.command == "profile"
     options = WrkOptions(
-        args.duration, args.warmup, args.connections, args.threads, args.single_duration
+        args.duration,
+        args.warmup,
+        args.connections,
+        args.threads,
+        0 if profiling else args.single_duration,
+        profiling,
     )
     print(f"gathering targets from {database} ...", flush=True)
     ctx = asyncio.run(gather_context(database, tokens))
@@ -891,6 +907,16 @@ def main(args: Any) -> int:
                 "reason": repr(exc)[:500],
             }
 
+    if profiling:
+        summary = {n: r.get("profile") for n, r in results.items() if r.get("profile")}
+        path = profiles.PROFILE_DIR / "summary.json"
+        path.write_text(json.dumps(summary, indent=2) + "\n")
+        for name, profile in summary.items():
+            print(f"\n{name}: share of the event loop's samples")
+            for part, percent in (profile.get("parts_percent") or {}).items():
+                print(f"  {percent:5.1f}%  {part}")
+        print(f"\nwrote {path} and the folded stacks next to it (not a measurement run)")
+        return 0
     judge_all(scenarios, results)
     document = report.build(
         database=database,
