@@ -53,7 +53,9 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
 
 def loaders() -> list[DemoLoader]:
     """In the order they build on each other; each domain appends its loader here."""
-    return [load_users]
+    from app.territories.demo import load_territory
+
+    return [load_users, load_territory]
 
 
 async def load(session: AsyncSession) -> tuple[bool, str]:

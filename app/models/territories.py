@@ -155,7 +155,8 @@ class Plan(Versioned, Base):
     __tablename__ = "plans"
     __table_args__ = (
         CheckConstraint(enum_check("vertical", VERTICALS), name="vertical"),
-        Index("ix_plans_territory_id", "territory_id"),
+        # One strategic plan per vertical and territory (seed step 2).
+        Index("uq_plans_territory_id_vertical", "territory_id", "vertical", unique=True),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

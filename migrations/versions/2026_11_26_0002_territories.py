@@ -260,7 +260,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
     )
-    op.create_index("ix_plans_territory_id", "plans", ["territory_id"], unique=False)
+    op.create_index(
+        "uq_plans_territory_id_vertical", "plans", ["territory_id", "vertical"], unique=True
+    )
     op.create_table(
         "activities",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),

@@ -1,0 +1,198 @@
+"""The territory analysis and the diagram's data, each one SQL statement aggregating in
+PostgreSQL over leaf units (a unit with children counts only through its children).
+
+Nothing is loaded row by row: the analysis of 2,000 accounts of 20 units each is one
+statement that answers one row of JSON documents.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# Leaf units of the accounts in `acc`: units no other unit names as its parent.
+LEAF_UNITS = """
+leaf AS (
+    SELECT u.id, u.account_id, u.name, u.adoption, u.devops_headcount, u.created_at
+    FROM units u
+    JOIN acc ON acc.id = u.account_id
+    WHERE NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id)
+)"""
+
+# Counts of leaf units by adoption per account (`acc` left-joined: accounts without units stay).
+PER_ACCOUNT = """
+per_account AS (
+    SELECT acc.id, acc.name, acc.vertical, acc.account_type, acc.routes_to_market,
+           count(leaf.id) FILTER (WHERE leaf.adoption = 'green')  AS green,
+           count(leaf.id) FILTER (WHERE leaf.adoption = 'yellow') AS yellow,
+           count(leaf.id) FILTER (WHERE leaf.adoption = 'red')    AS red,
+           count(leaf.id) FILTER (WHERE leaf.adoption = 'none')   AS "none",
+           coalesce(sum(leaf.devops_headcount), 0)                AS devops_headcount
+    FROM acc
+    LEFT JOIN leaf ON leaf.account_id = acc.id
+    GROUP BY acc.id, acc.name, acc.vertical, acc.account_type, acc.routes_to_market
+)"""
+
+# The account statuses of API.md section 3, over DevOps (green, yellow, red) leaf units.
+STATUS = """
+CASE
+    WHEN p.green + p.yellow + p.red = 0 THEN 'no_devops_mapped'
+    WHEN p.yellow + p.red = 0 THEN 'fully_green'
+    WHEN p.green > 0 THEN 'land_and_expand'
+    WHEN p.yellow > 0 THEN 'entry_in_progress'
+    ELSE 'needs_point_of_entry'
+END"""
+
+GREEN_RATIO = "round(({g})::numeric / nullif({g} + {y} + {r}, 0), 4)"
+
+ANALYSIS_SQL = f"""
+WITH acc AS (
+    SELECT a.id, a.name, a.vertical, a.account_type, a.routes_to_market
+    FROM accounts a
+    WHERE a.territory_id = :territory_id
+),
+{LEAF_UNITS},
+{PER_ACCOUNT},
+scored AS (
+    SELECT p.*,
+           {GREEN_RATIO.format(g="p.green", y="p.yellow", r="p.red")} AS green_ratio,
+           {STATUS} AS status
+    FROM per_account p
+),
+by_vertical AS (
+    SELECT vertical,
+           count(*) AS accounts,
+           sum(devops_headcount) AS devops_headcount,
+           count(*) FILTER (WHERE 'direct' = ANY(routes_to_market)) AS direct,
+           count(*) FILTER (WHERE 'channel' = ANY(routes_to_market)) AS channel,
+           count(*) FILTER (WHERE 'programs' = ANY(routes_to_market)) AS programs
+    FROM scored
+    GROUP BY vertical
+),
+totals AS (
+    SELECT coalesce(sum(green), 0) AS green, coalesce(sum(yellow), 0) AS yellow,
+           coalesce(sum(red), 0) AS red, coalesce(sum("none"), 0) AS "none",
+           count(*) FILTER (WHERE account_type = 'net_new') AS net_new,
+           count(*) FILTER (WHERE account_type = 'customer') AS customer
+    FROM scored
+),
+conversions AS (
+    SELECT count(DISTINCT ch.unit_id) FILTER (WHERE ch.at >= :since_30) AS last_30_days,
+           count(DISTINCT ch.unit_id) FILTER (WHERE ch.at >= :since_90) AS last_90_days,
+           count(DISTINCT ch.unit_id) AS last_365_days
+    FROM adoption_changes ch
+    JOIN leaf ON leaf.id = ch.unit_id
+    WHERE ch.new = 'green'
+      AND ch.old IS NOT NULL AND ch.old <> 'green'
+      AND ch.at >= :since_365
+)
+SELECT
+    (SELECT coalesce(json_agg(json_build_object(
+                'id', s.id, 'name', s.name, 'vertical', s.vertical,
+                'account_type', s.account_type,
+                'units', json_build_object('green', s.green, 'yellow', s.yellow,
+                                           'red', s.red, 'none', s."none"),
+                'green_ratio', s.green_ratio, 'status', s.status)
+            ORDER BY s.name, s.id), '[]'::json)
+     FROM scored s) AS accounts,
+    (SELECT json_build_object(
+                'green', t.green, 'yellow', t.yellow, 'red', t.red, 'none', t."none",
+                'green_ratio', {GREEN_RATIO.format(g="t.green", y="t.yellow", r="t.red")})
+     FROM totals t) AS totals,
+    (SELECT coalesce(json_agg(json_build_object(
+                'vertical', v.vertical, 'accounts', v.accounts,
+                'devops_headcount', v.devops_headcount)
+            ORDER BY v.accounts DESC, v.devops_headcount DESC, v.vertical), '[]'::json)
+     FROM (SELECT * FROM by_vertical
+           ORDER BY accounts DESC, devops_headcount DESC, vertical LIMIT 3) v) AS top_verticals,
+    (SELECT coalesce(json_agg(json_build_object(
+                'vertical', v.vertical, 'direct', v.direct, 'channel', v.channel,
+                'programs', v.programs) ORDER BY v.vertical), '[]'::json)
+     FROM by_vertical v) AS routes_to_market,
+    (SELECT json_build_object('net_new', t.net_new, 'customer', t.customer)
+     FROM totals t) AS mix,
+    (SELECT json_build_object('last_30_days', c.last_30_days, 'last_90_days', c.last_90_days,
+                              'last_365_days', c.last_365_days)
+     FROM conversions c) AS conversions
+"""
+
+ANALYSIS = text(ANALYSIS_SQL).columns(
+    accounts=JSON,
+    totals=JSON,
+    top_verticals=JSON,
+    routes_to_market=JSON,
+    mix=JSON,
+    conversions=JSON,
+)
+
+
+@dataclass(frozen=True)
+class ConversionWindows:
+    """Start of each "last N days" window (local midnight N days before today)."""
+
+    since_30: datetime
+    since_90: datetime
+    since_365: datetime
+
+
+async def analysis(
+    session: AsyncSession, territory_id: uuid.UUID, windows: ConversionWindows
+) -> dict[str, Any]:
+    """The whole analysis of one territory, in one statement."""
+    row = (
+        await session.execute(
+            ANALYSIS,
+            {
+                "territory_id": territory_id,
+                "since_30": windows.since_30,
+                "since_90": windows.since_90,
+                "since_365": windows.since_365,
+            },
+        )
+    ).one()
+    return dict(row._mapping)
+
+
+DIAGRAM_SQL = f"""
+WITH acc AS (
+    SELECT a.id, a.name, a.vertical, a.account_type, a.routes_to_market
+    FROM accounts a
+    WHERE a.territory_id = :territory_id
+      AND (CAST(:vertical AS text) IS NULL OR a.vertical = CAST(:vertical AS text))
+    ORDER BY a.vertical, a.name, a.id
+    LIMIT :cap
+),
+{LEAF_UNITS},
+{PER_ACCOUNT},
+units_of AS (
+    SELECT leaf.account_id,
+           json_agg(json_build_array(leaf.name, leaf.adoption)
+                    ORDER BY array_position(ARRAY['green', 'yellow', 'red', 'none'],
+                                            leaf.adoption::text),
+                             leaf.name, leaf.id) AS units
+    FROM leaf
+    GROUP BY leaf.account_id
+)
+SELECT p.id, p.name, p.vertical, p.account_type, {STATUS} AS status,
+       coalesce(units_of.units, '[]'::json) AS units
+FROM per_account p
+LEFT JOIN units_of ON units_of.account_id = p.id
+ORDER BY p.vertical, p.name, p.id
+"""
+
+DIAGRAM = text(DIAGRAM_SQL).columns(units=JSON)
+
+
+async def diagram_accounts(
+    session: AsyncSession, territory_id: uuid.UUID, vertical: str | None, cap: int
+) -> list[dict[str, Any]]:
+    """Up to `cap` accounts with their status and leaf units (name, adoption), one statement."""
+    rows = await session.execute(
+        DIAGRAM, {"territory_id": territory_id, "vertical": vertical, "cap": cap}
+    )
+    return [dict(r._mapping) for r in rows]
