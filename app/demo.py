@@ -53,9 +53,10 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
 
 def loaders() -> list[DemoLoader]:
     """In the order they build on each other; each domain appends its loader here."""
+    from app.forecasts.demo import load_forecasts
     from app.territories.demo import load_territory
 
-    return [load_users, load_territory]
+    return [load_users, load_territory, load_forecasts]
 
 
 async def load(session: AsyncSession) -> tuple[bool, str]:

@@ -18,6 +18,8 @@ from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.events.router import router as events_router
+from app.forecasts.router import router as forecasts_router
+from app.pipeline.router import router as pipeline_router
 from app.territories.router import router as territories_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
@@ -37,7 +39,14 @@ what a Salesforce or HubSpot API user expects, and says so in the operation's de
 
 bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
-API_ROUTERS: list[APIRouter] = [users_router, territories_router, events_router, webhooks_router]
+API_ROUTERS: list[APIRouter] = [
+    users_router,
+    territories_router,
+    forecasts_router,
+    pipeline_router,
+    events_router,
+    webhooks_router,
+]
 
 
 def create_app(

@@ -82,7 +82,9 @@ def parse_money(value: Any) -> Any:
 MoneyIn = Annotated[
     Decimal,
     BeforeValidator(parse_money),
-    WithJsonSchema({"type": "string", "pattern": MONEY_IN_PATTERN, "example": "125000.00"}),
+    WithJsonSchema(
+        {"type": "string", "pattern": MONEY_IN_PATTERN, "maxLength": 17, "example": "125000.00"}
+    ),
 ]
 """Money in a request: a JSON string with at most two decimals (a JSON number is refused)."""
 

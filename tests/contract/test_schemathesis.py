@@ -59,6 +59,7 @@ TABLES = {
     "meetings": "meetings",
     "stages": "stages",
     "quotas": "users",
+    "forecasts": "forecast_submissions",
     "webhooks": "webhooks",
 }
 KNOWN: dict[str, list[str]] = {}

@@ -1,0 +1,277 @@
+"""/settings/fiscal, /quotas/{user_id}/{period}, /forecasts/rollup and /forecasts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from app.core.http import IfMatch, set_created, set_etag
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.security import HumanPrincipal, Principal, require_roles
+from app.core.session import Session
+from app.forecasts import service
+from app.forecasts.deps import AppSettings, PeriodQuery
+from app.forecasts.fiscal import PERIOD_PATTERN
+from app.forecasts.schemas import (
+    FiscalSettings,
+    FiscalSettingsUpdate,
+    Forecast,
+    ForecastCreate,
+    ForecastPage,
+    Quota,
+    QuotaPut,
+    Rollup,
+)
+
+router = APIRouter(tags=["forecasts"])
+
+AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
+QuotaSetter = Annotated[Principal, Depends(require_roles("admin", "manager"))]
+PeriodPath = Annotated[
+    str,
+    Path(
+        description="`FY2027` or `FY2027-Q1`; a malformed or impossible period answers 422 "
+        "(field `path.period`).",
+    ),
+]
+OwnerQuery = Annotated[
+    uuid.UUID | None,
+    Query(
+        description="Whose figures: defaults to the caller; someone the caller cannot see -> "
+        "422 `not_found`. A manager's figures cover their whole subtree."
+    ),
+]
+
+
+# --- fiscal calendar ---------------------------------------------------------------------
+
+
+@router.get(
+    "/settings/fiscal",
+    operation_id="settings-fiscal-get",
+    response_model=FiscalSettings,
+    tags=["settings"],
+    description="The fiscal calendar: the month the fiscal year starts in (default 1). Readable "
+    "by every human role.",
+)
+async def get_fiscal(
+    principal: HumanPrincipal, session: Session, response: Response
+) -> FiscalSettings:
+    settings = await service.get_fiscal_settings(session)
+    set_etag(response, settings.version)
+    return settings
+
+
+@router.put(
+    "/settings/fiscal",
+    operation_id="settings-fiscal-put",
+    response_model=FiscalSettings,
+    tags=["settings"],
+    description="Admins only. Replaces the document; honours `If-Match`. Periods keep their "
+    "labels: changing the start month moves every period's dates.",
+)
+async def put_fiscal(
+    body: FiscalSettingsUpdate,
+    principal: AdminPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> FiscalSettings:
+    settings = await service.put_fiscal_settings(session, body, if_match)
+    set_etag(response, settings.version)
+    return settings
+
+
+# --- quotas ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/quotas/{user_id}/{period}",
+    operation_id="quotas-get",
+    response_model=Quota,
+    description="The user's effective quota for the period, visible to the user, their managers "
+    "and admins. A manager without an explicit quota has the sum of their direct reports' "
+    "effective quotas (`explicit: false`, `version: 0`); `amount` is null when there is none. "
+    "Quotas are per period label: a quarter's quota and its fiscal year's are set separately.",
+)
+async def get_quota(
+    user_id: uuid.UUID,
+    period: PeriodPath,
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    response: Response,
+) -> Quota:
+    quota = await service.get_quota(
+        session, principal, user_id, period, settings.tz, settings.currency
+    )
+    set_etag(response, quota.version)
+    return quota
+
+
+@router.put(
+    "/quotas/{user_id}/{period}",
+    operation_id="quotas-put",
+    response_model=Quota,
+    responses={201: {"model": Quota, "description": "The explicit quota was created."}},
+    description="Sets the user's explicit quota. Admins may set anyone's; a manager only for "
+    "users strictly below them (their own -> 403; someone outside their subtree -> 404). Reps "
+    "and integrations -> 403. 201 when the user had no explicit quota for the period, else 200. "
+    '`If-Match` names the version read (`"0"` while none was set).',
+)
+async def put_quota(
+    user_id: uuid.UUID,
+    period: PeriodPath,
+    body: QuotaPut,
+    principal: QuotaSetter,
+    session: Session,
+    settings: AppSettings,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Quota:
+    quota, created = await service.put_quota(
+        session,
+        principal,
+        user_id,
+        period,
+        body.amount,
+        if_match,
+        settings.tz,
+        settings.currency,
+    )
+    if created:
+        response.status_code = 201
+        set_created(response, f"/api/v1/quotas/{user_id}/{quota.period}", quota.version)
+    else:
+        set_etag(response, quota.version)
+    return quota
+
+
+@router.delete(
+    "/quotas/{user_id}/{period}",
+    operation_id="quotas-delete",
+    status_code=204,
+    description="Removes the explicit quota, so a manager's quota rolls up from their reports "
+    "again. Same permissions as PUT; 404 when there is no explicit quota.",
+)
+async def delete_quota(
+    user_id: uuid.UUID,
+    period: PeriodPath,
+    principal: QuotaSetter,
+    session: Session,
+    settings: AppSettings,
+    if_match: IfMatch = None,
+) -> Response:
+    await service.delete_quota(session, principal, user_id, period, if_match, settings.tz)
+    return Response(status_code=204)
+
+
+# --- roll-up -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/forecasts/rollup",
+    operation_id="forecasts-rollup",
+    response_model=Rollup,
+    description="Forecast figures (API.md section 8) over the opportunities whose close_date "
+    "falls in the period, owned by the owner or anyone below them, each direct report's subtree "
+    "broken out. Won = stage closed_won, lost = stage lost (unqualified and duplicate count "
+    "nothing), open = stages 0-6 with their forecast_category. Computed in SQL with exact "
+    "decimals.",
+)
+async def get_rollup(
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    period: PeriodQuery = None,
+    owner_id: OwnerQuery = None,
+) -> Rollup:
+    return await service.rollup(
+        session, principal, period, owner_id, settings.tz, settings.currency
+    )
+
+
+# --- weekly submissions ------------------------------------------------------------------
+
+
+@router.post(
+    "/forecasts",
+    operation_id="forecasts-create",
+    status_code=201,
+    response_model=Forecast,
+    dependencies=[Idempotent],
+    description="The caller's weekly call (a manager's is their team call). The server derives "
+    "net_commit, net_best_case and `week` (ISO week in ENGAGE_TIMEZONE). 422 unless "
+    "gross_best_case >= gross_commit >= 0, renewal_loss_best_case >= renewal_loss_commit >= 0 "
+    "and net_most_likely lies between the two nets. One submission per owner, period and week: "
+    "a second in the same week replaces the first and still answers 201 with the replaced "
+    "submission (same id, version + 1); earlier weeks stay.",
+)
+async def create_forecast(
+    body: ForecastCreate,
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    response: Response,
+) -> Forecast:
+    forecast = await service.submit(session, principal, body, settings.tz, settings.currency)
+    set_created(response, f"/api/v1/forecasts/{forecast.id}", forecast.version)
+    return forecast
+
+
+@router.get(
+    "/forecasts",
+    operation_id="forecasts-list",
+    response_model=ForecastPage,
+    description="Weekly submissions, newest first (week, then submission time). Reps see their "
+    "own, managers their subtree's, admins all; `owner_id` narrows to one person (invisible -> "
+    "422), `period` to one period. `change` compares with the same owner's previous submission "
+    "for the period (the latest from an earlier week); `team_sum` (managers' calls) sums each "
+    "direct report's latest call for the period in that week or before.",
+)
+async def list_forecasts(
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    page: Page,
+    period: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            pattern=PERIOD_PATTERN,
+            description="Only submissions for this period (`FY2027` or `FY2027-Q1`).",
+        ),
+    ] = None,
+    owner_id: Annotated[
+        uuid.UUID | None, Query(description="Only this person's submissions.")
+    ] = None,
+    updated_after: Annotated[
+        datetime | None,
+        Query(description="Only submissions created or replaced after this time."),
+    ] = None,
+) -> ForecastPage:
+    items, cursor = await service.list_submissions(
+        session, principal, period, owner_id, updated_after, page, settings.tz, settings.currency
+    )
+    return ForecastPage(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/forecasts/{forecast_id}",
+    operation_id="forecasts-get",
+    response_model=Forecast,
+)
+async def get_forecast(
+    forecast_id: uuid.UUID,
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    response: Response,
+) -> Forecast:
+    forecast = await service.get_submission(session, principal, forecast_id, settings.currency)
+    set_etag(response, forecast.version)
+    return forecast

@@ -1,0 +1,400 @@
+"""The fiscal calendar setting, quotas, the forecast roll-up and weekly submissions (API.md
+section 8): who may do what, which period and owner a request means, and the submission rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import events, settings_store
+from app.core.errors import (
+    FieldError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    field_error,
+    not_visible,
+)
+from app.core.http import check_if_match
+from app.core.pagination import PageParams
+from app.core.security import Principal
+from app.forecasts import repository
+from app.forecasts.fiscal import InvalidPeriod, Period, parse_period, period_for
+from app.forecasts.rules import (
+    SubmissionFigures,
+    figure_changes,
+    figure_values,
+    iso_week,
+    validate_submission,
+)
+from app.forecasts.schemas import (
+    DirectReportRollup,
+    FiscalSettings,
+    FiscalSettingsUpdate,
+    Forecast,
+    ForecastCreate,
+    ForecastFigures,
+    Quota,
+    Rollup,
+    RollupFigures,
+    TeamSum,
+)
+from app.models import User
+
+FISCAL_KEY = "fiscal"
+FISCAL_DEFAULTS: Mapping[str, Any] = {"fiscal_year_start_month": 1}
+
+# Submissions of these roles are team calls and carry `team_sum` (only they can have reports).
+TEAM_CALL_ROLES = frozenset({"manager", "admin"})
+
+
+# --- fiscal calendar ---------------------------------------------------------------------
+
+
+async def get_fiscal_settings(session: AsyncSession) -> FiscalSettings:
+    document, version = await settings_store.read(session, FISCAL_KEY, FISCAL_DEFAULTS)
+    return FiscalSettings(
+        fiscal_year_start_month=document["fiscal_year_start_month"], version=version
+    )
+
+
+async def put_fiscal_settings(
+    session: AsyncSession, data: FiscalSettingsUpdate, if_match: str | None
+) -> FiscalSettings:
+    document, version = await settings_store.write(
+        session, FISCAL_KEY, FISCAL_DEFAULTS, data.model_dump(), if_match
+    )
+    return FiscalSettings(
+        fiscal_year_start_month=document["fiscal_year_start_month"], version=version
+    )
+
+
+async def fiscal_start_month(session: AsyncSession) -> int:
+    return (await get_fiscal_settings(session)).fiscal_year_start_month
+
+
+def local_now(tz: tzinfo, now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(tz)
+
+
+async def resolve_period(
+    session: AsyncSession, label: str | None, field: str, tz: tzinfo
+) -> Period:
+    """The named period (422 on `field` when malformed or impossible); the current fiscal
+    quarter in ENGAGE_TIMEZONE when `label` is None."""
+    start_month = await fiscal_start_month(session)
+    if label is None:
+        return period_for(local_now(tz).date(), start_month)
+    try:
+        return parse_period(label, start_month)
+    except InvalidPeriod as exc:
+        raise field_error(field, "invalid_period", str(exc)) from exc
+
+
+async def resolve_owner(
+    session: AsyncSession,
+    principal: Principal,
+    owner_id: uuid.UUID | None,
+    field: str = "query.owner_id",
+) -> User:
+    """The owner a report is about: the caller by default; someone the caller cannot see is
+    treated as nonexistent (422 `not_found` on `field`)."""
+    user = await repository.get_visible_user(session, principal, owner_id or principal.id)
+    if user is None:
+        raise not_visible(field)
+    return user
+
+
+# --- quotas ------------------------------------------------------------------------------
+
+
+def _quota_view(user_id: uuid.UUID, period: str, row: RowMapping | None, currency: str) -> Quota:
+    if row is None:
+        return Quota(
+            user_id=user_id,
+            period=period,
+            amount=None,
+            explicit=False,
+            version=0,
+            currency=currency,
+        )
+    return Quota(
+        user_id=user_id,
+        period=period,
+        amount=row["quota"],
+        explicit=row["explicit"],
+        version=row["version"],
+        currency=currency,
+    )
+
+
+async def _quota_target(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID, label: str, tz: tzinfo
+) -> tuple[User, Period]:
+    period = await resolve_period(session, label, "path.period", tz)
+    user = await repository.get_visible_user(session, principal, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user, period
+
+
+async def get_quota(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID,
+    label: str,
+    tz: tzinfo,
+    currency: str,
+) -> Quota:
+    """Visible to the user, their managers and admins (anyone else: 404)."""
+    _, period = await _quota_target(session, principal, user_id, label, tz)
+    rows = await repository.effective_quotas(session, [user_id], period.label)
+    return _quota_view(user_id, period.label, rows.get(user_id), currency)
+
+
+def _check_may_set_quota(principal: Principal, user_id: uuid.UUID) -> None:
+    # Visible users of a manager are their subtree, so the only visible target not strictly
+    # below them is themselves: decided here, before any lookup.
+    if principal.role == "manager" and user_id == principal.id:
+        raise Forbidden("Managers set quotas for users below them, not for themselves.")
+
+
+async def put_quota(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID,
+    label: str,
+    amount: Decimal,
+    if_match: str | None,
+    tz: tzinfo,
+    currency: str,
+) -> tuple[Quota, bool]:
+    """Set the explicit quota; True when it was created (no explicit quota before)."""
+    _check_may_set_quota(principal, user_id)
+    user, period = await _quota_target(session, principal, user_id, label, tz)
+    if user.role == "integration":
+        raise field_error("path.user_id", "not_a_seller", "Integration users do not carry quotas.")
+    if amount < 0:
+        raise field_error("amount", "negative", "amount must be 0 or more.")
+    created = False
+    quota = await repository.get_quota_for_update(session, user_id, period.label)
+    if quota is None:
+        check_if_match(if_match, 0)
+        quota = await repository.add_quota(session, user_id, period.label, amount)
+        created = quota is not None
+        if quota is None:  # inserted concurrently: update that one instead
+            quota = await repository.get_quota_for_update(session, user_id, period.label)
+            assert quota is not None
+    if not created:
+        check_if_match(if_match, quota.version)
+        if quota.amount != amount:
+            quota.amount = amount
+            quota.version += 1
+            quota.updated_at = datetime.now(UTC)
+            await session.flush()
+    rows = await repository.effective_quotas(session, [user_id], period.label)
+    return _quota_view(user_id, period.label, rows.get(user_id), currency), created
+
+
+async def delete_quota(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID,
+    label: str,
+    if_match: str | None,
+    tz: tzinfo,
+) -> None:
+    """Remove the explicit quota so a manager's quota rolls up from their reports again."""
+    _check_may_set_quota(principal, user_id)
+    _, period = await _quota_target(session, principal, user_id, label, tz)
+    quota = await repository.get_quota_for_update(session, user_id, period.label)
+    if quota is None:
+        raise NotFound("This user has no explicit quota for the period.")
+    check_if_match(if_match, quota.version)
+    await repository.delete_quota(session, quota)
+
+
+# --- roll-up -----------------------------------------------------------------------------
+
+
+def _ratio(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _rollup_figures(row: RowMapping) -> RollupFigures:
+    return RollupFigures(
+        closed_won=row["closed_won"],
+        realised_renewal_loss=row["realised_renewal_loss"],
+        net_closed=row["net_closed"],
+        gross_commit=row["gross_commit"],
+        gross_best_case=row["gross_best_case"],
+        renewal_loss_commit=row["renewal_loss_commit"],
+        renewal_loss_best_case=row["renewal_loss_best_case"],
+        net_commit=row["net_commit"],
+        net_best_case=row["net_best_case"],
+        quota=row["quota"],
+        gap_to_quota_commit=row["gap_to_quota_commit"],
+        gap_to_quota_best_case=row["gap_to_quota_best_case"],
+        attainment=_ratio(row["attainment"]),
+    )
+
+
+async def rollup(
+    session: AsyncSession,
+    principal: Principal,
+    label: str | None,
+    owner_id: uuid.UUID | None,
+    tz: tzinfo,
+    currency: str,
+) -> Rollup:
+    period = await resolve_period(session, label, "query.period", tz)
+    owner = await resolve_owner(session, principal, owner_id)
+    rows = await repository.rollup(session, owner.id, period.label, period.start, period.end)
+    total, reports = rows[0], rows[1:]
+    return Rollup(
+        period=period.label,
+        owner_id=owner.id,
+        currency=currency,
+        figures=_rollup_figures(total),
+        direct_reports=[
+            DirectReportRollup(user_id=r["user_id"], name=r["name"], figures=_rollup_figures(r))
+            for r in reports
+        ],
+    )
+
+
+# --- weekly submissions ------------------------------------------------------------------
+
+
+def _entered(row: Mapping[Any, Any], prefix: str = "") -> SubmissionFigures:
+    return SubmissionFigures(
+        gross_commit=row[f"{prefix}gross_commit"],
+        gross_best_case=row[f"{prefix}gross_best_case"],
+        renewal_loss_commit=row[f"{prefix}renewal_loss_commit"],
+        renewal_loss_best_case=row[f"{prefix}renewal_loss_best_case"],
+        net_most_likely=row[f"{prefix}net_most_likely"],
+    )
+
+
+@dataclass(frozen=True)
+class _Team:
+    figures: dict[str, Decimal]
+    calls: int
+
+
+def _forecast(row: RowMapping, team: _Team | None, currency: str) -> Forecast:
+    values = figure_values(_entered(row))
+    previous = figure_values(_entered(row, "prev_")) if row["has_previous"] else None
+    change = figure_changes(values, previous)
+    return Forecast(
+        id=row["id"],
+        owner_id=row["user_id"],
+        period=row["period"],
+        week=row["week"],
+        **values,
+        notes=row["notes"],
+        currency=currency,
+        submitted_at=row["submitted_at"],
+        change=None if change is None else ForecastFigures(**change),
+        team_sum=None if team is None else TeamSum(**team.figures, calls=team.calls),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+    )
+
+
+async def _with_team_sums(
+    session: AsyncSession, rows: list[RowMapping], currency: str
+) -> list[Forecast]:
+    keys = [
+        (r["user_id"], r["period"], r["week"]) for r in rows if r["owner_role"] in TEAM_CALL_ROLES
+    ]
+    sums = await repository.team_sums(session, keys)
+    forecasts = []
+    for row in rows:
+        team = None
+        found = sums.get((row["user_id"], row["period"], row["week"]))
+        if found is not None:
+            team = _Team(figures=figure_values(_entered(found)), calls=found["calls"])
+        forecasts.append(_forecast(row, team, currency))
+    return forecasts
+
+
+async def submit(
+    session: AsyncSession,
+    principal: Principal,
+    data: ForecastCreate,
+    tz: tzinfo,
+    currency: str,
+    now: datetime | None = None,
+) -> Forecast:
+    """Record the caller's call for the week; a second one in the same week replaces it."""
+    period = await resolve_period(session, data.period, "period", tz)
+    figures = SubmissionFigures(
+        gross_commit=data.gross_commit,
+        gross_best_case=data.gross_best_case,
+        renewal_loss_commit=data.renewal_loss_commit,
+        renewal_loss_best_case=data.renewal_loss_best_case,
+        net_most_likely=data.net_most_likely,
+    )
+    problems = validate_submission(figures)
+    if problems:
+        raise ValidationFailed(
+            "; ".join(p.message for p in problems),
+            errors=[FieldError(p.field, p.code, p.message) for p in problems],
+        )
+    at = now or datetime.now(UTC)
+    submission_id = await repository.upsert_submission(
+        session,
+        principal.id,
+        period.label,
+        iso_week(at, tz),
+        {name: getattr(figures, name) for name in repository.ENTERED_FIGURES},
+        data.notes,
+        at,
+    )
+    row = await repository.get_submission(session, principal, submission_id)
+    assert row is not None
+    await events.emit(
+        session, "forecast.submitted", "forecast", submission_id, principal.id, row["version"]
+    )
+    return (await _with_team_sums(session, [row], currency))[0]
+
+
+async def get_submission(
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, currency: str
+) -> Forecast:
+    row = await repository.get_submission(session, principal, submission_id)
+    if row is None:
+        raise NotFound("No such forecast submission.")
+    return (await _with_team_sums(session, [row], currency))[0]
+
+
+async def list_submissions(
+    session: AsyncSession,
+    principal: Principal,
+    label: str | None,
+    owner_id: uuid.UUID | None,
+    updated_after: datetime | None,
+    page: PageParams,
+    tz: tzinfo,
+    currency: str,
+) -> tuple[list[Forecast], str | None]:
+    period = None if label is None else await resolve_period(session, label, "query.period", tz)
+    if owner_id is not None:
+        await resolve_owner(session, principal, owner_id)
+    filters = {
+        "owner_id": owner_id,
+        "period": None if period is None else period.label,
+        "updated_after": updated_after,
+    }
+    rows, cursor = await repository.list_submissions(session, principal, filters, page)
+    return await _with_team_sums(session, rows, currency), cursor

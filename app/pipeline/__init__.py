@@ -1,0 +1,1 @@
+"""Pipeline management: coverage summary, hygiene flags and the waterfall (API.md section 8)."""

@@ -1,0 +1,367 @@
+"""SQL for the pipeline summary, hygiene and the waterfall (API.md section 8).
+
+Each report is one statement over the owner's subtree (the recursive `tree` CTE shared with the
+forecast roll-up) with the measure, quota walk and stage sets of `app.forecasts.repository`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import RowMapping, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.forecasts.repository import (
+    MEASURE_SQL,
+    OPEN_STAGES_SQL,
+    QUOTA_WALK_SQL,
+    REALISED_LOSS_SQL,
+    SUBTREE_SQL,
+    measure_sql,
+)
+from app.opportunities.stages import DEFAULT_STAGES
+from app.pipeline.waterfall import AMOUNT_TEXT, DATE_TEXT, LOST_STAGES, WON_STAGE
+
+# The stages a pipeline summary lists: the open ones after pending acceptance (1-6).
+SUMMARY_STAGES = tuple(s for s in DEFAULT_STAGES if 1 <= s.number <= 6)
+_STAGE_VALUES = ", ".join(f"('{s.slug}', {s.number})" for s in SUMMARY_STAGES)
+_LOST_SQL = "(" + ", ".join(f"'{slug}'" for slug in sorted(LOST_STAGES)) + ")"
+
+# --- summary ------------------------------------------------------------------------------
+
+_SUMMARY = text(
+    f"""
+WITH RECURSIVE
+{SUBTREE_SQL},
+subjects(user_id) AS (SELECT CAST(:owner_id AS uuid)),
+{QUOTA_WALK_SQL},
+stage_list(slug, number) AS (VALUES {_STAGE_VALUES}),
+deals AS (
+    SELECT o.stage, {MEASURE_SQL} AS measure, {REALISED_LOSS_SQL} AS realised
+    FROM opportunities o
+    JOIN tree t ON t.id = o.owner_id
+    WHERE o.close_date BETWEEN CAST(:starts_on AS date) AND CAST(:ends_on AS date)
+),
+by_stage AS (
+    SELECT s.slug, s.number, count(d.stage) AS count, COALESCE(SUM(d.measure), 0) AS arr
+    FROM stage_list s
+    LEFT JOIN deals d ON d.stage = s.slug
+    GROUP BY s.slug, s.number
+),
+totals AS (
+    SELECT (SELECT COALESCE(SUM(arr), 0) FROM by_stage) AS pipeline_arr,
+           COALESCE(SUM(measure) FILTER (WHERE stage = 'closed_won'), 0) AS closed_won,
+           COALESCE(SUM(realised) FILTER (WHERE stage IN ('closed_won', 'lost')), 0)
+               AS realised_renewal_loss,
+           (SELECT quota FROM effective_quota) AS quota
+    FROM deals
+),
+remaining AS (
+    SELECT t.*, t.closed_won - t.realised_renewal_loss AS net_closed,
+           t.quota - (t.closed_won - t.realised_renewal_loss) AS remaining_quota
+    FROM totals t
+)
+SELECT b.slug, b.number, b.count, b.arr,
+       r.pipeline_arr, r.closed_won, r.net_closed, r.quota,
+       CASE WHEN r.quota IS NULL OR r.remaining_quota <= 0 THEN NULL
+            ELSE round(r.pipeline_arr / r.remaining_quota, 4) END AS coverage,
+       CASE WHEN r.quota IS NULL OR r.quota = 0 THEN NULL
+            ELSE round(r.pipeline_arr / r.quota, 4) END AS coverage_of_quota,
+       CASE WHEN r.quota IS NULL THEN NULL ELSE r.remaining_quota <= 0 END AS quota_attained
+FROM by_stage b CROSS JOIN remaining r
+ORDER BY b.number
+"""
+)
+
+
+async def summary(
+    session: AsyncSession, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
+) -> list[RowMapping]:
+    """One row per stage 1-6, each carrying the totals."""
+    result = await session.execute(
+        _SUMMARY,
+        {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
+    )
+    return list(result.mappings())
+
+
+# --- hygiene ------------------------------------------------------------------------------
+
+# The owner's (a manager's: the subtree's) won deals of the last 365 days and the mean days
+# from acceptance (else creation) to close; the default until there are enough of them.
+_CYCLE_CTES = f"""
+{SUBTREE_SQL},
+won AS (
+    SELECT count(*) AS won,
+           AVG(EXTRACT(EPOCH FROM o.closed_at - COALESCE(o.sales_accepted_at, o.created_at))
+               ::numeric / 86400) AS mean_days
+    FROM opportunities o
+    JOIN tree t ON t.id = o.owner_id
+    WHERE o.stage = 'closed_won'
+      AND o.closed_at > CAST(:now AS timestamptz) - interval '365 days'
+      AND o.closed_at <= CAST(:now AS timestamptz)
+),
+cycle AS (
+    SELECT won,
+           CASE WHEN won >= :min_won THEN round(mean_days, 1)
+                ELSE CAST(:default_days AS numeric) END AS days
+    FROM won
+)"""
+
+_HYGIENE_BASE = f"""
+WITH RECURSIVE
+{_CYCLE_CTES},
+facts AS (
+    SELECT o.id, o.name, o.owner_id, o.stage, o.close_date,
+           (o.next_step_at AT TIME ZONE CAST(:tz AS text))::date AS next_step_due_on,
+           CAST(:now AS timestamptz) - COALESCE(o.sales_accepted_at, o.created_at) AS open_for,
+           CAST(:now AS timestamptz) - o.stage_entered_at AS in_stage_for,
+           CAST(:now AS timestamptz) - GREATEST(
+               COALESCE(cp.updated_at, o.created_at), COALESCE(rv.last_at, o.created_at)
+           ) AS plan_unchanged_for,
+           (NULLIF(btrim(o.next_step), '') IS NULL AND o.next_step_at IS NULL) AS no_next_step
+    FROM opportunities o
+    JOIN tree t ON t.id = o.owner_id
+    LEFT JOIN command_plans cp ON cp.opportunity_id = o.id
+    LEFT JOIN LATERAL (
+        SELECT max(r.at) AS last_at FROM command_plan_revisions r WHERE r.opportunity_id = o.id
+    ) rv ON true
+    WHERE o.stage IN {OPEN_STAGES_SQL}
+),
+flagged AS MATERIALIZED (
+    SELECT f.*, c.days AS average_days,
+           f.open_for > make_interval(secs => c.days::float8 * 86400) AS stale,
+           COALESCE(f.next_step_due_on < CAST(:today AS date), false) AS next_step_overdue,
+           COALESCE(f.close_date < CAST(:today AS date), false) AS close_date_past,
+           (f.stage <> 'pending_acceptance'
+               AND f.in_stage_for > make_interval(days => CAST(:stuck_days AS int)))
+               AS stuck_in_stage,
+           (f.stage = 'pending_acceptance'
+               AND f.in_stage_for > make_interval(days => CAST(:pending_days AS int)))
+               AS pending_acceptance_too_long,
+           (f.stage <> 'pending_acceptance'
+               AND f.plan_unchanged_for > make_interval(days => CAST(:plan_days AS int)))
+               AS command_plan_stale
+    FROM facts f CROSS JOIN cycle c
+),
+counted AS (
+    SELECT g.*,
+           g.stale::int + g.no_next_step::int + g.next_step_overdue::int
+           + g.close_date_past::int + g.stuck_in_stage::int
+           + g.pending_acceptance_too_long::int + g.command_plan_stale::int AS flag_count
+    FROM flagged g
+)
+"""
+
+_DAYS = "floor(EXTRACT(EPOCH FROM {0}) / 86400)::int"
+
+_HYGIENE_ITEMS = text(
+    _HYGIENE_BASE
+    + f"""
+SELECT c.id, c.name, c.owner_id, c.stage, c.close_date, c.next_step_due_on, c.average_days,
+       {_DAYS.format("c.open_for")} AS open_days,
+       {_DAYS.format("c.in_stage_for")} AS days_in_stage,
+       {_DAYS.format("c.plan_unchanged_for")} AS plan_unchanged_days,
+       c.stale, c.no_next_step, c.next_step_overdue, c.close_date_past, c.stuck_in_stage,
+       c.pending_acceptance_too_long, c.command_plan_stale, c.flag_count
+FROM counted c
+WHERE c.flag_count > 0
+  AND (CAST(:flag AS text) IS NULL
+       OR (CAST(:flag AS text) = 'stale' AND c.stale)
+       OR (CAST(:flag AS text) = 'no_next_step' AND c.no_next_step)
+       OR (CAST(:flag AS text) = 'next_step_overdue' AND c.next_step_overdue)
+       OR (CAST(:flag AS text) = 'close_date_past' AND c.close_date_past)
+       OR (CAST(:flag AS text) = 'stuck_in_stage' AND c.stuck_in_stage)
+       OR (CAST(:flag AS text) = 'pending_acceptance_too_long' AND c.pending_acceptance_too_long)
+       OR (CAST(:flag AS text) = 'command_plan_stale' AND c.command_plan_stale))
+  AND (CAST(:after_count AS int) IS NULL
+       OR c.flag_count < CAST(:after_count AS int)
+       OR (c.flag_count = CAST(:after_count AS int) AND c.id > CAST(:after_id AS uuid)))
+ORDER BY c.flag_count DESC, c.id
+LIMIT CAST(:limit AS int)
+"""
+)
+
+_AVERAGE_CYCLE = text(f"WITH RECURSIVE {_CYCLE_CTES}\nSELECT won, days FROM cycle")
+
+
+async def average_sales_cycle(
+    session: AsyncSession, owner_id: uuid.UUID, params: dict[str, Any]
+) -> RowMapping:
+    """`{won, days}`: won deals of the last 365 days and the mean cycle (or the default)."""
+    result = await session.execute(_AVERAGE_CYCLE, {"owner_id": owner_id, **params})
+    return result.mappings().one()
+
+
+async def hygiene(
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    params: dict[str, Any],
+    flag: str | None,
+    after: tuple[int, uuid.UUID] | None,
+    limit: int,
+) -> list[RowMapping]:
+    """Open opportunities with at least one flag, most flags first, then by id."""
+    result = await session.execute(
+        _HYGIENE_ITEMS,
+        {
+            "owner_id": owner_id,
+            **params,
+            "flag": flag,
+            "after_count": None if after is None else after[0],
+            "after_id": None if after is None else after[1],
+            "limit": limit,
+        },
+    )
+    return list(result.mappings())
+
+
+# --- waterfall ----------------------------------------------------------------------------
+
+
+def _amount_from_text(value: str) -> str:
+    return f"(CASE WHEN {value} ~ '{AMOUNT_TEXT}' THEN CAST({value} AS numeric) END)"
+
+
+def _date_from_text(value: str) -> str:
+    # Built from parts so an impossible date (2026-02-30, year 0) is null, never an error.
+    built = (
+        f"(make_date(CAST(substr({value}, 1, 4) AS int), CAST(substr({value}, 6, 2) AS int), 1)"
+        f" + (CAST(substr({value}, 9, 2) AS int) - 1))"
+    )
+    return f"""(CASE
+    WHEN {value} IS NULL OR {value} !~ '{DATE_TEXT}' THEN NULL
+    WHEN substr({value}, 1, 4) = '0000' THEN NULL
+    WHEN to_char({built}, 'YYYY-MM-DD') <> {value} THEN NULL
+    ELSE {built}
+END)"""
+
+
+_IN_PERIOD = "BETWEEN CAST(:starts_on AS date) AND CAST(:ends_on AS date)"
+_SINCE = "CAST(:since AS timestamptz)"
+
+_WATERFALL = text(
+    f"""
+WITH RECURSIVE
+{SUBTREE_SQL},
+scoped AS (
+    SELECT o.id, o.type, o.renewal_arr, o.created_at, o.stage, o.amount, o.close_date
+    FROM opportunities o
+    JOIN tree t ON t.id = o.owner_id
+),
+marks AS (
+    SELECT DISTINCT ON (h.opportunity_id, h.field)
+           h.opportunity_id, h.field,
+           btrim(CASE WHEN h.at <= {_SINCE} THEN h.new ELSE h.old END, '"') AS v
+    FROM opportunity_history h
+    JOIN scoped s ON s.id = h.opportunity_id
+    WHERE h.field IN ('stage', 'amount', 'close_date')
+    ORDER BY h.opportunity_id, h.field,
+             (h.at <= {_SINCE}) DESC,
+             CASE WHEN h.at <= {_SINCE} THEN h.at END DESC,
+             CASE WHEN h.at <= {_SINCE} THEN h.seq END DESC,
+             CASE WHEN h.at > {_SINCE} THEN h.at END ASC,
+             CASE WHEN h.at > {_SINCE} THEN h.seq END ASC
+),
+states AS MATERIALIZED (
+    SELECT s.id, s.type, s.renewal_arr,
+           s.created_at <= {_SINCE} AS existed_then,
+           CASE WHEN ms.opportunity_id IS NULL THEN s.stage ELSE ms.v END AS stage_then,
+           CASE WHEN ma.opportunity_id IS NULL THEN s.amount
+                ELSE {_amount_from_text("ma.v")} END AS amount_then,
+           CASE WHEN mc.opportunity_id IS NULL THEN s.close_date
+                ELSE {_date_from_text("mc.v")} END AS close_then,
+           s.stage AS stage_now, s.amount AS amount_now, s.close_date AS close_now
+    FROM scoped s
+    LEFT JOIN marks ms ON ms.opportunity_id = s.id AND ms.field = 'stage'
+    LEFT JOIN marks ma ON ma.opportunity_id = s.id AND ma.field = 'amount'
+    LEFT JOIN marks mc ON mc.opportunity_id = s.id AND mc.field = 'close_date'
+),
+facts AS (
+    SELECT st.*,
+           {measure_sql("st.type", "st.amount_then", "st.renewal_arr")} AS arr_then,
+           {measure_sql("st.type", "st.amount_now", "st.renewal_arr")} AS arr_now,
+           COALESCE(st.existed_then AND st.stage_then IN {OPEN_STAGES_SQL}, false) AS open_then,
+           COALESCE(st.stage_now IN {OPEN_STAGES_SQL} AND st.close_now {_IN_PERIOD}, false)
+               AS in_now,
+           COALESCE((st.stage_now = '{WON_STAGE}' OR st.stage_now IN {_LOST_SQL})
+               AND st.close_now {_IN_PERIOD}, false) AS closed_in_period_now
+    FROM states st
+),
+classified AS MATERIALIZED (
+    SELECT f.*,
+           CASE
+               WHEN f.open_then AND COALESCE(f.close_then {_IN_PERIOD}, false) THEN 'starting'
+               WHEN f.in_now OR (f.closed_in_period_now AND (
+                        NOT f.existed_then OR f.open_then
+                        OR f.stage_then IS DISTINCT FROM f.stage_now))
+                   THEN CASE WHEN f.open_then THEN 'pulled_in' ELSE 'created' END
+           END AS entry,
+           CASE
+               WHEN f.in_now THEN 'ending'
+               WHEN f.stage_now = '{WON_STAGE}' THEN 'won'
+               WHEN f.stage_now IN {_LOST_SQL} THEN 'lost'
+               ELSE 'pushed_out'
+           END AS exit
+    FROM facts f
+)
+SELECT
+    count(*) FILTER (WHERE entry = 'starting') AS starting_count,
+    COALESCE(SUM(arr_then) FILTER (WHERE entry = 'starting'), 0) AS starting_arr,
+    count(*) FILTER (WHERE entry = 'created') AS created_count,
+    COALESCE(SUM(arr_now) FILTER (WHERE entry = 'created'), 0) AS created_arr,
+    count(*) FILTER (WHERE entry = 'pulled_in') AS pulled_in_count,
+    COALESCE(SUM(arr_now) FILTER (WHERE entry = 'pulled_in'), 0) AS pulled_in_arr,
+    count(*) FILTER (WHERE entry = 'starting' AND arr_now > arr_then) AS increased_count,
+    COALESCE(SUM(arr_now - arr_then)
+        FILTER (WHERE entry = 'starting' AND arr_now > arr_then), 0) AS increased_arr,
+    count(*) FILTER (WHERE entry = 'starting' AND arr_now < arr_then) AS decreased_count,
+    COALESCE(SUM(arr_then - arr_now)
+        FILTER (WHERE entry = 'starting' AND arr_now < arr_then), 0) AS decreased_arr,
+    count(*) FILTER (WHERE entry IS NOT NULL AND exit = 'pushed_out') AS pushed_out_count,
+    COALESCE(SUM(arr_now) FILTER (WHERE entry IS NOT NULL AND exit = 'pushed_out'), 0)
+        AS pushed_out_arr,
+    count(*) FILTER (WHERE entry IS NOT NULL AND exit = 'won') AS won_count,
+    COALESCE(SUM(arr_now) FILTER (WHERE entry IS NOT NULL AND exit = 'won'), 0) AS won_arr,
+    count(*) FILTER (WHERE entry IS NOT NULL AND exit = 'lost') AS lost_count,
+    COALESCE(SUM(arr_now) FILTER (WHERE entry IS NOT NULL AND exit = 'lost'), 0) AS lost_arr,
+    count(*) FILTER (WHERE exit = 'ending') AS ending_count,
+    COALESCE(SUM(arr_now) FILTER (WHERE exit = 'ending'), 0) AS ending_arr
+FROM classified
+"""
+)
+
+
+async def waterfall(
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    since: datetime,
+    starts_on: date,
+    ends_on: date,
+) -> dict[str, tuple[int, Decimal]]:
+    """Per category of `app.pipeline.waterfall`: (count, arr)."""
+    row = (
+        (
+            await session.execute(
+                _WATERFALL,
+                {"owner_id": owner_id, "since": since, "starts_on": starts_on, "ends_on": ends_on},
+            )
+        )
+        .mappings()
+        .one()
+    )
+    names = (
+        "starting",
+        "created",
+        "pulled_in",
+        "pushed_out",
+        "increased",
+        "decreased",
+        "won",
+        "lost",
+        "ending",
+    )
+    return {name: (row[f"{name}_count"], row[f"{name}_arr"]) for name in names}

@@ -1,0 +1,150 @@
+"""/pipeline/summary, /pipeline/hygiene, /pipeline/changes and /settings/hygiene."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.core.http import IfMatch, set_etag
+from app.core.pagination import Page
+from app.core.security import HumanPrincipal, Principal, require_roles
+from app.core.session import Session
+from app.forecasts.deps import AppSettings, PeriodQuery
+from app.pipeline import service
+from app.pipeline.schemas import (
+    HygieneFlag,
+    HygienePage,
+    HygieneSettings,
+    HygieneSettingsUpdate,
+    PipelineSummary,
+    Waterfall,
+)
+
+router = APIRouter(tags=["pipeline"])
+
+AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
+OwnerQuery = Annotated[
+    uuid.UUID | None,
+    Query(
+        description="Whose pipeline: defaults to the caller; a manager's covers their whole "
+        "subtree; someone the caller cannot see -> 422 `not_found`."
+    ),
+]
+
+
+@router.get(
+    "/pipeline/summary",
+    operation_id="pipeline-summary",
+    response_model=PipelineSummary,
+    description="Open opportunities in stages 1-6 whose close_date falls in the period, by "
+    "stage (arr = measure: amount, or a renewal's uplift). Coverage is measured against the "
+    "effective quota of the requested period (a quarter's quota for a quarter, the fiscal "
+    "year's for a year): `coverage` = pipeline_arr / (quota - net_closed), null with "
+    "`quota_attained: true` when that is <= 0; `coverage_of_quota` = pipeline_arr / quota. The "
+    "seed's target band is 2.5-3.0.",
+)
+async def get_summary(
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    period: PeriodQuery = None,
+    owner_id: OwnerQuery = None,
+) -> PipelineSummary:
+    return await service.summary(
+        session, principal, period, owner_id, settings.tz, settings.currency
+    )
+
+
+@router.get(
+    "/pipeline/hygiene",
+    operation_id="pipeline-hygiene",
+    response_model=HygienePage,
+    description="Open opportunities (stages 0-6) of the owner (a manager: their subtree) with "
+    "at least one flag, most flags first. `stale`: open (since sales acceptance, else "
+    "creation) longer than the average sales cycle; `no_next_step`: neither next_step nor "
+    "next_step_at; `next_step_overdue`: next_step_at's date (ENGAGE_TIMEZONE) before today; "
+    "`close_date_past`: close_date before today; `stuck_in_stage`: in a stage 1-6 longer than "
+    "stuck_in_stage_days; `pending_acceptance_too_long`: in stage 0 longer than "
+    "pending_acceptance_days; `command_plan_stale`: stage >= 1 and no command-plan change "
+    "within command_plan_stale_days. `flag=` keeps the items with that flag.",
+)
+async def get_hygiene(
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    page: Page,
+    owner_id: OwnerQuery = None,
+    flag: Annotated[HygieneFlag | None, Query(description="Only items with this flag.")] = None,
+) -> HygienePage:
+    return await service.hygiene(session, principal, owner_id, flag, page, settings.tz)
+
+
+@router.get(
+    "/settings/hygiene",
+    operation_id="settings-hygiene-get",
+    response_model=HygieneSettings,
+    tags=["settings"],
+    description="Hygiene thresholds in days. Readable by every human role.",
+)
+async def get_hygiene_settings(
+    principal: HumanPrincipal, session: Session, response: Response
+) -> HygieneSettings:
+    result = await service.get_hygiene_settings(session)
+    set_etag(response, result.version)
+    return result
+
+
+@router.put(
+    "/settings/hygiene",
+    operation_id="settings-hygiene-put",
+    response_model=HygieneSettings,
+    tags=["settings"],
+    description="Admins only. Replaces the thresholds (each 1-3650 days); honours `If-Match`.",
+)
+async def put_hygiene_settings(
+    body: HygieneSettingsUpdate,
+    principal: AdminPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> HygieneSettings:
+    result = await service.put_hygiene_settings(session, body, if_match)
+    set_etag(response, result.version)
+    return result
+
+
+@router.get(
+    "/pipeline/changes",
+    operation_id="pipeline-changes",
+    response_model=Waterfall,
+    description="Waterfall of the period's open pipeline (stages 0-6, close_date in the period) "
+    "between `since` and now, reconstructed from the opportunity history (stage, amount, "
+    "close_date). arr is the measure. `starting` + `created` + `pulled_in` - `pushed_out` + "
+    "`increased` - `decreased` - `won` - `lost` = `ending` (arr). An opportunity in the period "
+    "at `since` shows its change of arr in increased/decreased and, if it left, leaves at its "
+    "arr now (won, lost - including unqualified and duplicate - or pushed_out when its close "
+    "date moved out); one that entered shows in created (new since, or reopened) or pulled_in "
+    "(close date moved in) at its arr now, and also in won/lost if it closed in the period. "
+    "Opportunities are scoped by their current owner.",
+)
+async def get_changes(
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    since: Annotated[
+        str,
+        Query(
+            max_length=40,
+            description="A date (the start of that day in ENGAGE_TIMEZONE) or an RFC 3339 "
+            "timestamp; not in the future.",
+            examples=["2026-10-01"],
+        ),
+    ],
+    period: PeriodQuery = None,
+    owner_id: OwnerQuery = None,
+) -> Waterfall:
+    return await service.changes(
+        session, principal, period, since, owner_id, settings.tz, settings.currency
+    )
