@@ -138,7 +138,9 @@ class Server:
             self.process.wait()
 
 
-def engage_server(database: str, extra_env: dict[str, str] | None = None) -> Server:
+def engage_server(
+    database: str, extra_env: dict[str, str] | None = None, name: str = "engage"
+) -> Server:
     port = free_port()
     env = {
         **os.environ,
@@ -150,7 +152,7 @@ def engage_server(database: str, extra_env: dict[str, str] | None = None) -> Ser
         **(extra_env or {}),
     }
     argv = [sys.executable, "-m", "app.cli", "serve", "--workers", "1", "--port", str(port)]
-    return Server("engage", argv, env, port)
+    return Server(name, argv, env, port)
 
 
 def ceiling_server(database: str) -> Server:
@@ -1057,7 +1059,7 @@ def run_variant(
         bouncer.start()
         env["ENGAGE_DATABASE_URL"] = bouncer.url
     try:
-        server = engage_server(ctx.database, env)
+        server = engage_server(ctx.database, env, name=f"engage-{name}")
         server.start()
         try:
             result = run_scenario(scenario, server, openapi_routes(server), options, results)
