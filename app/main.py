@@ -19,7 +19,13 @@ from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
+from app.meetings.router import router as meetings_router
+from app.opportunities.router import plans_router as command_plans_router
+from app.opportunities.router import router as opportunities_router
+from app.opportunities.router import stages_router
 from app.pipeline.router import router as pipeline_router
+from app.qualification.router import router as qualification_router
+from app.reference.router import router as reference_router
 from app.territories.router import router as territories_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
@@ -46,6 +52,12 @@ API_ROUTERS: list[APIRouter] = [
     pipeline_router,
     events_router,
     webhooks_router,
+    reference_router,
+    stages_router,
+    opportunities_router,
+    command_plans_router,
+    qualification_router,
+    meetings_router,
 ]
 
 

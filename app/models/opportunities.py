@@ -276,7 +276,7 @@ class Meeting(Versioned, Base):
     )
 
 
-class PersonaProfile(Timestamps, Base):
+class PersonaProfile(Versioned, Base):
     __tablename__ = "personas"
 
     slug: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -287,7 +287,7 @@ class PersonaProfile(Timestamps, Base):
     metrics: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
 
 
-class DiscoveryQuestion(Timestamps, Base):
+class DiscoveryQuestion(Versioned, Base):
     __tablename__ = "discovery_questions"
     __table_args__ = (Index("ix_discovery_questions_element", "element", "persona"),)
 
@@ -298,7 +298,7 @@ class DiscoveryQuestion(Timestamps, Base):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-class BuyerProcessStage(Timestamps, Base):
+class BuyerProcessStage(Versioned, Base):
     __tablename__ = "buyer_process_stages"
 
     slug: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -16,9 +16,591 @@ down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Written out literally: a migration must not change when application code does.
+STAGES = [
+    {
+        "slug": "pending_acceptance",
+        "number": 0,
+        "name": "Pending Acceptance",
+        "probability": 0,
+        "forecast_category": "omitted",
+        "terminal": False,
+        "requirements": {"new_business": [], "expansion": [], "renewal": []},
+    },
+    {
+        "slug": "discovery",
+        "number": 1,
+        "name": "Discovery",
+        "probability": 10,
+        "forecast_category": "pipeline",
+        "terminal": False,
+        "requirements": {
+            "new_business": ["qualification_passed", "follow_up_scheduled", "amount"],
+            "expansion": ["follow_up_scheduled", "amount"],
+            "renewal": ["follow_up_scheduled", "renewal_arr"],
+        },
+    },
+    {
+        "slug": "scoping",
+        "number": 2,
+        "name": "Scoping",
+        "probability": 20,
+        "forecast_category": "pipeline",
+        "terminal": False,
+        "requirements": {
+            "new_business": ["why_do_anything", "why_now", "identify_pain", "entry_use_case"],
+            "expansion": ["why_do_anything", "why_now", "identify_pain", "entry_use_case"],
+            "renewal": [],
+        },
+    },
+    {
+        "slug": "technical_evaluation",
+        "number": 3,
+        "name": "Technical Evaluation",
+        "probability": 40,
+        "forecast_category": "pipeline",
+        "terminal": False,
+        "requirements": {
+            "new_business": [
+                "metrics",
+                "champion",
+                "economic_buyer",
+                "decision_criteria",
+                "partners",
+            ],
+            "expansion": ["metrics", "champion", "economic_buyer", "decision_criteria", "partners"],
+            "renewal": [],
+        },
+    },
+    {
+        "slug": "proposal",
+        "number": 4,
+        "name": "Proposal",
+        "probability": 60,
+        "forecast_category": "best_case",
+        "terminal": False,
+        "requirements": {
+            "new_business": [
+                "decision_process",
+                "paper_process",
+                "competition",
+                "close_plan",
+                "close_date",
+            ],
+            "expansion": [
+                "decision_process",
+                "paper_process",
+                "competition",
+                "close_plan",
+                "close_date",
+            ],
+            "renewal": ["close_plan", "close_date"],
+        },
+    },
+    {
+        "slug": "negotiating",
+        "number": 5,
+        "name": "Negotiating",
+        "probability": 80,
+        "forecast_category": "best_case",
+        "terminal": False,
+        "requirements": {
+            "new_business": ["proposal_sent"],
+            "expansion": ["proposal_sent"],
+            "renewal": ["proposal_sent"],
+        },
+    },
+    {
+        "slug": "awaiting_signature",
+        "number": 6,
+        "name": "Awaiting Signature",
+        "probability": 90,
+        "forecast_category": "commit",
+        "terminal": False,
+        "requirements": {
+            "new_business": ["signature_requested", "close_plan_current"],
+            "expansion": ["signature_requested", "close_plan_current"],
+            "renewal": ["signature_requested", "close_plan_current"],
+        },
+    },
+    {
+        "slug": "closed_won",
+        "number": 7,
+        "name": "Closed Won",
+        "probability": 100,
+        "forecast_category": "closed",
+        "terminal": True,
+        "requirements": {
+            "new_business": ["amount", "close_date"],
+            "expansion": ["amount", "close_date"],
+            "renewal": ["amount", "close_date"],
+        },
+    },
+    {
+        "slug": "lost",
+        "number": 8,
+        "name": "Lost",
+        "probability": 0,
+        "forecast_category": "omitted",
+        "terminal": True,
+        "requirements": {
+            "new_business": ["loss_reason"],
+            "expansion": ["loss_reason"],
+            "renewal": ["loss_reason"],
+        },
+    },
+    {
+        "slug": "unqualified",
+        "number": 9,
+        "name": "Unqualified",
+        "probability": 0,
+        "forecast_category": "omitted",
+        "terminal": True,
+        "requirements": {
+            "new_business": ["reason"],
+            "expansion": ["reason"],
+            "renewal": ["reason"],
+        },
+    },
+    {
+        "slug": "duplicate",
+        "number": 10,
+        "name": "Duplicate",
+        "probability": 0,
+        "forecast_category": "omitted",
+        "terminal": True,
+        "requirements": {
+            "new_business": ["duplicate_of_id"],
+            "expansion": ["duplicate_of_id"],
+            "renewal": ["duplicate_of_id"],
+        },
+    },
+]
+
+PERSONAS = [
+    {
+        "slug": "technology_leader",
+        "name": "Technology Leader",
+        "position": 1,
+        "objectives": [
+            "Ship changes to production faster and with fewer failed releases",
+            "Consolidate source control, CI/CD and scanning onto one platform to cut "
+            "integration and upkeep work",
+            "Standardise pipelines and practices so they scale across teams",
+            "Give engineers a modern developer experience that helps hiring and retention",
+        ],
+        "obstacles": [
+            "A patchwork of point tools held together by scripts and plugins",
+            "The platform team spends its time maintaining integrations instead of "
+            "improving delivery",
+            "Legacy applications and teams attached to their current workflows",
+            "No end-to-end view of where work waits between commit and production",
+        ],
+        "metrics": [
+            "Deployment frequency",
+            "Lead time from commit to production",
+            "Change failure rate and mean time to restore service",
+            "Engineering hours spent maintaining the toolchain",
+            "Time for a new engineer to make a first production change",
+        ],
+    },
+    {
+        "slug": "business_application_leader",
+        "name": "Business Application Leader",
+        "position": 2,
+        "objectives": [
+            "Deliver the features the business asks for on the dates it plans around",
+            "Shrink the backlog of change requests from business units",
+            "Give business stakeholders live visibility into progress",
+            "Modernise legacy applications without disrupting operations",
+        ],
+        "obstacles": [
+            "Hand-offs between development, QA and operations stretch releases to weeks",
+            "Planning lives in one tool, code in another, and status is reported by hand",
+            "Environments and releases depend on a central IT queue",
+            "Outsourced development partners work in their own separate toolchains",
+        ],
+        "metrics": [
+            "Cycle time from business request to production",
+            "Release predictability: planned versus delivered scope",
+            "Age of the change-request backlog",
+            "Business-reported incidents after a release",
+        ],
+    },
+    {
+        "slug": "security_leader",
+        "name": "Security Leader",
+        "position": 3,
+        "objectives": [
+            "Find and fix vulnerabilities before code reaches production",
+            "Prove compliance (SOC 2, PCI DSS, HIPAA, FedRAMP) with auditable evidence",
+            "Secure the software supply chain: dependencies, containers and build integrity",
+            "Make security part of the developer workflow without slowing delivery",
+        ],
+        "obstacles": [
+            "Scans run late, in separate tools developers rarely open",
+            "Too few security engineers to triage findings across hundreds of projects",
+            "Audit evidence is collected by hand from many systems",
+            "Open-source dependencies nobody has inventoried",
+        ],
+        "metrics": [
+            "Mean time to remediate critical vulnerabilities",
+            "Share of projects scanned on every merge request",
+            "Open critical and high findings in production",
+            "Effort to prepare for an audit",
+            "Number of security policy exceptions granted",
+        ],
+    },
+    {
+        "slug": "coo_cxo_leader",
+        "name": "COO/CXO Leader",
+        "position": 4,
+        "objectives": [
+            "A digital transformation that shows up in revenue and customer experience",
+            "Beat competitors to market with new products and features",
+            "Predictable delivery and lower operating cost",
+            "Fewer outages and breaches that reach customers, regulators or the board",
+        ],
+        "obstacles": [
+            "Transformation programmes that spend money without measurable outcomes",
+            "Departments choosing tools and processes in silos",
+            "Scarce engineering talent",
+            "Slow approval and change-management processes",
+        ],
+        "metrics": [
+            "Time to market for new products and features",
+            "Cost of delivery per product or team",
+            "Customer-impacting incidents per quarter",
+            "Transformation milestones met on schedule",
+        ],
+    },
+    {
+        "slug": "financial_leader",
+        "name": "Financial Leader",
+        "position": 5,
+        "objectives": [
+            "Lower total software spend by retiring overlapping tools",
+            "Predictable, consolidated licence costs with fewer vendors",
+            "A clear, measurable return on technology investments",
+            "Spend tied to the business outcomes it is meant to deliver",
+        ],
+        "obstacles": [
+            "Overlapping tool licences bought separately by different departments",
+            "Hidden cost of people maintaining integrations and self-hosted tools",
+            "Engineering productivity gains that are hard to attribute to spend",
+            "Budget cycles that do not line up with when projects start",
+        ],
+        "metrics": [
+            "Total cost of ownership of the development toolchain",
+            "Number of tools and vendors under contract",
+            "Payback period and return on investment",
+            "Licence utilisation: paid seats versus active users",
+        ],
+    },
+]
+
+# (element, persona or None for any persona, question), in display order.
+DISCOVERY_QUESTIONS = [
+    (
+        "metrics",
+        None,
+        "How do you measure the success of software delivery today, and what would a good result "
+        "look like twelve months from now?",
+    ),
+    (
+        "metrics",
+        "technology_leader",
+        "How often do you deploy to production, and how long does a change take from commit to "
+        "running in production?",
+    ),
+    (
+        "metrics",
+        "security_leader",
+        "How long does it take today to fix a critical vulnerability once it is found?",
+    ),
+    (
+        "metrics",
+        "financial_leader",
+        "What do you spend each year on development, CI and security tools, including the people "
+        "who keep them running?",
+    ),
+    (
+        "metrics",
+        "coo_cxo_leader",
+        "Which outcome would leadership notice first if delivery improved: time to market, cost "
+        "or risk?",
+    ),
+    (
+        "economic_buyer",
+        None,
+        "Who has the final say on the budget for this initiative, and have they approved a "
+        "project like this before?",
+    ),
+    (
+        "economic_buyer",
+        None,
+        "What does the person who approves this spend need to see before they say yes?",
+    ),
+    (
+        "economic_buyer",
+        "financial_leader",
+        "Is this spend already in this year's budget, or does it need a new approval?",
+    ),
+    (
+        "economic_buyer",
+        "coo_cxo_leader",
+        "Which executive owns the transformation programme this would support, and how do they "
+        "report its progress?",
+    ),
+    (
+        "economic_buyer",
+        "technology_leader",
+        "If your team recommends this, who else has to agree before money is committed?",
+    ),
+    (
+        "decision_criteria",
+        None,
+        "What criteria will you use to compare the options, and which matter most?",
+    ),
+    (
+        "decision_criteria",
+        "technology_leader",
+        "Which integrations, hosting options (SaaS or self-managed) and scale requirements are "
+        "must-haves?",
+    ),
+    (
+        "decision_criteria",
+        "security_leader",
+        "What security and compliance capabilities must a platform have to pass your review?",
+    ),
+    (
+        "decision_criteria",
+        "financial_leader",
+        "Will you compare licence cost alone, or total cost including the tools you would retire?",
+    ),
+    (
+        "decision_criteria",
+        "business_application_leader",
+        "What would your application teams need to see to agree to move off their current tools?",
+    ),
+    (
+        "decision_process",
+        None,
+        "How did you decide on the last tool of this size: who was involved and how long did it "
+        "take?",
+    ),
+    ("decision_process", None, "What steps remain between a successful evaluation and a decision?"),
+    (
+        "decision_process",
+        None,
+        "Will there be a formal proof of value, and who sets its success criteria?",
+    ),
+    (
+        "decision_process",
+        "technology_leader",
+        "Which architecture or platform review boards have to sign off?",
+    ),
+    (
+        "decision_process",
+        "security_leader",
+        "When in the process does the security review happen, and how long does it usually take?",
+    ),
+    (
+        "paper_process",
+        None,
+        "Once you have decided, what happens before an order is signed: legal review, "
+        "procurement, security questionnaires?",
+    ),
+    (
+        "paper_process",
+        None,
+        "Who signs the order, and do signature thresholds change who needs to sign?",
+    ),
+    (
+        "paper_process",
+        None,
+        "How long did legal review of your last software agreement take, and do you work on your "
+        "own paper or the vendor's?",
+    ),
+    (
+        "paper_process",
+        "financial_leader",
+        "Does procurement require a competitive bid, a purchasing framework or a particular "
+        "reseller?",
+    ),
+    (
+        "paper_process",
+        "financial_leader",
+        "Do quarter-end or year-end deadlines affect when the order has to be placed?",
+    ),
+    (
+        "partners",
+        None,
+        "Which systems integrators or consultancies help you run your development and DevOps "
+        "tooling?",
+    ),
+    (
+        "partners",
+        None,
+        "Do you buy software directly, through a reseller, or through a cloud marketplace?",
+    ),
+    (
+        "partners",
+        "technology_leader",
+        "Which cloud providers do you run on, and do you have committed spend with them that "
+        "this purchase could draw down?",
+    ),
+    (
+        "partners",
+        "business_application_leader",
+        "Is any development outsourced, and would those partners need to work on the same "
+        "platform?",
+    ),
+    (
+        "partners",
+        "financial_leader",
+        "Do purchases have to go through a preferred reseller or an enterprise agreement?",
+    ),
+    ("identify_pain", None, "What happens if nothing changes over the next year?"),
+    (
+        "identify_pain",
+        "technology_leader",
+        "Where does a change spend the most time waiting between commit and production?",
+    ),
+    (
+        "identify_pain",
+        "security_leader",
+        "How do vulnerabilities that reach production get found today, and how many were there "
+        "last quarter?",
+    ),
+    (
+        "identify_pain",
+        "business_application_leader",
+        "When did a release last slip, and what did that cost the business?",
+    ),
+    (
+        "identify_pain",
+        "coo_cxo_leader",
+        "What competitive or regulatory pressure makes this a priority now?",
+    ),
+    (
+        "identify_pain",
+        "financial_leader",
+        "How many overlapping tools are different departments paying for?",
+    ),
+    ("champion", None, "Who would gain the most, personally and for their team, if this succeeds?"),
+    (
+        "champion",
+        None,
+        "Who would be willing to present this to leadership and defend the business case?",
+    ),
+    (
+        "champion",
+        None,
+        "Who has the ear of the budget owner and has led a change like this before?",
+    ),
+    ("champion", None, "What would you need from us to make the case internally?"),
+    (
+        "champion",
+        "technology_leader",
+        "Which team already uses the product or has asked for it, and what results have they seen?",
+    ),
+    (
+        "competition",
+        None,
+        "What other options are you considering, including building it yourselves or doing "
+        "nothing?",
+    ),
+    ("competition", None, "Which tools would this replace, and who is most attached to them?"),
+    (
+        "competition",
+        "technology_leader",
+        "What do your teams like and dislike about the source control and CI tools they use today?",
+    ),
+    (
+        "competition",
+        "security_leader",
+        "Which security scanning vendors do you use today, and when do those contracts renew?",
+    ),
+    (
+        "competition",
+        "financial_leader",
+        "When do the contracts for your current development tools come up for renewal?",
+    ),
+]
+
+BUYER_PROCESS_STAGES = [
+    {
+        "slug": "status_quo",
+        "number": 1,
+        "name": "Status quo",
+        "buyer_actions": [
+            "Content with the current toolchain; no project or budget set aside",
+            "Teams work around delivery problems locally with scripts and manual steps",
+            "Ignores or declines outreach about DevOps tooling",
+            "Renews existing tool contracts without reviewing them",
+        ],
+    },
+    {
+        "slug": "problem_recognition",
+        "number": 2,
+        "name": "Problem recognition",
+        "buyer_actions": [
+            "Names a pain out loud: slow releases, toolchain sprawl or an audit finding",
+            "Asks peers or analysts how other companies handle the problem",
+            "Attends a webinar, meetup or lunch and learn on DevOps practices",
+            "An executive names delivery speed, security or tool cost as a priority",
+        ],
+    },
+    {
+        "slug": "solution_exploration",
+        "number": 3,
+        "name": "Solution exploration",
+        "buyer_actions": [
+            "Researches platforms and downloads comparisons or analyst reports",
+            "Drafts a list of requirements and a rough business case",
+            "Asks vendors for introductory demos",
+            "A team starts a free trial or self-hosts the free tier",
+        ],
+    },
+    {
+        "slug": "evaluation",
+        "number": 4,
+        "name": "Evaluation",
+        "buyer_actions": [
+            "Writes evaluation criteria and a proof-of-value plan with success measures",
+            "Runs a technical evaluation or pilot with one or two teams",
+            "Brings security, architecture and procurement into reviews",
+            "Compares total cost of ownership across the shortlisted vendors",
+        ],
+    },
+    {
+        "slug": "selection",
+        "number": 5,
+        "name": "Selection",
+        "buyer_actions": [
+            "Names a preferred vendor and tells the others",
+            "Asks for pricing, a proposal and customer references",
+            "Presents the business case to the economic buyer",
+            "Negotiates scope, terms and the rollout plan",
+        ],
+    },
+    {
+        "slug": "commitment",
+        "number": 6,
+        "name": "Commitment",
+        "buyer_actions": [
+            "Legal and procurement review the agreement and complete security questionnaires",
+            "The signatory approves and signs the order",
+            "Agrees a rollout and migration plan with named owners",
+            "Schedules onboarding and training for the first teams",
+        ],
+    },
+]
+
 
 def upgrade() -> None:
-    op.create_table(
+    stages = op.create_table(
         "stages",
         sa.Column("slug", sa.String(length=40), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
@@ -330,7 +912,6 @@ def upgrade() -> None:
         ["opportunity_id", "evaluated_at"],
         unique=False,
     )
-    # ### end Alembic commands ###
     op.create_table(
         "meetings",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
@@ -407,7 +988,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_meetings_opportunity_id", "meetings", ["opportunity_id", "scheduled_at"], unique=False
     )
-    op.create_table(
+    personas = op.create_table(
         "personas",
         sa.Column("slug", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -415,6 +996,7 @@ def upgrade() -> None:
         sa.Column("objectives", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("obstacles", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("metrics", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -429,13 +1011,14 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("slug", name=op.f("pk_personas")),
     )
-    op.create_table(
+    discovery_questions = op.create_table(
         "discovery_questions",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("element", sa.String(length=40), nullable=False),
         sa.Column("persona", sa.String(length=40), nullable=True),
         sa.Column("question", sa.String(length=1000), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -456,12 +1039,13 @@ def upgrade() -> None:
         ["element", "persona"],
         unique=False,
     )
-    op.create_table(
+    buyer_process_stages = op.create_table(
         "buyer_process_stages",
         sa.Column("slug", sa.String(length=40), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("buyer_actions", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -477,6 +1061,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("slug", name=op.f("pk_buyer_process_stages")),
         sa.UniqueConstraint("number", name=op.f("uq_buyer_process_stages_number")),
     )
+
+    # Seed data: stages as the contract's defaults, and the meeting-preparation reference data.
+    op.bulk_insert(stages, STAGES)
+    op.bulk_insert(personas, PERSONAS)
+    op.bulk_insert(
+        discovery_questions,
+        [
+            {"element": element, "persona": persona, "question": question, "position": position}
+            for position, (element, persona, question) in enumerate(DISCOVERY_QUESTIONS, 1)
+        ],
+    )
+    op.bulk_insert(buyer_process_stages, BUYER_PROCESS_STAGES)
 
     # History is never rewritten: PostgreSQL itself refuses UPDATE and DELETE on it.
     op.execute(

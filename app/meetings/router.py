@@ -1,0 +1,91 @@
+"""/meetings: call plans prepared for a lead or an opportunity."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app.core.http import IfMatch, set_created, set_etag
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.security import HumanPrincipal
+from app.core.session import Session
+from app.meetings import service
+from app.meetings.schemas import Meeting, MeetingCreate, MeetingPage, MeetingUpdate
+
+router = APIRouter(tags=["meetings"])
+
+
+@router.post(
+    "/meetings",
+    operation_id="meetings-create",
+    status_code=201,
+    response_model=Meeting,
+    dependencies=[Idempotent],
+    description="A call plan for exactly one of `lead_id` and `opportunity_id` (422 otherwise); "
+    "attendees are contacts of its account. A meeting scheduled within 60 days counts as a "
+    "scheduled follow-up for the stage validator.",
+)
+async def create_meeting(
+    body: MeetingCreate, principal: HumanPrincipal, session: Session, response: Response
+) -> Meeting:
+    meeting = await service.create(session, principal, body)
+    set_created(response, f"/api/v1/meetings/{meeting.id}", meeting.version)
+    return Meeting.model_validate(meeting)
+
+
+@router.get(
+    "/meetings",
+    operation_id="meetings-list",
+    response_model=MeetingPage,
+    description="Meetings of visible leads and opportunities. `scheduled_from` is inclusive, "
+    "`scheduled_to` exclusive. Sort: `scheduled_at` (default), `updated_at`; `-` for descending.",
+)
+async def list_meetings(
+    principal: HumanPrincipal,
+    session: Session,
+    page: Page,
+    lead_id: uuid.UUID | None = None,
+    opportunity_id: uuid.UUID | None = None,
+    scheduled_from: datetime | None = None,
+    scheduled_to: datetime | None = None,
+    updated_after: datetime | None = None,
+    sort: Annotated[
+        Literal["scheduled_at", "-scheduled_at", "updated_at", "-updated_at"], Query()
+    ] = "scheduled_at",
+) -> MeetingPage:
+    filters = {
+        "lead_id": lead_id,
+        "opportunity_id": opportunity_id,
+        "scheduled_from": scheduled_from,
+        "scheduled_to": scheduled_to,
+        "updated_after": updated_after,
+    }
+    rows, cursor = await service.list_page(session, principal, page, filters, sort)
+    return MeetingPage(items=[Meeting.model_validate(m) for m in rows], next_cursor=cursor)
+
+
+@router.get("/meetings/{meeting_id}", operation_id="meetings-get", response_model=Meeting)
+async def get_meeting(
+    meeting_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
+) -> Meeting:
+    meeting = await service.get(session, principal, meeting_id)
+    set_etag(response, meeting.version)
+    return Meeting.model_validate(meeting)
+
+
+@router.patch("/meetings/{meeting_id}", operation_id="meetings-update", response_model=Meeting)
+async def update_meeting(
+    meeting_id: uuid.UUID,
+    body: MeetingUpdate,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Meeting:
+    meeting = await service.update(session, principal, meeting_id, body, if_match)
+    set_etag(response, meeting.version)
+    return Meeting.model_validate(meeting)

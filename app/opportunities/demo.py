@@ -1,0 +1,384 @@
+"""`engage demo`: opportunities in every stage, with qualifications, command plans, meetings,
+reviews and the history their walks through the stages leave behind.
+
+Uses the accounts earlier loaders stored in `ctx.ids["accounts"]` when Riley (the demo rep)
+owns their territory; otherwise creates a small territory of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import get_settings
+from app.core.security import Principal
+from app.meetings import service as meetings
+from app.meetings.schemas import MeetingCreate
+from app.models import Account, Contact, Opportunity, Territory, Unit
+from app.opportunities import command_plans, service, stage_moves
+from app.opportunities.schemas import (
+    CommandPlanUpdate,
+    OpportunityCreate,
+    OpportunityUpdate,
+    ReviewCreate,
+    StageChange,
+)
+from app.qualification import service as qualification
+from app.qualification.schemas import QualificationCreate
+
+if TYPE_CHECKING:
+    from app.demo import DemoContext
+
+WALK = (
+    "discovery",
+    "scoping",
+    "technical_evaluation",
+    "proposal",
+    "negotiating",
+    "awaiting_signature",
+    "closed_won",
+)
+
+
+def _plan(customer: str, contact: Contact, today: date) -> dict[str, Any]:
+    return {
+        "overview": {
+            "why_do_anything": f"{customer} ships quarterly; the board wants monthly releases.",
+            "why_now": "Their Jenkins contract renews next quarter and an audit is due.",
+            "why_us": "One platform for SCM, CI/CD and security scanning.",
+            "primary_value_driver": "Faster, safer software delivery",
+            "required_capabilities": "SaaS, SSO, merge-request pipelines, SAST and DAST",
+        },
+        "meddppicc": {
+            "metrics": "Lead time from 21 days to 2; 30% less spent on toolchain upkeep.",
+            "economic_buyer": {"notes": "CTO owns the platform budget."},
+            "decision_criteria": "Total cost, security scanning built in, scales to 800 devs.",
+            "decision_process": "Four-week proof of value, then the architecture board.",
+            "paper_process": "Procurement and legal review, about three weeks; CFO signs.",
+            "partners": "None: buying direct.",
+            "identify_pain": "Releases wait days for manual security sign-off.",
+            "champion": {"contact_id": str(contact.id), "notes": "Leads the platform team."},
+            "competition": "GitHub Enterprise, and staying on Jenkins.",
+        },
+        "close_plan": [
+            {
+                "description": "Proof of value read-out",
+                "due_on": (today + timedelta(days=7)).isoformat(),
+            },
+            {
+                "description": "Security questionnaire",
+                "due_on": (today + timedelta(days=14)).isoformat(),
+            },
+            {
+                "description": "Order form signed",
+                "due_on": (today + timedelta(days=30)).isoformat(),
+            },
+        ],
+        "risks": "Budget may slip into next fiscal year.",
+        "help_needed": "An executive sponsor call before the architecture board.",
+    }
+
+
+def _qualification(today: date) -> QualificationCreate:
+    return QualificationCreate.model_validate(
+        {
+            "authority": {"involvement": "decision_maker"},
+            "initiative": {
+                "kind": "top_2_priority",
+                "driver": "modernization",
+                "description": "Replace the self-managed CI estate this year.",
+            },
+            "fit": {
+                "current_tools": ["Jenkins", "Bitbucket", "SonarQube"],
+                "entry_use_case": "ci",
+                "potential_seats": 400,
+            },
+            "timing": {
+                "meeting_on": today.isoformat(),
+                "next_step_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+            },
+        }
+    )
+
+
+def _ids(values: object) -> list[uuid.UUID]:
+    """The ids in what an earlier loader stored: a list of ids or rows, or a name -> id map."""
+    if isinstance(values, Mapping):
+        values = list(values.values())
+    if not isinstance(values, Iterable) or isinstance(values, str | bytes):
+        return []
+    found = []
+    for value in values:
+        value = getattr(value, "id", value)
+        if isinstance(value, uuid.UUID):
+            found.append(value)
+    return found
+
+
+async def _own_territory(session: AsyncSession, rep: Principal) -> Territory:
+    """A small Commercial territory of the demo's own: its units move with the deals without
+    changing the figures of the territory an earlier loader built."""
+    territory = Territory(
+        name="Commercial East", owner_id=rep.id, segment="mid_market", region="US East"
+    )
+    session.add(territory)
+    await session.flush()
+    return territory
+
+
+def _account(territory: Territory, name: str, domain: str, vertical: str, kind: str) -> Account:
+    return Account(
+        territory_id=territory.id, name=name, domain=domain, vertical=vertical, account_type=kind
+    )
+
+
+async def _accounts(
+    session: AsyncSession, rep: Principal, ctx: DemoContext, own: Territory
+) -> tuple[Account, Account]:
+    """A net-new and a customer account: an earlier loader's in a territory the rep owns when
+    there are such, else new ones in the demo's own territory."""
+    known = _ids(ctx.ids.get("accounts"))
+    owned = list(
+        (
+            await session.scalars(
+                select(Account)
+                .join(Territory, Territory.id == Account.territory_id)
+                .where(Account.id.in_(known), Territory.owner_id == rep.id)
+                .order_by(Account.name)
+            )
+        ).all()
+    )
+    net_new = next((a for a in owned if a.account_type == "net_new"), None) or _account(
+        own, "Fabrikam Retail", "fabrikam-retail.example", "retail", "net_new"
+    )
+    customer = next((a for a in owned if a.account_type == "customer"), None) or _account(
+        own, "Contoso Health", "contoso-health.example", "healthcare", "customer"
+    )
+    session.add_all([net_new, customer])
+    await session.flush()
+    return net_new, customer
+
+
+async def _contact(
+    session: AsyncSession, account: Account, first: str, last: str, title: str
+) -> Contact:
+    existing = await session.scalar(
+        select(Contact)
+        .where(Contact.account_id == account.id)
+        .order_by(Contact.created_at)
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    domain = account.domain or "example.com"
+    contact = Contact(
+        account_id=account.id,
+        first_name=first,
+        last_name=last,
+        email=f"{first.lower()}.{last.lower()}@{domain}",
+        title=title,
+        persona="technology_leader",
+    )
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def _units(session: AsyncSession, account: Account) -> dict[str, uuid.UUID]:
+    units = {
+        name: Unit(account_id=account.id, kind="department", name=name, adoption=adoption)
+        for name, adoption in (
+            ("Route Planning", "red"),
+            ("Fleet Telematics", "yellow"),
+            ("Warehouse Systems", "red"),
+            ("Finance IT", "none"),
+        )
+    }
+    session.add_all(units.values())
+    await session.flush()
+    return {name: unit.id for name, unit in units.items()}
+
+
+async def _walk(session: AsyncSession, rep: Principal, opportunity_id: uuid.UUID, to: str) -> None:
+    tz = get_settings().tz
+    for stage in WALK[: WALK.index(to) + 1]:
+        await stage_moves.change_stage(
+            session,
+            rep,
+            opportunity_id,
+            StageChange(to=stage),
+            None,
+            tz,
+        )
+
+
+async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
+    rep, manager = ctx.principal("rep"), ctx.principal("manager")
+    tz = get_settings().tz
+    today = datetime.now(tz).date()
+    own = await _own_territory(session, rep)
+    net_new, customer = await _accounts(session, rep, ctx, own)
+    northwind = _account(
+        own, "Northwind Logistics", "northwind-logistics.example", "transportation", "net_new"
+    )
+    session.add(northwind)
+    await session.flush()
+    buyer = await _contact(session, net_new, "Priya", "Raman", "VP Engineering")
+    renewal_buyer = await _contact(session, customer, "Tomás", "Ortega", "Director of Platform")
+    northwind_buyer = await _contact(session, northwind, "Dana", "Okafor", "CTO")
+    units = await _units(session, northwind)
+    activities = _ids(ctx.ids.get("activities"))
+
+    created: list[uuid.UUID] = []
+
+    async def open_deal(name: str, *, contact: Contact = buyer, **fields: Any) -> Opportunity:
+        data = {
+            "name": name,
+            "contact_id": contact.id,
+            "amount": "96000",
+            "next_step": "Proof-of-value kickoff",
+            "next_step_at": datetime.now(UTC) + timedelta(days=10),
+            "entry_use_case": "ci",
+            "potential_seats": 400,
+            "close_date": today + timedelta(days=45),
+            **fields,
+        }
+        opportunity = await service.create(session, rep, OpportunityCreate.model_validate(data))
+        created.append(opportunity.id)
+        return opportunity
+
+    companies = {buyer.id: net_new.name, renewal_buyer.id: customer.name}
+    companies[northwind_buyer.id] = northwind.name
+
+    async def prepare(opportunity: Opportunity, contact: Contact = buyer) -> None:
+        await qualification.qualify_opportunity(
+            session, rep, opportunity.id, _qualification(today), tz
+        )
+        await command_plans.update(
+            session,
+            rep,
+            opportunity.id,
+            CommandPlanUpdate.model_validate(_plan(companies[contact.id], contact, today)),
+            None,
+        )
+
+    # One deal per open stage and one won, each walked there stage by stage.
+    stages = ("pending_acceptance", *WALK)
+    for number, stage in enumerate(stages):
+        extra: dict[str, Any] = {}
+        if stage in ("negotiating", "awaiting_signature", "closed_won"):
+            extra["proposal_sent_on"] = today - timedelta(days=5)
+        if stage in ("awaiting_signature", "closed_won"):
+            extra["signature_requested_on"] = today - timedelta(days=1)
+        contact = buyer
+        # Linked units move with these two: red to yellow, then red or yellow to green.
+        if stage == "technical_evaluation":
+            extra["unit_ids"] = [units["Warehouse Systems"]]
+            contact = northwind_buyer
+        if stage == "closed_won":
+            extra["unit_ids"] = [units["Route Planning"], units["Fleet Telematics"]]
+            contact = northwind_buyer
+        if activities and stage in ("discovery", "proposal", "awaiting_signature"):
+            extra["activity_id"] = activities[0]
+        account_name = northwind.name if contact is northwind_buyer else net_new.name
+        deal = await open_deal(
+            f"{account_name}: CI/CD platform, wave {number + 1}",
+            contact=contact,
+            amount=str(Decimal(48000 + 12000 * number)),
+            **extra,
+        )
+        if stage != "pending_acceptance":
+            await prepare(deal, contact)
+            await _walk(session, rep, deal.id, stage)
+        if stage == "proposal":
+            await command_plans.add_review(
+                session,
+                manager,
+                deal.id,
+                ReviewCreate(notes="Economic buyer not met yet: book the CTO before the board."),
+            )
+            await meetings.create(
+                session,
+                rep,
+                MeetingCreate.model_validate(
+                    {
+                        "opportunity_id": deal.id,
+                        "scheduled_at": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+                        "persona": "financial_leader",
+                        "attendee_contact_ids": [buyer.id],
+                        "objectives": [
+                            "Walk through total cost of ownership",
+                            "Agree paper process",
+                        ],
+                        "pre_call_questions": ["Is this spend in this year's budget?"],
+                        "agenda": [
+                            {
+                                "topic": "Tool consolidation savings",
+                                "questions": ["Which licences end this year?"],
+                                "statements": ["Customers retire four tools on average."],
+                                "case_study": "A regional bank cut toolchain spend by a third.",
+                            }
+                        ],
+                        "research": {"crm": "Two earlier evaluations, 2023 and 2024."},
+                    }
+                ),
+            )
+
+    # Lost after scoping, unqualified at acceptance, and a duplicate.
+    lost = await open_deal(f"{net_new.name}: security scanning add-on", amount="30000")
+    await prepare(lost)
+    await _walk(session, rep, lost.id, "scoping")
+    await stage_moves.change_stage(
+        session,
+        rep,
+        lost.id,
+        StageChange(
+            to="lost", loss_reason="competitor", loss_details="Chose GitHub Advanced Security."
+        ),
+        None,
+        tz,
+    )
+    unqualified = await open_deal(f"{net_new.name}: data team pilot", amount="8000")
+    await stage_moves.change_stage(
+        session,
+        rep,
+        unqualified.id,
+        StageChange(to="unqualified", reason="No initiative or budget."),
+        None,
+        tz,
+    )
+    duplicate = await open_deal(f"{net_new.name}: CI/CD platform (entered twice)")
+    await stage_moves.change_stage(
+        session,
+        rep,
+        duplicate.id,
+        StageChange(to="duplicate", duplicate_of_id=created[0]),
+        None,
+        tz,
+    )
+
+    # A renewal expected to shrink, and a forecast override by the owner.
+    renewal = await open_deal(
+        f"{customer.name}: annual renewal",
+        contact=renewal_buyer,
+        type="renewal",
+        amount="110000",
+        renewal_arr="125000",
+        renewal_forecast_category="best_case",
+    )
+    await prepare(renewal, renewal_buyer)
+    await _walk(session, rep, renewal.id, "proposal")
+    await service.update(
+        session,
+        rep,
+        renewal.id,
+        OpportunityUpdate.model_validate({"forecast_category": "commit"}),
+        None,
+    )
+    ctx.ids["opportunities"] = created

@@ -1,0 +1,455 @@
+"""SQL for opportunities, their history, stages and the facts the stage validator reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    cast,
+    column,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.security import Principal
+from app.core.visibility import (
+    account_visible,
+    activity_visible,
+    is_manager_of,
+    opportunity_visible,
+    user_visible,
+)
+from app.models import (
+    Account,
+    Activity,
+    CommandPlan,
+    Contact,
+    Lead,
+    Meeting,
+    Opportunity,
+    OpportunityHistory,
+    Qualification,
+    Stage,
+    Territory,
+    Unit,
+    User,
+)
+from app.opportunities.stages import MEDDPPICC_ELEMENTS, OVERVIEW_ELEMENTS, StageDef
+
+FOLLOW_UP_WINDOW = timedelta(days=60)
+PERSON_ELEMENTS = frozenset({"champion", "economic_buyer"})
+
+
+# Stages.
+
+
+def stage_def(row: Stage) -> StageDef:
+    return StageDef(
+        slug=row.slug,
+        number=row.number,
+        name=row.name,
+        probability=row.probability,
+        forecast_category=row.forecast_category,
+        terminal=row.terminal,
+        requirements={kind: tuple(codes) for kind, codes in row.requirements.items()},
+    )
+
+
+async def stage_rows(session: AsyncSession) -> list[Stage]:
+    return list((await session.scalars(select(Stage).order_by(Stage.number))).all())
+
+
+async def stages_page(session: AsyncSession, page: PageParams) -> tuple[list[Stage], str | None]:
+    keys = [SortKey(Stage.number)]
+    rows = list((await session.scalars(paginate(select(Stage), keys, page, "stages", {}))).all())
+    return rows, next_cursor(rows, page, "stages", {}, lambda s: [s.number])
+
+
+async def stage_defs(session: AsyncSession) -> list[StageDef]:
+    return [stage_def(row) for row in await stage_rows(session)]
+
+
+async def stage_for_update(session: AsyncSession, slug: str) -> Stage | None:
+    return await session.scalar(
+        select(Stage)
+        .where(Stage.slug == slug)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def get_stage(session: AsyncSession, slug: str) -> Stage | None:
+    return await session.get(Stage, slug)
+
+
+# Opportunities.
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
+) -> Opportunity | None:
+    return await session.scalar(
+        select(Opportunity).where(Opportunity.id == opportunity_id, opportunity_visible(principal))
+    )
+
+
+async def get_visible_for_update(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
+) -> Opportunity | None:
+    """Locks the row: concurrent changes of one opportunity wait for each other."""
+    return await session.scalar(
+        select(Opportunity)
+        .where(Opportunity.id == opportunity_id, opportunity_visible(principal))
+        .with_for_update(of=Opportunity)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def visible_exists(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(Opportunity.id).where(
+            Opportunity.id == opportunity_id, opportunity_visible(principal)
+        )
+    )
+    return found is not None
+
+
+async def add(session: AsyncSession, opportunity: Opportunity) -> Opportunity:
+    session.add(opportunity)
+    await session.flush()
+    await session.refresh(opportunity)
+    return opportunity
+
+
+OPPORTUNITY_SORTS: dict[str, tuple[Any, Any]] = {
+    "created_at": (Opportunity.created_at, None),
+    "updated_at": (Opportunity.updated_at, None),
+    "name": (Opportunity.name, None),
+    "close_date": (func.coalesce(Opportunity.close_date, date.max), date.max),
+    "amount": (func.coalesce(Opportunity.amount, Decimal("-1")), Decimal("-1")),
+}
+
+
+async def list_page(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: dict[str, Any],
+    sort: str,
+) -> tuple[list[Opportunity], str | None]:
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    column_, when_null = OPPORTUNITY_SORTS[name]
+    keys = [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
+    stmt: Select[Any] = select(Opportunity).where(opportunity_visible(principal))
+    equal = ("owner_id", "account_id", "stage", "type", "forecast_category")
+    for field in equal:
+        if filters.get(field) is not None:
+            stmt = stmt.where(getattr(Opportunity, field) == filters[field])
+    if filters.get("close_date_from") is not None:
+        stmt = stmt.where(Opportunity.close_date >= filters["close_date_from"])
+    if filters.get("close_date_to") is not None:
+        stmt = stmt.where(Opportunity.close_date <= filters["close_date_to"])
+    if filters.get("updated_after") is not None:
+        stmt = stmt.where(Opportunity.updated_at > filters["updated_after"])
+    cursor_filters = {**filters, "sort": sort}
+    stmt = paginate(stmt, keys, page, "opportunities", cursor_filters)
+    rows = list((await session.scalars(stmt)).all())
+
+    def key_values(o: Opportunity) -> list[Any]:
+        value = getattr(o, name)
+        return [when_null if value is None else value, o.id]
+
+    return rows, next_cursor(rows, page, "opportunities", cursor_filters, key_values)
+
+
+# What the create and update rules look up.
+
+
+async def visible_contact(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
+) -> Contact | None:
+    return await session.scalar(
+        select(Contact).where(
+            Contact.id == contact_id, account_visible(principal, Contact.account_id)
+        )
+    )
+
+
+async def contact_in_account(
+    session: AsyncSession, contact_id: uuid.UUID, account_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(Contact.id).where(Contact.id == contact_id, Contact.account_id == account_id)
+    )
+    return found is not None
+
+
+async def contacts_outside_account(
+    session: AsyncSession, contact_ids: Sequence[uuid.UUID], account_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The given contact ids that are not contacts of `account_id`, in the order given."""
+    inside = set(
+        (
+            await session.scalars(
+                select(Contact.id).where(
+                    Contact.id.in_(contact_ids), Contact.account_id == account_id
+                )
+            )
+        ).all()
+    )
+    return [c for c in contact_ids if c not in inside]
+
+
+async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def get_lead(session: AsyncSession, lead_id: uuid.UUID) -> Lead | None:
+    return await session.get(Lead, lead_id)
+
+
+async def visible_user(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> User | None:
+    return await session.scalar(select(User).where(User.id == user_id, user_visible(principal)))
+
+
+async def manages(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> bool:
+    """Whether the caller is a manager of `user_id` (admins manage everyone)."""
+    found = await session.scalar(
+        select(literal(True)).where(is_manager_of(principal, literal(user_id)))
+    )
+    return bool(found)
+
+
+async def visible_activity(
+    session: AsyncSession, principal: Principal, activity_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(Activity.id).where(Activity.id == activity_id, activity_visible(principal))
+    )
+    return found is not None
+
+
+async def units_outside_account(
+    session: AsyncSession, unit_ids: Sequence[uuid.UUID], account_id: uuid.UUID
+) -> list[uuid.UUID]:
+    inside = set(
+        (
+            await session.scalars(
+                select(Unit.id).where(Unit.id.in_(unit_ids), Unit.account_id == account_id)
+            )
+        ).all()
+    )
+    return [u for u in unit_ids if u not in inside]
+
+
+async def account_segment(session: AsyncSession, account_id: uuid.UUID) -> str | None:
+    return await session.scalar(
+        select(Territory.segment)
+        .join(Account, Account.territory_id == Territory.id)
+        .where(Account.id == account_id)
+    )
+
+
+async def only_territory_segment(session: AsyncSession, owner_id: uuid.UUID) -> str | None:
+    """The segment of the owner's territory when they own exactly one, else None."""
+    segments = (
+        await session.scalars(
+            select(Territory.segment).where(Territory.owner_id == owner_id).limit(2)
+        )
+    ).all()
+    return segments[0] if len(segments) == 1 else None
+
+
+# History.
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    field: str
+    old: str | None
+    new: str | None
+    reason: str | None = None
+
+
+async def append_history(
+    session: AsyncSession,
+    opportunity_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    rows: Sequence[HistoryRow],
+) -> None:
+    """Inserts in the given order; `seq` keeps that order for readers."""
+    if not rows:
+        return
+    await session.execute(
+        insert(OpportunityHistory),
+        [
+            {
+                "opportunity_id": opportunity_id,
+                "actor_id": actor_id,
+                "field": r.field,
+                "old": r.old,
+                "new": r.new,
+                "reason": r.reason,
+            }
+            for r in rows
+        ],
+    )
+
+
+async def history_page(
+    session: AsyncSession, opportunity_id: uuid.UUID, page: PageParams
+) -> tuple[list[OpportunityHistory], str | None]:
+    keys = [SortKey(OpportunityHistory.seq)]
+    filters = {"opportunity_id": opportunity_id}
+    stmt = paginate(
+        select(OpportunityHistory).where(OpportunityHistory.opportunity_id == opportunity_id),
+        keys,
+        page,
+        "opportunity-history",
+        filters,
+    )
+    rows = list((await session.scalars(stmt)).all())
+    return rows, next_cursor(rows, page, "opportunity-history", filters, lambda h: [h.seq])
+
+
+# Facts for the stage validator, computed by PostgreSQL.
+
+
+def _filled_text(value: Any) -> ColumnElement[bool]:
+    return func.nullif(func.btrim(value), "").is_not(None)
+
+
+def filled_element_columns() -> dict[str, ColumnElement[bool]]:
+    """One boolean per MEDDPPICC and overview element of `command_plans`: is it filled?
+
+    Text must be non-blank; champion and economic buyer need a contact or notes.
+    """
+    columns: dict[str, ColumnElement[bool]] = {}
+    for element in MEDDPPICC_ELEMENTS:
+        if element in PERSON_ELEMENTS:
+            columns[element] = or_(
+                CommandPlan.meddppicc[(element, "contact_id")].astext.is_not(None),
+                _filled_text(CommandPlan.meddppicc[(element, "notes")].astext),
+            )
+        else:
+            columns[element] = _filled_text(CommandPlan.meddppicc[element].astext)
+    for element in OVERVIEW_ELEMENTS:
+        columns[element] = _filled_text(CommandPlan.overview[element].astext)
+    return columns
+
+
+def latest_qualified(opportunity_id: Any, lead_id: Any) -> ColumnElement[Any]:
+    """The latest qualification's verdict: the opportunity's own, else its lead's."""
+    own = (
+        select(Qualification.qualified)
+        .where(Qualification.opportunity_id == opportunity_id)
+        .order_by(Qualification.evaluated_at.desc(), Qualification.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    of_lead = (
+        select(Qualification.qualified)
+        .where(Qualification.lead_id == lead_id)
+        .order_by(Qualification.evaluated_at.desc(), Qualification.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(own, of_lead, false())
+
+
+@dataclass(frozen=True)
+class DerivedFacts:
+    qualification_passed: bool
+    follow_up_scheduled: bool
+    filled_elements: frozenset[str]
+    close_plan_steps: int
+    close_plan_current: bool
+
+
+async def derived_facts(
+    session: AsyncSession, opportunity_id: uuid.UUID, now: datetime, today: date
+) -> DerivedFacts:
+    """What the validator needs beyond the opportunity's own columns, in one query.
+
+    A follow-up is scheduled when `next_step_at` lies in (now, now + 60 days], or a meeting
+    on the opportunity (or on the lead it came from) is scheduled in that window.
+    """
+    horizon = now + FOLLOW_UP_WINDOW
+    filled = filled_element_columns()
+    step = (
+        func.jsonb_array_elements(CommandPlan.close_plan)
+        .table_valued(column("value", JSONB))
+        .alias("step")
+    )
+    overdue_step = exists(
+        select(literal(1))
+        .select_from(step)
+        .where(
+            step.c.value["done"].as_boolean().is_(False),
+            cast(step.c.value["due_on"].astext, Date) < today,
+        )
+    )
+    meeting_in_window = exists(
+        select(Meeting.id).where(
+            or_(
+                Meeting.opportunity_id == Opportunity.id,
+                and_(Opportunity.lead_id.is_not(None), Meeting.lead_id == Opportunity.lead_id),
+            ),
+            Meeting.scheduled_at > now,
+            Meeting.scheduled_at <= horizon,
+        )
+    )
+    stmt = (
+        select(
+            latest_qualified(Opportunity.id, Opportunity.lead_id).label("qualification_passed"),
+            or_(
+                and_(Opportunity.next_step_at > now, Opportunity.next_step_at <= horizon),
+                meeting_in_window,
+            ).label("follow_up_scheduled"),
+            func.coalesce(func.jsonb_array_length(CommandPlan.close_plan), 0).label("steps"),
+            func.coalesce(~overdue_step, True).label("close_plan_current"),
+            *[expr.label(f"filled_{name}") for name, expr in filled.items()],
+        )
+        .select_from(Opportunity)
+        .outerjoin(CommandPlan, CommandPlan.opportunity_id == Opportunity.id)
+        .where(Opportunity.id == opportunity_id)
+    )
+    row = (await session.execute(stmt)).one()
+    return DerivedFacts(
+        qualification_passed=bool(row.qualification_passed),
+        follow_up_scheduled=bool(row.follow_up_scheduled),
+        filled_elements=frozenset(name for name in filled if getattr(row, f"filled_{name}")),
+        close_plan_steps=int(row.steps),
+        close_plan_current=bool(row.close_plan_current),
+    )
+
+
+async def visible_account(
+    session: AsyncSession, principal: Principal, account_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(Account.id).where(Account.id == account_id, account_visible(principal, Account.id))
+    )
+    return found is not None

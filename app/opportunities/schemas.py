@@ -1,0 +1,473 @@
+"""Request and response shapes for opportunities, stages, history and command plans."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from app.core.schemas import (
+    MoneyOut,
+    Name,
+    RequestModel,
+    ResponseModel,
+    Str200,
+    Text,
+    parse_money,
+)
+from app.opportunities.stages import REQUIREMENT_CODES
+
+OpportunityType = Literal["new_business", "expansion", "renewal"]
+StageSlug = Literal[
+    "pending_acceptance",
+    "discovery",
+    "scoping",
+    "technical_evaluation",
+    "proposal",
+    "negotiating",
+    "awaiting_signature",
+    "closed_won",
+    "lost",
+    "unqualified",
+    "duplicate",
+]
+ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
+# `closed` belongs to won opportunities and is never set by a client.
+ForecastCategoryIn = Literal["pipeline", "best_case", "commit", "omitted"]
+RenewalForecastCategory = Literal["best_case", "commit"]
+LossReason = Literal["no_decision", "competitor", "budget", "timing", "fit", "other"]
+EntryUseCase = Literal["scm", "ci", "cd", "security", "agile_planning", "other"]
+BpmStage = Literal[
+    "status_quo",
+    "problem_recognition",
+    "solution_exploration",
+    "evaluation",
+    "selection",
+    "commitment",
+]
+MeddppiccElement = Literal[
+    "metrics",
+    "economic_buyer",
+    "decision_criteria",
+    "decision_process",
+    "paper_process",
+    "partners",
+    "identify_pain",
+    "champion",
+    "competition",
+]
+HistoryField = Literal[
+    "stage",
+    "amount",
+    "close_date",
+    "forecast_category",
+    "owner_id",
+    "renewal_loss_amount",
+    "renewal_forecast_category",
+]
+
+UNSIGNED_MONEY_PATTERN = r"^\d{1,13}(\.\d{1,2})?$"
+NonNegativeMoney = Annotated[
+    Decimal,
+    BeforeValidator(parse_money),
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": UNSIGNED_MONEY_PATTERN,
+            "maxLength": 16,
+            "example": "125000.00",
+            "description": "A decimal string, at least 0.",
+        }
+    ),
+]
+PositiveMoney = Annotated[
+    Decimal,
+    BeforeValidator(parse_money),
+    Field(gt=0),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": UNSIGNED_MONEY_PATTERN,
+            "maxLength": 16,
+            "example": "90000.00",
+            "description": "A decimal string, greater than 0.",
+        }
+    ),
+]
+Str1000 = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Seats = Annotated[int, Field(ge=0, le=10_000_000)]
+UnitIds = Annotated[list[uuid.UUID], Field(max_length=200)]
+ReasonText = Annotated[Text, StringConstraints(max_length=2000)]
+
+SERVER_SET = frozenset(
+    {
+        "stage",
+        "stage_number",
+        "probability",
+        "net_arr",
+        "sales_accepted_at",
+        "stage_entered_at",
+        "closed_at",
+        "currency",
+        "account_id",
+        "lead_id",
+        "loss_reason",
+        "loss_details",
+        "duplicate_of_id",
+        "created_by",
+    }
+)
+
+
+class OpportunityCreate(RequestModel):
+    """A new opportunity at `pending_acceptance` for a contact's account.
+
+    `stage` and every other server-set field are read-only (422). `account_id` is the
+    contact's account; `owner_id` defaults to the caller.
+    """
+
+    name: Name
+    contact_id: uuid.UUID
+    type: OpportunityType = "new_business"
+    owner_id: uuid.UUID | None = None
+    amount: NonNegativeMoney | None = None
+    renewal_arr: PositiveMoney | None = Field(None, description="Renewals only.")
+    renewal_loss_amount: NonNegativeMoney | None = Field(
+        None,
+        description="Renewals only; 0..renewal_arr, defaults to max(0, renewal_arr - amount).",
+    )
+    renewal_forecast_category: RenewalForecastCategory | None = Field(
+        None, description="Renewals only."
+    )
+    forecast_category: ForecastCategoryIn | None = Field(
+        None, description="Overrides the stage's default (`omitted` at pending_acceptance)."
+    )
+    close_date: date | None = None
+    next_step: Str1000 | None = None
+    next_step_at: AwareDatetime | None = None
+    entry_use_case: EntryUseCase | None = None
+    potential_seats: Seats | None = None
+    proposal_sent_on: date | None = None
+    signature_requested_on: date | None = None
+    unit_ids: UnitIds = Field(default_factory=list)
+    bpm_stage: BpmStage | None = None
+    activity_id: uuid.UUID | None = Field(
+        None, description="Defaults to the activity of the contact's lead."
+    )
+    read_only_fields: ClassVar[frozenset[str]] = SERVER_SET
+
+
+class OpportunityUpdate(RequestModel):
+    """JSON Merge Patch. `stage` moves only through `POST /opportunities/{id}/stage`."""
+
+    name: Name | None = None
+    contact_id: uuid.UUID | None = None
+    type: OpportunityType | None = None
+    owner_id: uuid.UUID | None = None
+    amount: NonNegativeMoney | None = None
+    renewal_arr: PositiveMoney | None = None
+    renewal_loss_amount: NonNegativeMoney | None = None
+    renewal_forecast_category: RenewalForecastCategory | None = None
+    forecast_category: ForecastCategoryIn | None = Field(
+        None, description="Owner only, on open stages (0-6)."
+    )
+    close_date: date | None = None
+    next_step: Str1000 | None = None
+    next_step_at: AwareDatetime | None = None
+    entry_use_case: EntryUseCase | None = None
+    potential_seats: Seats | None = None
+    proposal_sent_on: date | None = None
+    signature_requested_on: date | None = None
+    unit_ids: UnitIds | None = None
+    bpm_stage: BpmStage | None = None
+    activity_id: uuid.UUID | None = None
+    read_only_fields: ClassVar[frozenset[str]] = SERVER_SET
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
+        {"name", "type", "owner_id", "forecast_category", "unit_ids"}
+    )
+
+
+class Opportunity(ResponseModel):
+    id: uuid.UUID
+    name: str
+    account_id: uuid.UUID
+    contact_id: uuid.UUID | None
+    owner_id: uuid.UUID
+    type: OpportunityType
+    stage: StageSlug
+    stage_number: int
+    probability: int = Field(ge=0, le=100)
+    forecast_category: ForecastCategory
+    currency: str
+    amount: MoneyOut | None
+    net_arr: MoneyOut | None = Field(
+        description="amount for new business and expansion; amount - renewal_arr for renewals."
+    )
+    renewal_arr: MoneyOut | None
+    renewal_loss_amount: MoneyOut | None
+    renewal_forecast_category: RenewalForecastCategory | None
+    close_date: date | None
+    next_step: str | None
+    next_step_at: datetime | None
+    entry_use_case: EntryUseCase | None
+    potential_seats: int | None
+    proposal_sent_on: date | None
+    signature_requested_on: date | None
+    loss_reason: LossReason | None
+    loss_details: str | None
+    duplicate_of_id: uuid.UUID | None
+    unit_ids: list[uuid.UUID]
+    bpm_stage: BpmStage | None
+    lead_id: uuid.UUID | None
+    activity_id: uuid.UUID | None
+    sales_accepted_at: datetime | None
+    stage_entered_at: datetime
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OpportunityPage(ResponseModel):
+    items: list[Opportunity]
+    next_cursor: str | None
+
+
+class StageChange(RequestModel):
+    """`to` is required; the rest as the move needs (section 7 of the contract)."""
+
+    to: StageSlug
+    reason: ReasonText | None = Field(
+        None, description="Required to go backward, to unqualified and to reopen."
+    )
+    loss_reason: LossReason | None = Field(None, description="Required to go to lost.")
+    loss_details: ReasonText | None = Field(None, description="Required with loss_reason `other`.")
+    duplicate_of_id: uuid.UUID | None = Field(
+        None, description="Required to go to duplicate: another opportunity you can see."
+    )
+    forecast_category: ForecastCategoryIn | None = Field(
+        None,
+        description="Owner only, to an open stage: keeps this category instead of the new "
+        "stage's default.",
+    )
+
+
+class HistoryEntry(ResponseModel):
+    id: uuid.UUID
+    at: datetime
+    actor_id: uuid.UUID | None
+    field: HistoryField
+    old: str | None = Field(description="The value before, as text (stage slug, amount, date).")
+    new: str | None
+    reason: str | None
+
+
+class HistoryPage(ResponseModel):
+    items: list[HistoryEntry]
+    next_cursor: str | None
+
+
+RequirementCode = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    WithJsonSchema(
+        {"type": "string", "maxLength": 40, "x-extensible-enum": list(REQUIREMENT_CODES)}
+    ),
+]
+RequirementList = Annotated[list[RequirementCode], Field(max_length=30)]
+
+
+class StageRequirements(ResponseModel):
+    new_business: list[RequirementCode]
+    expansion: list[RequirementCode]
+    renewal: list[RequirementCode]
+
+
+class Stage(ResponseModel):
+    slug: StageSlug
+    number: int
+    name: str
+    probability: int
+    forecast_category: ForecastCategory
+    terminal: bool
+    requirements: StageRequirements
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class StagePage(ResponseModel):
+    items: list[Stage]
+    next_cursor: str | None
+
+
+class StageRequirementsUpdate(RequestModel):
+    new_business: RequirementList | None = None
+    expansion: RequirementList | None = None
+    renewal: RequirementList | None = None
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
+        {"new_business", "expansion", "renewal"}
+    )
+
+
+class StageUpdate(RequestModel):
+    """JSON Merge Patch (admin): probability, default forecast category, requirement codes.
+
+    Opportunities already in the stage keep their probability and category until they move.
+    """
+
+    probability: Annotated[int, Field(ge=0, le=100)] | None = None
+    forecast_category: ForecastCategory | None = Field(
+        None, description="`closed` belongs to closed_won and only to it."
+    )
+    requirements: StageRequirementsUpdate | None = None
+    read_only_fields: ClassVar[frozenset[str]] = frozenset({"slug", "number", "name", "terminal"})
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
+        {"probability", "forecast_category", "requirements"}
+    )
+
+
+# Command plans.
+
+
+class PersonRef(ResponseModel):
+    contact_id: uuid.UUID | None = Field(description="A contact of the opportunity's account.")
+    notes: str | None
+
+
+class Overview(ResponseModel):
+    why_do_anything: str | None
+    why_now: str | None
+    why_us: str | None
+    primary_value_driver: str | None
+    required_capabilities: str | None
+
+
+class Meddppicc(ResponseModel):
+    metrics: str | None
+    economic_buyer: PersonRef
+    decision_criteria: str | None
+    decision_process: str | None
+    paper_process: str | None
+    partners: str | None = Field(description="Say so when there are none: that counts as filled.")
+    identify_pain: str | None
+    champion: PersonRef
+    competition: str | None
+
+
+class CloseStep(ResponseModel):
+    id: uuid.UUID
+    description: str
+    due_on: date | None
+    owner: str | None
+    done: bool
+
+
+class Completeness(ResponseModel):
+    score: float = Field(description="Filled MEDDPPICC elements / 9, rounded to 4 places.")
+    missing: list[MeddppiccElement]
+
+
+class CommandPlan(ResponseModel):
+    opportunity_id: uuid.UUID
+    overview: Overview
+    meddppicc: Meddppicc
+    close_plan: list[CloseStep]
+    risks: str | None
+    help_needed: str | None
+    completeness: Completeness
+    created_at: datetime
+    updated_at: datetime
+    updated_by: uuid.UUID | None
+    version: int
+
+
+class PersonRefPatch(RequestModel):
+    contact_id: uuid.UUID | None = None
+    notes: Text | None = None
+
+
+class OverviewPatch(RequestModel):
+    why_do_anything: Text | None = None
+    why_now: Text | None = None
+    why_us: Text | None = None
+    primary_value_driver: Text | None = None
+    required_capabilities: Text | None = None
+
+
+class MeddppiccPatch(RequestModel):
+    metrics: Text | None = None
+    economic_buyer: PersonRefPatch | None = None
+    decision_criteria: Text | None = None
+    decision_process: Text | None = None
+    paper_process: Text | None = None
+    partners: Text | None = None
+    identify_pain: Text | None = None
+    champion: PersonRefPatch | None = None
+    competition: Text | None = None
+
+
+class CloseStepIn(BaseModel):
+    """A close-plan step; unlike other request objects it may carry its own `id`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID | None = Field(None, description="Kept when given; assigned when missing.")
+    description: Name
+    due_on: date | None = None
+    owner: Str200 | None = None
+    done: bool = False
+
+
+class CommandPlanUpdate(RequestModel):
+    """JSON Merge Patch: objects merge, `close_plan` replaces the whole list."""
+
+    overview: OverviewPatch | None = None
+    meddppicc: MeddppiccPatch | None = None
+    close_plan: Annotated[list[CloseStepIn], Field(max_length=100)] | None = None
+    risks: Text | None = None
+    help_needed: Text | None = None
+    read_only_fields: ClassVar[frozenset[str]] = frozenset(
+        {"opportunity_id", "completeness", "updated_by"}
+    )
+
+
+class CommandPlanRevision(ResponseModel):
+    id: uuid.UUID
+    at: datetime
+    actor_id: uuid.UUID | None
+    fields: list[str] = Field(description="Dotted names of what changed, e.g. `meddppicc.metrics`.")
+
+
+class CommandPlanRevisionPage(ResponseModel):
+    items: list[CommandPlanRevision]
+    next_cursor: str | None
+
+
+class ReviewCreate(RequestModel):
+    notes: Annotated[Text, StringConstraints(min_length=1, pattern=r"\S")]
+
+
+class Review(ResponseModel):
+    id: uuid.UUID
+    opportunity_id: uuid.UUID
+    at: datetime
+    reviewer_id: uuid.UUID
+    notes: str
+
+
+class ReviewPage(ResponseModel):
+    items: list[Review]
+    next_cursor: str | None

@@ -1,0 +1,319 @@
+"""Opportunities: creation at pending_acceptance, reads, and the merge-patch rules of section 7.
+
+Stage moves live in `stage_moves.py`, command plans in `command_plans.py`, the conversion of a
+lead in `conversion.py`; every change of a tracked field is written to the history here too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import events
+from app.core.errors import Forbidden, NotFound, field_error, not_visible
+from app.core.http import check_if_match
+from app.core.pagination import PageParams
+from app.core.security import Principal
+from app.models import Account, CommandPlan, Opportunity, User
+from app.opportunities import history, repository
+from app.opportunities.schemas import Opportunity as OpportunityOut
+from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate
+from app.opportunities.stages import is_open, stage_by_slug
+
+PENDING_ACCEPTANCE = "pending_acceptance"
+CUSTOMER_TYPES = frozenset({"expansion", "renewal"})
+RENEWAL_FIELDS = ("renewal_arr", "renewal_loss_amount", "renewal_forecast_category")
+OWNER_ROLES = frozenset({"rep", "manager", "admin"})
+ZERO = Decimal("0")
+
+
+def net_arr(opportunity: Opportunity) -> Decimal | None:
+    """`amount` for new business and expansion; `amount - renewal_arr` for renewals."""
+    if opportunity.amount is None:
+        return None
+    if opportunity.type != "renewal":
+        return opportunity.amount
+    if opportunity.renewal_arr is None:
+        return None
+    return opportunity.amount - opportunity.renewal_arr
+
+
+def present(opportunity: Opportunity, currency: str) -> OpportunityOut:
+    values = {
+        name: getattr(opportunity, name)
+        for name in OpportunityOut.model_fields
+        if name not in ("net_arr", "currency")
+    }
+    return OpportunityOut(**values, net_arr=net_arr(opportunity), currency=currency)
+
+
+def default_renewal_loss(renewal_arr: Decimal | None, amount: Decimal | None) -> Decimal | None:
+    """Expected ARR lost on a renewal: max(0, renewal_arr - amount), unknown until both are."""
+    if renewal_arr is None or amount is None:
+        return None
+    return max(ZERO, renewal_arr - amount)
+
+
+def check_type(account: Account, opportunity_type: str, field: str = "type") -> None:
+    if opportunity_type in CUSTOMER_TYPES and account.account_type != "customer":
+        raise field_error(
+            field,
+            "account_not_customer",
+            f"A {opportunity_type} opportunity needs a customer account; this account is "
+            f"{account.account_type}.",
+        )
+
+
+def _check_renewal(values: dict[str, Any], touched: set[str]) -> None:
+    """Renewal fields only on renewals; the expected loss within 0..renewal_arr."""
+    if values["type"] != "renewal":
+        for name in RENEWAL_FIELDS:
+            if values[name] is not None:
+                raise field_error(
+                    name,
+                    "not_allowed",
+                    f"{name} belongs to renewals only"
+                    + ("; clear it when changing the type." if name not in touched else "."),
+                )
+        return
+    loss, arr = values["renewal_loss_amount"], values["renewal_arr"]
+    if loss is not None and (arr is None or loss > arr):
+        raise field_error(
+            "renewal_loss_amount",
+            "out_of_range",
+            "renewal_loss_amount must lie between 0 and renewal_arr (set renewal_arr first).",
+        )
+
+
+async def _owner(session: AsyncSession, principal: Principal, owner_id: uuid.UUID) -> User:
+    owner = await repository.visible_user(session, principal, owner_id)
+    if owner is None:
+        raise not_visible("owner_id")
+    if owner.role not in OWNER_ROLES or not owner.active:
+        raise field_error(
+            "owner_id", "invalid_owner", "The owner must be an active rep, manager or admin."
+        )
+    return owner
+
+
+async def _check_units(
+    session: AsyncSession, unit_ids: list[uuid.UUID], account_id: uuid.UUID
+) -> None:
+    if len(set(unit_ids)) != len(unit_ids):
+        raise field_error("unit_ids", "duplicate", "unit_ids lists a unit twice.")
+    outside = await repository.units_outside_account(session, unit_ids, account_id)
+    if outside:
+        index = unit_ids.index(outside[0])
+        raise field_error(
+            f"unit_ids.{index}",
+            "not_found",
+            "Each unit must be a unit of the opportunity's account.",
+        )
+
+
+async def open_opportunity(
+    session: AsyncSession, actor_id: uuid.UUID, opportunity: Opportunity, reason: str
+) -> Opportunity:
+    """Stores a new opportunity at pending_acceptance with its command plan and the history
+    of its initial values. `forecast_category` set on it beforehand is kept as an override."""
+    stage = stage_by_slug(await repository.stage_defs(session))[PENDING_ACCEPTANCE]
+    now = datetime.now(UTC)
+    opportunity.stage = stage.slug
+    opportunity.stage_number = stage.number
+    opportunity.probability = stage.probability
+    opportunity.forecast_category = opportunity.forecast_category or stage.forecast_category
+    opportunity.stage_entered_at = now
+    opportunity.created_by = actor_id
+    opportunity = await repository.add(session, opportunity)
+    session.add(CommandPlan(opportunity_id=opportunity.id, updated_by=actor_id))
+    await session.flush()
+    await repository.append_history(
+        session, opportunity.id, actor_id, history.creation(opportunity, reason)
+    )
+    await events.emit(
+        session, "opportunity.created", "opportunity", opportunity.id, actor_id, opportunity.version
+    )
+    return opportunity
+
+
+async def create(
+    session: AsyncSession, principal: Principal, data: OpportunityCreate
+) -> Opportunity:
+    contact = await repository.visible_contact(session, principal, data.contact_id)
+    if contact is None:
+        raise not_visible("contact_id")
+    account = await repository.get_account(session, contact.account_id)
+    assert account is not None
+    check_type(account, data.type)
+    values = data.model_dump()
+    if data.type == "renewal" and "renewal_loss_amount" not in data.model_fields_set:
+        values["renewal_loss_amount"] = default_renewal_loss(data.renewal_arr, data.amount)
+    _check_renewal(values, set(data.model_fields_set))
+    owner_id = principal.id
+    if data.owner_id is not None and data.owner_id != principal.id:
+        owner_id = (await _owner(session, principal, data.owner_id)).id
+    if data.forecast_category is not None and owner_id != principal.id and not principal.is_admin:
+        raise Forbidden("Only the owner overrides the forecast category.")
+    await _check_units(session, data.unit_ids, account.id)
+    lead = await repository.get_lead(session, contact.lead_id) if contact.lead_id else None
+    activity_id = lead.activity_id if lead is not None else None
+    if data.activity_id is not None:
+        if not await repository.visible_activity(session, principal, data.activity_id):
+            raise not_visible("activity_id")
+        activity_id = data.activity_id
+    values.update(
+        account_id=account.id,
+        owner_id=owner_id,
+        lead_id=contact.lead_id,
+        activity_id=activity_id,
+    )
+    values.pop("contact_id")
+    opportunity = Opportunity(contact_id=contact.id, **values)
+    return await open_opportunity(session, principal.id, opportunity, "created")
+
+
+async def get(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
+) -> Opportunity:
+    opportunity = await repository.get_visible(session, principal, opportunity_id)
+    if opportunity is None:
+        raise NotFound("No such opportunity.")
+    return opportunity
+
+
+async def get_for_update(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
+) -> Opportunity:
+    opportunity = await repository.get_visible_for_update(session, principal, opportunity_id)
+    if opportunity is None:
+        raise NotFound("No such opportunity.")
+    return opportunity
+
+
+async def check_list_filters(
+    session: AsyncSession, principal: Principal, filters: dict[str, Any]
+) -> None:
+    """An owner or account the caller cannot see is an invalid filter (422), not an empty list."""
+    if filters.get("owner_id") is not None and (
+        await repository.visible_user(session, principal, filters["owner_id"]) is None
+    ):
+        raise not_visible("query.owner_id")
+    if filters.get("account_id") is not None and not await repository.visible_account(
+        session, principal, filters["account_id"]
+    ):
+        raise not_visible("query.account_id")
+
+
+async def list_page(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: dict[str, Any],
+    sort: str,
+) -> tuple[list[Opportunity], str | None]:
+    await check_list_filters(session, principal, filters)
+    return await repository.list_page(session, principal, page, filters, sort)
+
+
+async def _check_owner_change(
+    session: AsyncSession, principal: Principal, opportunity: Opportunity, new_owner: uuid.UUID
+) -> None:
+    """A manager of both the old and the new owner, or an admin."""
+    if principal.role not in ("manager", "admin"):
+        raise Forbidden("Only a manager of both owners or an admin reassigns an opportunity.")
+    await _owner(session, principal, new_owner)
+    if not await repository.manages(session, principal, opportunity.owner_id):
+        raise Forbidden("Only a manager of both owners or an admin reassigns an opportunity.")
+
+
+def check_category_override(principal: Principal, opportunity: Opportunity, stage: str) -> None:
+    """The owner (or an admin) overrides the category, and only on an open stage."""
+    if not is_open(stage):
+        raise field_error(
+            "forecast_category",
+            "stage_closed",
+            "The forecast category of a closed opportunity follows its stage.",
+        )
+    if principal.id != opportunity.owner_id and not principal.is_admin:
+        raise Forbidden("Only the owner overrides the forecast category.")
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    opportunity_id: uuid.UUID,
+    patch: OpportunityUpdate,
+    if_match: str | None,
+) -> Opportunity:
+    opportunity = await get_for_update(session, principal, opportunity_id)
+    check_if_match(if_match, opportunity.version)
+    requested: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    changes = {k: v for k, v in requested.items() if getattr(opportunity, k) != v}
+    if not changes:
+        return opportunity
+
+    if "owner_id" in changes:
+        await _check_owner_change(session, principal, opportunity, changes["owner_id"])
+    if "forecast_category" in changes:
+        check_category_override(principal, opportunity, opportunity.stage)
+    contact_id = changes.get("contact_id")
+    if contact_id is not None and not await repository.contact_in_account(
+        session, contact_id, opportunity.account_id
+    ):
+        raise field_error(
+            "contact_id", "not_found", "contact_id must be a contact of the opportunity's account."
+        )
+    if "type" in changes:
+        if not is_open(opportunity.stage):
+            raise field_error(
+                "type", "stage_closed", "The type of a closed opportunity cannot change."
+            )
+        account = await repository.get_account(session, opportunity.account_id)
+        assert account is not None
+        check_type(account, changes["type"])
+    if "unit_ids" in changes:
+        await _check_units(session, changes["unit_ids"], opportunity.account_id)
+    if changes.get("activity_id") is not None and not await repository.visible_activity(
+        session, principal, changes["activity_id"]
+    ):
+        raise not_visible("activity_id")
+
+    values = {name: getattr(opportunity, name) for name in ("type", "amount", *RENEWAL_FIELDS)}
+    values.update({k: v for k, v in changes.items() if k in values})
+    if (
+        values["type"] == "renewal"
+        and "renewal_loss_amount" not in requested
+        and ({"amount", "renewal_arr", "type"} & set(changes))
+        # Follow the default only while nobody has set the expected loss by hand.
+        and opportunity.renewal_loss_amount
+        in (None, default_renewal_loss(opportunity.renewal_arr, opportunity.amount))
+    ):
+        changes["renewal_loss_amount"] = values["renewal_loss_amount"] = default_renewal_loss(
+            values["renewal_arr"], values["amount"]
+        )
+    _check_renewal(values, set(requested))
+
+    before = history.snapshot(opportunity)
+    for name, value in changes.items():
+        setattr(opportunity, name, value)
+    opportunity.version += 1
+    opportunity.updated_at = datetime.now(UTC)
+    await repository.append_history(
+        session,
+        opportunity.id,
+        principal.id,
+        history.changes(before, history.snapshot(opportunity)),
+    )
+    await session.flush()
+    return opportunity
+
+
+async def history_page(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, page: PageParams
+) -> tuple[list[Any], str | None]:
+    await get(session, principal, opportunity_id)
+    return await repository.history_page(session, opportunity_id, page)

@@ -1,0 +1,214 @@
+"""`POST /opportunities/{id}/stage`: gathers the facts, asks the validator, applies the move.
+
+The opportunity row is locked first (SELECT ... FOR UPDATE), so two moves of one opportunity
+run one after the other: the second sees the first's result, or fails If-Match with 412.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import events
+from app.core.errors import (
+    Forbidden,
+    InvalidTransition,
+    StageRequirementsUnmet,
+    field_error,
+    not_visible,
+)
+from app.core.http import check_if_match
+from app.core.security import Principal
+from app.models import Opportunity
+from app.opportunities import history, repository, service
+from app.opportunities.schemas import StageChange
+from app.opportunities.stages import (
+    OpportunityFacts,
+    StageDef,
+    StageMove,
+    TransitionKind,
+    check_transition,
+    is_open,
+    stage_by_slug,
+)
+from app.territories import accounts_repository
+
+CLOSED_WON = "closed_won"
+LOST = "lost"
+DUPLICATE = "duplicate"
+TECHNICAL_EVALUATION = "technical_evaluation"
+
+
+def _refuse_fields_of_other_moves(body: StageChange) -> None:
+    if body.to != LOST:
+        for name in ("loss_reason", "loss_details"):
+            if getattr(body, name) is not None:
+                raise field_error(name, "not_allowed", f"{name} goes only with a move to lost.")
+    if body.to != DUPLICATE and body.duplicate_of_id is not None:
+        raise field_error(
+            "duplicate_of_id", "not_allowed", "duplicate_of_id goes only with a move to duplicate."
+        )
+
+
+async def _duplicate_of(
+    session: AsyncSession, principal: Principal, opportunity: Opportunity, other: uuid.UUID | None
+) -> uuid.UUID | None:
+    if other is None:
+        return None
+    if other == opportunity.id or not await repository.visible_exists(session, principal, other):
+        raise not_visible("duplicate_of_id")
+    return other
+
+
+async def _may_reopen(session: AsyncSession, principal: Principal, owner_id: uuid.UUID) -> bool:
+    if principal.is_admin:
+        return True
+    return principal.role == "manager" and await repository.manages(session, principal, owner_id)
+
+
+async def facts_of(
+    session: AsyncSession, opportunity: Opportunity, now: datetime, tz: tzinfo
+) -> OpportunityFacts:
+    derived = await repository.derived_facts(
+        session, opportunity.id, now, now.astimezone(tz).date()
+    )
+    return OpportunityFacts(
+        type=opportunity.type,
+        stage=opportunity.stage,
+        amount=opportunity.amount,
+        renewal_arr=opportunity.renewal_arr,
+        entry_use_case=opportunity.entry_use_case,
+        close_date=opportunity.close_date,
+        proposal_sent_on=opportunity.proposal_sent_on,
+        signature_requested_on=opportunity.signature_requested_on,
+        **dataclasses.asdict(derived),
+    )
+
+
+def _history_reason(body: StageChange) -> str | None:
+    if body.reason is not None and body.reason.strip():
+        return body.reason
+    if body.to == LOST and body.loss_reason is not None:
+        return f"{body.loss_reason}: {body.loss_details}" if body.loss_details else body.loss_reason
+    return None
+
+
+def _enters_technical_evaluation(current: StageDef, target: StageDef, tech: StageDef) -> bool:
+    """Entering (or passing through) technical evaluation from below it or from a closed stage."""
+    if not is_open(target.slug) or target.number < tech.number:
+        return False
+    return not (is_open(current.slug) and current.number >= tech.number)
+
+
+async def change_stage(
+    session: AsyncSession,
+    principal: Principal,
+    opportunity_id: uuid.UUID,
+    body: StageChange,
+    if_match: str | None,
+    tz: tzinfo,
+) -> Opportunity:
+    opportunity = await service.get_for_update(session, principal, opportunity_id)
+    check_if_match(if_match, opportunity.version)
+    _refuse_fields_of_other_moves(body)
+    stages = await repository.stage_defs(session)
+    by_slug = stage_by_slug(stages)
+    now = datetime.now(UTC)
+    move = StageMove(
+        to=body.to,
+        reason=body.reason,
+        loss_reason=body.loss_reason,
+        loss_details=body.loss_details,
+        duplicate_of_id=await _duplicate_of(session, principal, opportunity, body.duplicate_of_id),
+        may_reopen=await _may_reopen(session, principal, opportunity.owner_id),
+    )
+    verdict = check_transition(await facts_of(session, opportunity, now, tz), move, stages)
+    if verdict.never_allowed is not None:
+        raise InvalidTransition(verdict.never_allowed)
+    if verdict.forbidden is not None:
+        raise Forbidden(verdict.forbidden)
+    if verdict.unmet:
+        raise StageRequirementsUnmet(
+            f"Moving to {body.to} needs: "
+            + ", ".join(f"{u.stage}.{u.code}" for u in verdict.unmet),
+            [dataclasses.asdict(u) for u in verdict.unmet],
+        )
+    if body.forecast_category is not None:
+        service.check_category_override(principal, opportunity, body.to)
+
+    current, target = by_slug[opportunity.stage], by_slug[body.to]
+    before = history.snapshot(opportunity)
+    opportunity.stage = target.slug
+    opportunity.stage_number = target.number
+    opportunity.probability = target.probability
+    opportunity.forecast_category = body.forecast_category or target.forecast_category
+    opportunity.stage_entered_at = now
+    accepted = target.number >= 1 and (not target.terminal or target.slug == CLOSED_WON)
+    if accepted and opportunity.sales_accepted_at is None:
+        opportunity.sales_accepted_at = now
+    opportunity.closed_at = now if target.terminal else None
+    if target.slug == LOST:
+        opportunity.loss_reason = body.loss_reason
+        opportunity.loss_details = body.loss_details
+    elif target.slug == DUPLICATE:
+        opportunity.duplicate_of_id = move.duplicate_of_id
+    elif verdict.kind is TransitionKind.REOPEN:
+        opportunity.loss_reason = None
+        opportunity.loss_details = None
+        opportunity.duplicate_of_id = None
+    opportunity.version += 1
+    opportunity.updated_at = now
+    await session.flush()
+    await repository.append_history(
+        session,
+        opportunity.id,
+        principal.id,
+        history.changes(before, history.snapshot(opportunity), _history_reason(body)),
+    )
+    if target.slug == CLOSED_WON:
+        await _advance_units(session, principal, opportunity, ("red", "yellow"), "green")
+    elif TECHNICAL_EVALUATION in by_slug and _enters_technical_evaluation(
+        current, target, by_slug[TECHNICAL_EVALUATION]
+    ):
+        await _advance_units(session, principal, opportunity, ("red",), "yellow")
+    await _emit_events(session, principal, opportunity)
+    return opportunity
+
+
+async def _advance_units(
+    session: AsyncSession,
+    principal: Principal,
+    opportunity: Opportunity,
+    from_adoptions: tuple[str, ...],
+    to: str,
+) -> None:
+    """Linked units move with the deal, recorded in their adoption history with it."""
+    await accounts_repository.change_adoption(
+        session,
+        opportunity.unit_ids,
+        to,
+        from_adoptions=from_adoptions,
+        actor_id=principal.id,
+        opportunity_id=opportunity.id,
+    )
+
+
+async def _emit_events(
+    session: AsyncSession, principal: Principal, opportunity: Opportunity
+) -> None:
+    version = opportunity.version
+    await events.emit(
+        session, "opportunity.stage_changed", "opportunity", opportunity.id, principal.id, version
+    )
+    if opportunity.stage in (CLOSED_WON, LOST):
+        await events.emit(
+            session,
+            f"opportunity.{opportunity.stage}",
+            "opportunity",
+            opportunity.id,
+            principal.id,
+            version,
+        )

@@ -1,0 +1,98 @@
+"""/leads/{id}/qualification and /opportunities/{id}/qualification."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from app.core.http import set_created
+from app.core.idempotency import Idempotent
+from app.core.security import HumanPrincipal
+from app.core.session import Session
+from app.models import Qualification as QualificationRow
+from app.qualification import service
+from app.qualification.schemas import Qualification, QualificationCreate
+
+router = APIRouter(tags=["qualification"])
+
+EVALUATE = (
+    "Evaluates authority, initiative, fit and timing and stores the evaluation; the latest one "
+    "counts. A small box initiative passes only in a mid_market or smb segment (the account's "
+    "territory, else the owner's only territory; otherwise it fails with `segment_unknown`)."
+)
+
+
+def _out(row: QualificationRow) -> Qualification:
+    return Qualification.model_validate(row)
+
+
+@router.post(
+    "/leads/{lead_id}/qualification",
+    operation_id="leads-qualification-create",
+    status_code=201,
+    response_model=Qualification,
+    dependencies=[Idempotent],
+    description=EVALUATE,
+)
+async def qualify_lead(
+    lead_id: uuid.UUID,
+    body: QualificationCreate,
+    principal: HumanPrincipal,
+    session: Session,
+    request: Request,
+    response: Response,
+) -> Qualification:
+    row = await service.qualify_lead(
+        session, principal, lead_id, body, request.app.state.settings.tz
+    )
+    set_created(response, f"/api/v1/leads/{lead_id}/qualification")
+    return _out(row)
+
+
+@router.get(
+    "/leads/{lead_id}/qualification",
+    operation_id="leads-qualification-get",
+    response_model=Qualification,
+    description="The lead's latest qualification; 404 while it has none.",
+)
+async def get_lead_qualification(
+    lead_id: uuid.UUID, principal: HumanPrincipal, session: Session
+) -> Qualification:
+    return _out(await service.latest_of_lead(session, principal, lead_id))
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/qualification",
+    operation_id="opportunities-qualification-create",
+    status_code=201,
+    response_model=Qualification,
+    dependencies=[Idempotent],
+    description=EVALUATE,
+)
+async def qualify_opportunity(
+    opportunity_id: uuid.UUID,
+    body: QualificationCreate,
+    principal: HumanPrincipal,
+    session: Session,
+    request: Request,
+    response: Response,
+) -> Qualification:
+    row = await service.qualify_opportunity(
+        session, principal, opportunity_id, body, request.app.state.settings.tz
+    )
+    set_created(response, f"/api/v1/opportunities/{opportunity_id}/qualification")
+    return _out(row)
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/qualification",
+    operation_id="opportunities-qualification-get",
+    response_model=Qualification,
+    description="The opportunity's latest qualification, else its lead's latest (a converted "
+    "lead's evaluation is copied to the opportunity); 404 while there is none.",
+)
+async def get_opportunity_qualification(
+    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session
+) -> Qualification:
+    return _out(await service.latest_of_opportunity(session, principal, opportunity_id))

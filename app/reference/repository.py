@@ -1,0 +1,95 @@
+"""SQL for personas, discovery questions and buyer process stages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
+
+
+async def list_personas(
+    session: AsyncSession, page: PageParams
+) -> tuple[list[PersonaProfile], str | None]:
+    keys = [SortKey(PersonaProfile.position), SortKey(PersonaProfile.slug)]
+    stmt = paginate(select(PersonaProfile), keys, page, "personas", {})
+    rows = list((await session.scalars(stmt)).all())
+    return rows, next_cursor(rows, page, "personas", {}, lambda p: [p.position, p.slug])
+
+
+async def persona_for_update(session: AsyncSession, slug: str) -> PersonaProfile | None:
+    return await session.scalar(
+        select(PersonaProfile)
+        .where(PersonaProfile.slug == slug)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def list_questions(
+    session: AsyncSession, page: PageParams, filters: dict[str, Any]
+) -> tuple[list[DiscoveryQuestion], str | None]:
+    keys = [SortKey(DiscoveryQuestion.position), SortKey(DiscoveryQuestion.id)]
+    stmt = select(DiscoveryQuestion)
+    if filters.get("element"):
+        stmt = stmt.where(DiscoveryQuestion.element == filters["element"])
+    if filters.get("persona"):
+        # A question without a persona fits every persona.
+        stmt = stmt.where(
+            or_(
+                DiscoveryQuestion.persona == filters["persona"], DiscoveryQuestion.persona.is_(None)
+            )
+        )
+    stmt = paginate(stmt, keys, page, "discovery-questions", filters)
+    rows = list((await session.scalars(stmt)).all())
+    cursor = next_cursor(rows, page, "discovery-questions", filters, lambda q: [q.position, q.id])
+    return rows, cursor
+
+
+async def question_for_update(
+    session: AsyncSession, question_id: uuid.UUID
+) -> DiscoveryQuestion | None:
+    return await session.scalar(
+        select(DiscoveryQuestion)
+        .where(DiscoveryQuestion.id == question_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def get_question(session: AsyncSession, question_id: uuid.UUID) -> DiscoveryQuestion | None:
+    return await session.get(DiscoveryQuestion, question_id)
+
+
+async def add_question(session: AsyncSession, question: DiscoveryQuestion) -> DiscoveryQuestion:
+    question.position = (
+        await session.scalar(select(func.coalesce(func.max(DiscoveryQuestion.position), 0))) or 0
+    ) + 1
+    session.add(question)
+    await session.flush()
+    await session.refresh(question)
+    return question
+
+
+async def list_buyer_process_stages(
+    session: AsyncSession, page: PageParams
+) -> tuple[list[BuyerProcessStage], str | None]:
+    keys = [SortKey(BuyerProcessStage.number)]
+    stmt = paginate(select(BuyerProcessStage), keys, page, "buyer-process-stages", {})
+    rows = list((await session.scalars(stmt)).all())
+    return rows, next_cursor(rows, page, "buyer-process-stages", {}, lambda b: [b.number])
+
+
+async def buyer_process_stage_for_update(
+    session: AsyncSession, slug: str
+) -> BuyerProcessStage | None:
+    return await session.scalar(
+        select(BuyerProcessStage)
+        .where(BuyerProcessStage.slug == slug)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )

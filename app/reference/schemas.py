@@ -1,0 +1,129 @@
+"""Request and response shapes for the meeting-preparation reference data."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.core.schemas import Name, RequestModel, ResponseModel, Str500
+
+PersonaSlug = Literal[
+    "technology_leader",
+    "business_application_leader",
+    "security_leader",
+    "coo_cxo_leader",
+    "financial_leader",
+]
+MeddppiccElement = Literal[
+    "metrics",
+    "economic_buyer",
+    "decision_criteria",
+    "decision_process",
+    "paper_process",
+    "partners",
+    "identify_pain",
+    "champion",
+    "competition",
+]
+BuyerProcessSlug = Literal[
+    "status_quo",
+    "problem_recognition",
+    "solution_exploration",
+    "evaluation",
+    "selection",
+    "commitment",
+]
+Question = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+    ),
+]
+ItemText = Annotated[Str500, StringConstraints(min_length=1)]
+ItemList = Annotated[list[ItemText], Field(min_length=1, max_length=20)]
+
+
+class Persona(ResponseModel):
+    slug: PersonaSlug
+    name: str
+    objectives: list[str]
+    obstacles: list[str]
+    metrics: list[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class PersonaUpdate(RequestModel):
+    """JSON Merge Patch (admin); the lists replace the stored ones."""
+
+    name: Name | None = None
+    objectives: ItemList | None = None
+    obstacles: ItemList | None = None
+    metrics: ItemList | None = None
+    read_only_fields: ClassVar[frozenset[str]] = frozenset({"slug"})
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
+        {"name", "objectives", "obstacles", "metrics"}
+    )
+
+
+class PersonaPage(ResponseModel):
+    items: list[Persona]
+    next_cursor: str | None
+
+
+class DiscoveryQuestion(ResponseModel):
+    id: uuid.UUID
+    element: MeddppiccElement
+    persona: PersonaSlug | None = Field(description="null: a question for any persona.")
+    question: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class DiscoveryQuestionCreate(RequestModel):
+    element: MeddppiccElement
+    persona: PersonaSlug | None = None
+    question: Question
+
+
+class DiscoveryQuestionUpdate(RequestModel):
+    """JSON Merge Patch (admin); `persona: null` makes the question fit any persona."""
+
+    element: MeddppiccElement | None = None
+    persona: PersonaSlug | None = None
+    question: Question | None = None
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"element", "question"})
+
+
+class DiscoveryQuestionPage(ResponseModel):
+    items: list[DiscoveryQuestion]
+    next_cursor: str | None
+
+
+class BuyerProcessStage(ResponseModel):
+    slug: BuyerProcessSlug
+    number: int
+    name: str
+    buyer_actions: list[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class BuyerProcessStageUpdate(RequestModel):
+    """JSON Merge Patch (admin); `buyer_actions` replaces the stored list."""
+
+    name: Name | None = None
+    buyer_actions: ItemList | None = None
+    read_only_fields: ClassVar[frozenset[str]] = frozenset({"slug", "number"})
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"name", "buyer_actions"})
+
+
+class BuyerProcessStagePage(ResponseModel):
+    items: list[BuyerProcessStage]
+    next_cursor: str | None

@@ -1,0 +1,85 @@
+"""Reference data: read by everyone, edited by admins (If-Match on each row's version)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import NotFound
+from app.core.http import check_if_match
+from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
+from app.reference import repository
+from app.reference.schemas import (
+    BuyerProcessStageUpdate,
+    DiscoveryQuestionCreate,
+    DiscoveryQuestionUpdate,
+    PersonaUpdate,
+)
+
+
+class _Versioned(Protocol):
+    version: int
+    updated_at: datetime
+
+
+async def _apply(session: AsyncSession, row: _Versioned, changes: dict[str, Any]) -> None:
+    changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not changed:
+        return
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.version += 1
+    row.updated_at = datetime.now(UTC)
+    await session.flush()
+
+
+async def update_persona(
+    session: AsyncSession, slug: str, patch: PersonaUpdate, if_match: str | None
+) -> PersonaProfile:
+    persona = await repository.persona_for_update(session, slug)
+    if persona is None:
+        raise NotFound("No such persona.")
+    check_if_match(if_match, persona.version)
+    await _apply(session, persona, patch.model_dump(exclude_unset=True))
+    return persona
+
+
+async def create_question(
+    session: AsyncSession, data: DiscoveryQuestionCreate
+) -> DiscoveryQuestion:
+    return await repository.add_question(session, DiscoveryQuestion(**data.model_dump()))
+
+
+async def get_question(session: AsyncSession, question_id: uuid.UUID) -> DiscoveryQuestion:
+    question = await repository.get_question(session, question_id)
+    if question is None:
+        raise NotFound("No such discovery question.")
+    return question
+
+
+async def update_question(
+    session: AsyncSession,
+    question_id: uuid.UUID,
+    patch: DiscoveryQuestionUpdate,
+    if_match: str | None,
+) -> DiscoveryQuestion:
+    question = await repository.question_for_update(session, question_id)
+    if question is None:
+        raise NotFound("No such discovery question.")
+    check_if_match(if_match, question.version)
+    await _apply(session, question, patch.model_dump(exclude_unset=True))
+    return question
+
+
+async def update_buyer_process_stage(
+    session: AsyncSession, slug: str, patch: BuyerProcessStageUpdate, if_match: str | None
+) -> BuyerProcessStage:
+    stage = await repository.buyer_process_stage_for_update(session, slug)
+    if stage is None:
+        raise NotFound("No such buyer process stage.")
+    check_if_match(if_match, stage.version)
+    await _apply(session, stage, patch.model_dump(exclude_unset=True))
+    return stage
