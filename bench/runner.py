@@ -61,6 +61,22 @@ DIAGRAM_LIMIT = 500
 # --------------------------------------------------------------------------- servers
 
 
+def machine_busy_percent(seconds: float = 1.0) -> float:
+    """Share of all CPUs busy over `seconds`, read from /proc/stat. Sampled while the bench is
+    idle (after the worker drained), it is what other work on the machine takes."""
+
+    def snapshot() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values), idle
+
+    total_a, idle_a = snapshot()
+    time.sleep(seconds)
+    total_b, idle_b = snapshot()
+    total = total_b - total_a
+    return round(100 * (1 - (idle_b - idle_a) / total), 1) if total else 0.0
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -771,7 +787,8 @@ def run_scenario(
             return scenario.wrk_args(scenario, run)
 
     connections = scenario.connections or options.connections
-    load_before = os.getloadavg()[0]
+    server.wait_idle(dsn)
+    busy_before = machine_busy_percent()
     if options.warmup > 0:
         run_wrk(
             server.base,
@@ -805,7 +822,7 @@ def run_scenario(
         "status": "measured",
         "connections": connections,
         "drain_seconds": drained,
-        "loadavg_before": round(load_before, 2),
+        "machine_busy_before_pct": busy_before,
         **summarise(raw),
         **{k: v for k, v in scenario.extra.items() if k != "run_id"},
     }
