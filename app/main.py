@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.contacts.router import router as contacts_router
 from app.core import handlers
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, resolve_database_url
@@ -17,8 +19,10 @@ from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
+from app.core.openapi import name_enums
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
+from app.leads.router import router as leads_router
 from app.meetings.router import router as meetings_router
 from app.opportunities.router import plans_router as command_plans_router
 from app.opportunities.router import router as opportunities_router
@@ -58,7 +62,20 @@ API_ROUTERS: list[APIRouter] = [
     command_plans_router,
     qualification_router,
     meetings_router,
+    leads_router,
+    contacts_router,
 ]
+
+
+def _name_enums_in_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = name_enums(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -95,6 +112,7 @@ def create_app(
     if session_factory is not None:
         app.state.session_factory = session_factory
     handlers.install(app)
+    _name_enums_in_openapi(app)
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(

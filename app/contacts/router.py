@@ -1,0 +1,92 @@
+"""/contacts: the people of the accounts you can see (integrations get 403)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app.contacts import service
+from app.contacts.schemas import Contact, ContactCreate, ContactPage, ContactUpdate, Persona
+from app.core.http import IfMatch, set_created, set_etag
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.security import HumanPrincipal
+from app.core.session import Session
+from app.leads.schemas import SINGLE_LINE, Moment
+
+router = APIRouter(tags=["contacts"])
+
+
+@router.post(
+    "/contacts",
+    operation_id="contacts-create",
+    status_code=201,
+    response_model=Contact,
+    dependencies=[Idempotent],
+    description="Create a contact in an account you can see (`account_id` required). Several "
+    "contacts may share an email, as in Salesforce; lead conversion reuses the oldest.",
+)
+async def create_contact(
+    body: ContactCreate, principal: HumanPrincipal, session: Session, response: Response
+) -> Contact:
+    contact = await service.create_contact(session, principal, body)
+    set_created(response, f"/api/v1/contacts/{contact.id}", contact.version)
+    return Contact.model_validate(contact)
+
+
+@router.get(
+    "/contacts",
+    operation_id="contacts-list",
+    response_model=ContactPage,
+    description="Contacts of the accounts you can see. Sort: `created_at` (default), "
+    "`updated_at`, `-` for descending. `q` searches name and email.",
+)
+async def list_contacts(
+    principal: HumanPrincipal,
+    session: Session,
+    page: Page,
+    account_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+    persona: Persona | None = None,
+    email: Annotated[str | None, Query(max_length=254, pattern=SINGLE_LINE)] = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None,
+    updated_after: Moment | None = None,
+    sort: Annotated[
+        Literal["created_at", "-created_at", "updated_at", "-updated_at"], Query()
+    ] = "created_at",
+) -> ContactPage:
+    filters = {
+        "account_id": account_id,
+        "lead_id": lead_id,
+        "persona": persona,
+        "email": email,
+        "q": q,
+        "updated_after": updated_after,
+    }
+    rows, cursor = await service.list_contacts(session, principal, page, filters, sort)
+    return ContactPage(items=[Contact.model_validate(c) for c in rows], next_cursor=cursor)
+
+
+@router.get("/contacts/{contact_id}", operation_id="contacts-get", response_model=Contact)
+async def get_contact(
+    contact_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
+) -> Contact:
+    contact = await service.get_contact(session, principal, contact_id)
+    set_etag(response, contact.version)
+    return Contact.model_validate(contact)
+
+
+@router.patch("/contacts/{contact_id}", operation_id="contacts-update", response_model=Contact)
+async def update_contact(
+    contact_id: uuid.UUID,
+    body: ContactUpdate,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Contact:
+    contact = await service.update_contact(session, principal, contact_id, body, if_match)
+    set_etag(response, contact.version)
+    return Contact.model_validate(contact)

@@ -1,0 +1,85 @@
+"""Contacts: the people of an account; whoever can see the account can see and change them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.contacts import repository
+from app.contacts.schemas import ContactCreate, ContactUpdate
+from app.core.errors import NotFound, not_visible
+from app.core.http import check_if_match
+from app.core.pagination import PageParams
+from app.core.security import Principal
+from app.leads import repository as leads_repository
+from app.models import Contact
+
+
+async def _check_references(
+    session: AsyncSession, principal: Principal, values: dict[str, Any], prefix: str = ""
+) -> None:
+    account_id = values.get("account_id")
+    if account_id is not None and not await leads_repository.visible_account_ids(
+        session, principal, [account_id]
+    ):
+        raise not_visible(f"{prefix}account_id")
+    lead_id = values.get("lead_id")
+    if lead_id is not None and not await leads_repository.is_visible(session, principal, lead_id):
+        raise not_visible(f"{prefix}lead_id")
+
+
+async def create_contact(
+    session: AsyncSession, principal: Principal, data: ContactCreate
+) -> Contact:
+    values = data.model_dump()
+    await _check_references(session, principal, values)
+    return await repository.add(session, Contact(**values))
+
+
+async def get_contact(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, *, for_update: bool = False
+) -> Contact:
+    contact = await repository.get_visible(session, principal, contact_id, for_update=for_update)
+    if contact is None:
+        raise NotFound("No such contact.")
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    patch: ContactUpdate,
+    if_match: str | None,
+) -> Contact:
+    changes = patch.model_dump(exclude_unset=True)
+    contact = await get_contact(session, principal, contact_id, for_update=True)
+    check_if_match(if_match, contact.version)
+    await _check_references(session, principal, changes)
+    changed = {k: v for k, v in changes.items() if getattr(contact, k) != v}
+    if changed:
+        for name, value in changed.items():
+            setattr(contact, name, value)
+        contact.version += 1
+        contact.updated_at = datetime.now(UTC)
+        await session.flush()
+    return contact
+
+
+async def list_contacts(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: dict[str, Any],
+    sort: str,
+) -> tuple[list[Contact], str | None]:
+    await _check_references(
+        session,
+        principal,
+        {"account_id": filters.get("account_id"), "lead_id": filters.get("lead_id")},
+        prefix="query.",
+    )
+    return await repository.list_page(session, principal, page, filters, sort)

@@ -1,0 +1,398 @@
+"""`POST /leads/batch` and the CSV import: many leads at once, each judged on its own.
+
+Every item is validated alone (one bad item never fails the others) and gets a result in
+item order. The database work is set-based: per chunk of up to 1000 items a handful of
+statements (look-ups by external id and by email, routing, one UPDATE, one INSERT ... SELECT
+FROM unnest ... ON CONFLICT DO NOTHING, one merging UPDATE), never one round trip per item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import events
+from app.core.errors import AppError, FieldError, Forbidden
+from app.core.handlers import CODES
+from app.core.security import Principal
+from app.leads import repository
+from app.leads.rules import CLOSED_STATUSES, domain_from_email, lead_problems
+from app.leads.schemas import BatchCounts, BatchItemResult, BatchResult, ItemProblem, LeadCreate
+from app.leads.service import (
+    UPSERT_NEVER_WRITES,
+    apply_route,
+    default_owner,
+    owner_assignment_error,
+    routing_keys,
+    source_of,
+)
+from app.models import Lead
+
+CHUNK_SIZE = 1000
+ITEM = TypeAdapter(LeadCreate)
+# Fields an update may set to null (the others keep their value when sent as null).
+NOT_CLEARABLE = frozenset({"email", "status", "inbound", "received_at"})
+
+
+def item_errors(exc: ValidationError) -> list[FieldError]:
+    """Pydantic errors as problems whose `field` is a dotted path inside the item."""
+    problems = []
+    for e in exc.errors():
+        parts = [str(p) for p in e.get("loc", ())]
+        ctx = e.get("ctx")
+        if ctx and "field" in ctx:
+            parts.append(str(ctx["field"]))
+        kind = str(e.get("type", "invalid"))
+        problems.append(
+            FieldError(".".join(parts) or "item", CODES.get(kind, kind), str(e.get("msg", "")))
+        )
+    return problems
+
+
+def error_problems(error: AppError, field_name: str) -> list[FieldError]:
+    if error.errors:
+        return list(error.errors)
+    code = "forbidden" if isinstance(error, Forbidden) else "invalid"
+    return [FieldError(field_name, code, error.detail)]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A raw item already known to be invalid (a CSV row with too many values)."""
+
+    errors: list[FieldError]
+
+
+@dataclass
+class Item:
+    """One item on its way through the batch."""
+
+    index: int
+    values: dict[str, Any] = field(default_factory=dict)
+    sent: set[str] = field(default_factory=set)
+    status: str | None = None
+    lead_id: uuid.UUID | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    existing: Lead | None = None  # the lead its external_id names, when it exists
+    duplicate_of: Item | None = None
+
+    def invalid(self, problems: Iterable[FieldError]) -> None:
+        self.status = "invalid"
+        self.errors = list(problems)
+
+    @property
+    def pending(self) -> bool:
+        return self.status is None
+
+
+@dataclass
+class BatchRun:
+    """Processes chunks in order; an email or external id seen in an earlier item, of any
+    chunk, makes a later item a duplicate of that first occurrence."""
+
+    session: AsyncSession
+    principal: Principal
+    on_duplicate: str
+    items: list[Item] = field(default_factory=list)
+    seen_emails: dict[str, Item] = field(default_factory=dict)
+    seen_external_ids: dict[str, Item] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return source_of(self.principal)
+
+    async def add(self, raw_items: Sequence[tuple[int, Any]]) -> None:
+        """Validate and store one chunk of (index, raw item)."""
+        chunk = [self._validate(index, raw) for index, raw in raw_items]
+        self.items.extend(chunk)
+        await self._lookup_external_ids(chunk)
+        self._check_values(chunk)
+        await self._check_references(chunk)
+        self._deduplicate(chunk)
+        await self._find_open_duplicates(chunk)
+        await self._route(chunk)
+        await self._write(chunk)
+
+    def result(self) -> BatchResult:
+        for item in self.items:
+            if item.duplicate_of is not None:
+                item.lead_id = item.duplicate_of.lead_id
+        counts = {s: 0 for s in ("created", "updated", "duplicate", "merged", "invalid")}
+        results = []
+        for item in self.items:
+            status = item.status or "invalid"
+            counts[status] += 1
+            results.append(
+                BatchItemResult(
+                    index=item.index,
+                    status=status,
+                    id=None if status == "invalid" else item.lead_id,
+                    errors=[ItemProblem(**e.as_dict()) for e in item.errors],
+                )
+            )
+        return BatchResult(results=results, counts=BatchCounts(**counts))
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _validate(self, index: int, raw: Any) -> Item:
+        item = Item(index)
+        if isinstance(raw, Rejected):
+            item.invalid(raw.errors)
+            return item
+        try:
+            model = ITEM.validate_python(raw)
+        except ValidationError as exc:
+            item.invalid(item_errors(exc))
+            return item
+        item.sent = set(model.model_fields_set)
+        item.values = model.model_dump(include=item.sent)
+        return item
+
+    async def _lookup_external_ids(self, chunk: list[Item]) -> None:
+        wanted = [
+            i.values["external_id"] for i in chunk if i.pending and i.values.get("external_id")
+        ]
+        found = await repository.lock_by_external_ids(self.session, self.source, wanted)
+        visible = await repository.visible_lead_ids(
+            self.session, self.principal, [lead.id for lead in found.values()]
+        )
+        for item in chunk:
+            lead = found.get(item.values.get("external_id") or "")
+            if not item.pending or lead is None:
+                continue
+            if lead.id not in visible:
+                item.invalid(
+                    [FieldError("external_id", "conflict", "It names a lead you cannot see.")]
+                )
+            elif lead.status in CLOSED_STATUSES:
+                item.invalid(
+                    [
+                        FieldError(
+                            "external_id",
+                            "lead_closed",
+                            f"The lead is {lead.status}; an upsert no longer changes it.",
+                        )
+                    ]
+                )
+            else:
+                item.existing = lead
+
+    def _check_values(self, chunk: list[Item]) -> None:
+        now = datetime.now(UTC)
+        for item in chunk:
+            if not item.pending:
+                continue
+            if item.existing is None:
+                values = {k: v for k, v in item.values.items() if v is not None}
+                values.setdefault("status", "new")
+                values.setdefault("inbound", False)
+                values["domain"] = values.get("domain") or domain_from_email(values["email"])
+                item.values = values
+            else:
+                item.values = self._update_values(item.existing, item.values)
+            final = {
+                "status": item.values.get("status", getattr(item.existing, "status", None)),
+                "disqualify_reason": item.values.get(
+                    "disqualify_reason", getattr(item.existing, "disqualify_reason", None)
+                ),
+                "received_at": item.values.get("received_at"),
+            }
+            if problems := lead_problems(final, now):
+                item.invalid(problems)
+
+    @staticmethod
+    def _update_values(lead: Lead, sent: Mapping[str, Any]) -> dict[str, Any]:
+        """Only the fields sent, never status, owner or account; a derived domain follows a
+        new email."""
+        changes = {
+            k: v
+            for k, v in sent.items()
+            if k not in UPSERT_NEVER_WRITES
+            and k != "external_id"
+            and not (v is None and k in NOT_CLEARABLE)
+        }
+        email = changes.get("email", lead.email)
+        derived = lead.domain is None or lead.domain == domain_from_email(lead.email)
+        if "domain" not in changes and email.lower() != lead.email.lower() and derived:
+            changes["domain"] = domain_from_email(email)
+        return changes
+
+    async def _check_references(self, chunk: list[Item]) -> None:
+        pending = [i for i in chunk if i.pending]
+        creates = [i for i in pending if i.existing is None]
+        activities = await repository.visible_activity_ids(
+            self.session,
+            self.principal,
+            [i.values["activity_id"] for i in pending if i.values.get("activity_id")],
+        )
+        accounts = await repository.visible_account_ids(
+            self.session,
+            self.principal,
+            [i.values["account_id"] for i in creates if i.values.get("account_id")],
+        )
+        owner_ids = [i.values["owner_id"] for i in creates if i.values.get("owner_id")]
+        owners = (
+            await repository.visible_users(self.session, self.principal, owner_ids)
+            if owner_ids and self.principal.role != "integration"
+            else {}
+        )
+        for item in pending:
+            problems = []
+            activity_id = item.values.get("activity_id")
+            if activity_id is not None and activity_id not in activities:
+                problems.append(_not_found("activity_id"))
+            if item.existing is None:
+                account_id = item.values.get("account_id")
+                if account_id is not None and account_id not in accounts:
+                    problems.append(_not_found("account_id"))
+                owner_id = item.values.get("owner_id")
+                if owner_id is not None and (
+                    error := owner_assignment_error(self.principal, owner_id, owners.get(owner_id))
+                ):
+                    problems.extend(error_problems(error, "owner_id"))
+            if problems:
+                item.invalid(problems)
+
+    def _deduplicate(self, chunk: list[Item]) -> None:
+        for item in chunk:
+            if not item.pending:
+                continue
+            email = str(item.values.get("email") or getattr(item.existing, "email", "")).lower()
+            external_id = item.values.get("external_id") or getattr(
+                item.existing, "external_id", None
+            )
+            first = self.seen_emails.get(email) or (
+                self.seen_external_ids.get(external_id) if external_id else None
+            )
+            if first is not None:
+                item.status, item.duplicate_of = "duplicate", first
+                continue
+            self.seen_emails[email] = item
+            if external_id:
+                self.seen_external_ids[external_id] = item
+
+    async def _find_open_duplicates(self, chunk: list[Item]) -> None:
+        pending = [i for i in chunk if i.pending]
+        changing_email = [
+            i
+            for i in pending
+            if i.existing is not None
+            and "email" in i.values
+            and i.values["email"].lower() != i.existing.email.lower()
+        ]
+        creates = [i for i in pending if i.existing is None]
+        open_ids = await repository.open_ids_by_email(
+            self.session,
+            [i.values["email"] for i in creates + changing_email],
+            except_ids=[i.existing.id for i in pending if i.existing is not None],
+        )
+        for item in changing_email:
+            if (existing_id := open_ids.get(item.values["email"].lower())) is not None:
+                item.status, item.lead_id = "duplicate", existing_id
+        for item in creates:
+            if (existing_id := open_ids.get(item.values["email"].lower())) is not None:
+                self._duplicate_of_existing(item, existing_id)
+
+    def _duplicate_of_existing(self, item: Item, existing_id: uuid.UUID) -> None:
+        item.lead_id = existing_id
+        item.status = "merged" if self.on_duplicate == "merge" else "duplicate"
+
+    async def _route(self, chunk: list[Item]) -> None:
+        creates = [i.values for i in chunk if i.pending and i.existing is None]
+        by_domain, by_id = await repository.routes(self.session, *routing_keys(creates))
+        for values in creates:
+            apply_route(values, by_domain, by_id, default_owner(self.principal))
+            values["source"] = self.source
+            values["created_by"] = self.principal.id
+
+    async def _write(self, chunk: list[Item]) -> None:
+        updates = [i for i in chunk if i.pending and i.existing is not None]
+        for item in updates:
+            assert item.existing is not None
+            item.status, item.lead_id = "updated", item.existing.id
+        await repository.update_many(
+            self.session,
+            [
+                _final_row(i.existing, i.values)
+                for i in updates
+                if i.existing is not None and _changes_something(i.existing, i.values)
+            ],
+        )
+        creates = [i for i in chunk if i.pending]
+        created = await repository.insert_many(self.session, [i.values for i in creates])
+        late = []
+        for item in creates:
+            lead_id = created.get(item.values["email"].lower())
+            if lead_id is not None:
+                item.status, item.lead_id = "created", lead_id
+            else:
+                late.append(item)
+        if late:
+            # A concurrent writer took the email (or the external id) between look-up and insert.
+            open_ids = await repository.open_ids_by_email(
+                self.session, [i.values["email"] for i in late]
+            )
+            for item in late:
+                existing_id = open_ids.get(item.values["email"].lower())
+                if existing_id is not None:
+                    self._duplicate_of_existing(item, existing_id)
+                else:
+                    taken = await repository.get_by_external_id(
+                        self.session, self.source, item.values.get("external_id") or ""
+                    )
+                    item.status, item.lead_id = "duplicate", taken.id if taken else None
+        await events.emit_many(
+            self.session,
+            "lead.created",
+            "lead",
+            [(i.lead_id, 1) for i in creates if i.status == "created" and i.lead_id is not None],
+            self.principal.id,
+        )
+        merges = [i for i in chunk if i.status == "merged" and i.lead_id is not None]
+        await repository.merge_many(
+            self.session,
+            [
+                {
+                    "id": i.lead_id,
+                    **{k: v for k, v in i.values.items() if k in repository.MERGE_COLUMNS},
+                }
+                for i in merges
+            ],
+        )
+
+
+def _not_found(name: str) -> FieldError:
+    return FieldError(name, "not_found", f"No such record visible to you for {name}.")
+
+
+def _changes_something(lead: Lead, changes: Mapping[str, Any]) -> bool:
+    return any(getattr(lead, k) != v for k, v in changes.items())
+
+
+def _final_row(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
+    row = {name: changes.get(name, getattr(lead, name)) for name in repository.UPSERT_COLUMNS}
+    row["id"] = lead.id
+    return row
+
+
+async def run(
+    session: AsyncSession,
+    principal: Principal,
+    items: Sequence[Any],
+    on_duplicate: str,
+    *,
+    first_index: int = 0,
+    chunk_size: int = CHUNK_SIZE,
+) -> BatchResult:
+    """Process `items` (raw JSON values or CSV rows as dicts) in set-based chunks."""
+    batch = BatchRun(session, principal, on_duplicate)
+    numbered = list(enumerate(items, start=first_index))
+    for start in range(0, len(numbered), chunk_size):
+        await batch.add(numbered[start : start + chunk_size])
+    return batch.result()

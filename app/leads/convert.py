@@ -1,0 +1,169 @@
+"""`POST /leads/{id}/convert`: a lead becomes a contact of an account (found or created) and,
+when asked, an opportunity. Everything happens in the request's one transaction, so a failure
+at any step (an unqualified lead refused an opportunity, say) leaves nothing behind."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.contacts import repository as contacts_repository
+from app.core import events
+from app.core.errors import InvalidTransition, field_error, not_visible
+from app.core.http import check_if_match
+from app.core.security import Principal
+from app.leads import repository
+from app.leads.rules import account_domain_for
+from app.leads.schemas import ConvertRequest
+from app.leads.service import get_lead
+from app.models import Account, Contact, Lead, Opportunity
+from app.opportunities.conversion import open_from_lead
+from app.territories import accounts_service
+from app.territories.schemas import AccountCreate
+
+NEW_ACCOUNT_VERTICAL = "other"
+NEW_ACCOUNT_TYPE = "net_new"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    lead: Lead
+    contact: Contact
+    account: Account
+    opportunity: Opportunity | None
+
+
+def _account_name(lead: Lead, domain: str | None) -> str:
+    """The company, else the (company) domain, else the person: a one-person account."""
+    person = " ".join(p for p in (lead.first_name, lead.last_name) if p)
+    return (lead.company or domain or person or lead.email)[:200]
+
+
+async def _territory_for_new_account(
+    session: AsyncSession, principal: Principal, lead: Lead, territory_id: uuid.UUID | None
+) -> uuid.UUID:
+    if territory_id is not None:
+        if await repository.visible_territory(session, principal, territory_id) is None:
+            raise not_visible("territory_id")
+        return territory_id
+    owner_id = lead.owner_id or principal.id
+    owned = await repository.owned_territory_ids(session, owner_id)
+    if len(owned) == 1:
+        return owned[0]
+    if not owned:
+        raise field_error(
+            "territory_id",
+            "required",
+            "No account matches the lead and its owner has no territory: give territory_id.",
+        )
+    raise field_error(
+        "territory_id",
+        "ambiguous",
+        "The lead's owner has several territories: give territory_id for the new account.",
+    )
+
+
+async def _account(
+    session: AsyncSession, principal: Principal, lead: Lead, body: ConvertRequest
+) -> Account:
+    """The lead's account, or `account_id`, or the account with the lead's domain, or a new
+    one from the lead's company and domain."""
+    if lead.account_id is not None:
+        if body.account_id is not None and body.account_id != lead.account_id:
+            raise field_error(
+                "account_id",
+                "conflicts_with_lead",
+                "The lead belongs to another account; it converts into that one.",
+            )
+        account = await repository.get_account(session, lead.account_id)
+        assert account is not None
+        return account
+    if body.account_id is not None:
+        account = await repository.get_visible_account(session, principal, body.account_id)
+        if account is None:
+            raise not_visible("account_id")
+        return account
+    domain = account_domain_for(lead.domain)
+    if domain is not None and (found := await repository.account_by_domain(session, domain)):
+        return found
+    territory_id = await _territory_for_new_account(session, principal, lead, body.territory_id)
+    # Created through the accounts service: its rules (domain, territory) hold here too.
+    return await accounts_service.create_account(
+        session,
+        principal,
+        AccountCreate(
+            territory_id=territory_id,
+            name=_account_name(lead, domain),
+            domain=domain,
+            vertical=NEW_ACCOUNT_VERTICAL,
+            account_type=NEW_ACCOUNT_TYPE,
+        ),
+    )
+
+
+async def _contact(session: AsyncSession, lead: Lead, account: Account) -> Contact:
+    """A contact of the account with the lead's email, else a new one from the lead."""
+    existing = await contacts_repository.first_with_email(session, account.id, lead.email)
+    if existing is not None:
+        if existing.lead_id is None:
+            # Attribute the known person to this lead (activity performance counts through it).
+            existing.lead_id = lead.id
+            existing.version += 1
+            existing.updated_at = datetime.now(UTC)
+            await session.flush()
+        return existing
+    return await contacts_repository.add(
+        session,
+        Contact(
+            account_id=account.id,
+            lead_id=lead.id,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            email=lead.email,
+            title=lead.title,
+            persona=lead.persona,
+        ),
+    )
+
+
+async def convert_lead(
+    session: AsyncSession,
+    principal: Principal,
+    lead_id: uuid.UUID,
+    body: ConvertRequest,
+    if_match: str | None,
+) -> Conversion:
+    lead = await get_lead(session, principal, lead_id, for_update=True)
+    check_if_match(if_match, lead.version)
+    if lead.status == "converted":
+        raise InvalidTransition("The lead is already converted.")
+    if body.opportunity is not None and not body.create_opportunity:
+        raise field_error(
+            "opportunity", "not_allowed", "opportunity goes with create_opportunity: true."
+        )
+    account = await _account(session, principal, lead, body)
+    contact = await _contact(session, lead, account)
+    opportunity = None
+    if body.create_opportunity:
+        opportunity = await open_from_lead(
+            session, principal, lead=lead, contact=contact, account=account, spec=body.opportunity
+        )
+    now = datetime.now(UTC)
+    await repository.save_lead(
+        session,
+        lead,
+        {
+            "status": "converted",
+            "account_id": account.id,
+            "converted_at": now,
+            "converted_contact_id": contact.id,
+            "converted_opportunity_id": opportunity.id if opportunity is not None else None,
+            "version": lead.version + 1,
+            "updated_at": now,
+        },
+    )
+    await events.emit(session, "lead.converted", "lead", lead.id, principal.id, lead.version)
+    return Conversion(lead, contact, account, opportunity)

@@ -1,0 +1,415 @@
+"""/leads (with batch, CSV import, upsert by external id, touches and conversion),
+/follow-up and /settings/cadence."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+
+from app.contacts.schemas import Contact, Persona
+from app.core.errors import PayloadTooLarge
+from app.core.http import IfMatch, set_created, set_etag
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
+from app.core.session import Session
+from app.leads import batch, convert, csv_import, service
+from app.leads.rules import NEXT_ACTIONS
+from app.leads.schemas import (
+    MAX_BATCH_ITEMS,
+    SINGLE_LINE,
+    BatchResult,
+    CadencePolicy,
+    CadenceUpdate,
+    ConvertRequest,
+    ConvertResult,
+    FollowUpItem,
+    FollowUpPage,
+    Lead,
+    LeadBatch,
+    LeadCreate,
+    LeadPage,
+    LeadStatus,
+    LeadUpdate,
+    LeadUpsert,
+    Moment,
+    OnDuplicate,
+    Touch,
+    TouchCreate,
+    TouchPage,
+)
+from app.opportunities.conversion import ConvertedOpportunity
+from app.territories.schemas import Account
+
+router = APIRouter(tags=["leads"])
+
+ExternalIdPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="The integration's own id for the lead, unique per `source`.",
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        max_length=100,
+        description="`*`: create only; 412 when a lead with this external_id exists.",
+    ),
+]
+
+
+def _lead(response: Response, lead: Any) -> Lead:
+    set_etag(response, lead.version)
+    return Lead.model_validate(lead)
+
+
+@router.post(
+    "/leads",
+    operation_id="leads-create",
+    status_code=201,
+    response_model=Lead,
+    dependencies=[Idempotent],
+    description="Any role creates leads. `source` is the integration's slug, or `manual`. "
+    "Routing: a lead whose domain matches an account's gets that `account_id`, and the "
+    "account's territory owner as `owner_id` by default; otherwise the creating person (an "
+    "integration's lead stays unassigned). An open lead with the same email "
+    "(case-insensitively) answers 409 `duplicate` with `existing_id`.",
+)
+async def create_lead(
+    body: LeadCreate, principal: CurrentPrincipal, session: Session, response: Response
+) -> Lead:
+    lead = await service.create_lead(session, principal, body)
+    set_created(response, f"/api/v1/leads/{lead.id}", lead.version)
+    return Lead.model_validate(lead)
+
+
+@router.get(
+    "/leads",
+    operation_id="leads-list",
+    response_model=LeadPage,
+    description="Leads you can see (an integration: the ones it created). `q` matches name, "
+    "email and company (case-insensitive substring). Sort: `created_at` (default), "
+    "`updated_at`, `received_at`, `-` for descending.",
+)
+async def list_leads(
+    principal: CurrentPrincipal,
+    session: Session,
+    page: Page,
+    status: LeadStatus | None = None,
+    owner_id: uuid.UUID | None = None,
+    account_id: uuid.UUID | None = None,
+    activity_id: uuid.UUID | None = None,
+    persona: Persona | None = None,
+    inbound: bool | None = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None,
+    created_after: Moment | None = None,
+    updated_after: Moment | None = None,
+    sort: Annotated[
+        Literal[
+            "created_at", "-created_at", "updated_at", "-updated_at", "received_at", "-received_at"
+        ],
+        Query(),
+    ] = "created_at",
+) -> LeadPage:
+    filters = {
+        "status": status,
+        "owner_id": owner_id,
+        "account_id": account_id,
+        "activity_id": activity_id,
+        "persona": persona,
+        "inbound": inbound,
+        "q": q,
+        "created_after": created_after,
+        "updated_after": updated_after,
+    }
+    rows, cursor = await service.list_leads(session, principal, page, filters, sort)
+    return LeadPage(items=[Lead.model_validate(lead) for lead in rows], next_cursor=cursor)
+
+
+@router.post(
+    "/leads/batch",
+    operation_id="leads-batch",
+    response_model=BatchResult,
+    dependencies=[Idempotent],
+    description="Up to 1000 leads, each validated and judged alone, results in item order. "
+    "`created`; `updated` (its `external_id` existed for your source: only the fields sent "
+    "are written, never status, owner or account); `duplicate` (an open lead has the email, or "
+    "an earlier item of the batch had it); `merged` (with `on_duplicate: merge`: the existing "
+    "lead's empty fields were filled); `invalid` (see `errors`). More than 1000 items: 413.",
+)
+async def batch_leads(
+    body: LeadBatch, principal: CurrentPrincipal, session: Session
+) -> BatchResult:
+    if len(body.items) > MAX_BATCH_ITEMS:
+        raise PayloadTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} items; split it.")
+    return await batch.run(session, principal, body.items, body.on_duplicate)
+
+
+@router.post(
+    "/leads/import",
+    operation_id="leads-import",
+    response_model=BatchResult,
+    dependencies=[Idempotent],
+    description="A `text/csv` file (UTF-8, RFC 4180) whose header row names lead fields (as in "
+    "`LeadCreate`; empty cells are absent), at most 10,000 data rows and 5 MiB. Answers as "
+    "`POST /leads/batch`, with `index` the data row number from 1. Bad encoding, no header or "
+    "an unknown column: 422 before any row is stored. More rows: 413.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string", "maxLength": 5 * 1024 * 1024},
+                    "example": "email,first_name,last_name,company\n"
+                    "ann@example.com,Ann,Lee,Example Inc\n",
+                }
+            },
+        }
+    },
+)
+async def import_leads(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: Session,
+    on_duplicate: OnDuplicate = "skip",
+) -> BatchResult:
+    rows = csv_import.parse(await request.body())
+    return await batch.run(session, principal, rows, on_duplicate, first_index=1)
+
+
+@router.get(
+    "/leads/external/{external_id}",
+    operation_id="leads-get-external",
+    response_model=Lead,
+    description="The lead with this `external_id` for your source (`manual` for people).",
+)
+async def get_external(
+    external_id: ExternalIdPath, principal: CurrentPrincipal, session: Session, response: Response
+) -> Lead:
+    return _lead(response, await service.get_external(session, principal, external_id))
+
+
+@router.put(
+    "/leads/external/{external_id}",
+    operation_id="leads-upsert-external",
+    response_model=Lead,
+    responses={201: {"model": Lead, "description": "Created."}},
+    description="Upsert by (your source, `external_id`): 201 created or 200 updated. An update "
+    "writes only the fields sent (null clears) and never `status`, `owner_id` or `account_id` "
+    "(ignored when sent); a converted or disqualified lead answers 409. `If-None-Match: *` "
+    "means create only (412 when it exists); `If-Match` applies to the existing lead.",
+)
+async def upsert_external(
+    external_id: ExternalIdPath,
+    body: LeadUpsert,
+    principal: CurrentPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
+) -> Lead:
+    lead, created = await service.upsert_external(
+        session, principal, external_id, body, if_match, if_none_match
+    )
+    if created:
+        response.status_code = 201
+        set_created(response, f"/api/v1/leads/{lead.id}", lead.version)
+        return Lead.model_validate(lead)
+    return _lead(response, lead)
+
+
+@router.get("/leads/{lead_id}", operation_id="leads-get", response_model=Lead)
+async def get_lead(
+    lead_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
+) -> Lead:
+    return _lead(response, await service.get_lead(session, principal, lead_id))
+
+
+@router.patch(
+    "/leads/{lead_id}",
+    operation_id="leads-update",
+    response_model=Lead,
+    description="JSON Merge Patch. `status` `converted` only via `/convert`; a converted lead no "
+    "longer changes (409). `owner_id` changes only by a manager of both the old and the new "
+    "owner (an unassigned side needs nothing), or an admin (else 403). Integrations: 403.",
+)
+async def update_lead(
+    lead_id: uuid.UUID,
+    body: LeadUpdate,
+    principal: CurrentPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Lead:
+    return _lead(response, await service.update_lead(session, principal, lead_id, body, if_match))
+
+
+# ---- touches --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/leads/{lead_id}/touches",
+    operation_id="leads-touches-create",
+    status_code=201,
+    response_model=Touch,
+    dependencies=[Idempotent],
+    description="Record a touch. The lead's `touch_count` and `last_touch_at` follow every "
+    "touch, and its first outbound touch sets `first_response_at` (all in SQL). People only.",
+)
+async def create_touch(
+    lead_id: uuid.UUID,
+    body: TouchCreate,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+) -> Touch:
+    touch = await service.add_touch(session, principal, lead_id, body)
+    set_created(response, f"/api/v1/leads/{lead_id}/touches/{touch.id}", 1)
+    return Touch.model_validate(touch)
+
+
+@router.get(
+    "/leads/{lead_id}/touches",
+    operation_id="leads-touches-list",
+    response_model=TouchPage,
+    description="Sort: `occurred_at` (default) or `-occurred_at`.",
+)
+async def list_touches(
+    lead_id: uuid.UUID,
+    principal: HumanPrincipal,
+    session: Session,
+    page: Page,
+    sort: Annotated[Literal["occurred_at", "-occurred_at"], Query()] = "occurred_at",
+) -> TouchPage:
+    rows, cursor = await service.list_touches(session, principal, lead_id, page, sort)
+    return TouchPage(items=[Touch.model_validate(t) for t in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/leads/{lead_id}/touches/{touch_id}", operation_id="leads-touches-get", response_model=Touch
+)
+async def get_touch(
+    lead_id: uuid.UUID, touch_id: uuid.UUID, principal: HumanPrincipal, session: Session
+) -> Touch:
+    return Touch.model_validate(await service.get_touch(session, principal, lead_id, touch_id))
+
+
+# ---- conversion -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/leads/{lead_id}/convert",
+    operation_id="leads-convert",
+    response_model=ConvertResult,
+    dependencies=[Idempotent],
+    description="Convert the lead into a contact of an account: the lead's account, else "
+    "`account_id`, else the account with the lead's domain, else a new account from its "
+    "company and domain in `territory_id` (default: the owner's only territory; 422 when "
+    "there is none or several). Reuses the account's contact with the same email. With "
+    "`create_opportunity: true` also opens a `pending_acceptance` opportunity (422 listing "
+    "the failed criteria unless the lead's latest qualification passes authority, initiative "
+    "and fit). Atomic: a failure leaves nothing behind. Converting again: 409. People only.",
+)
+async def convert_lead(
+    lead_id: uuid.UUID,
+    body: ConvertRequest,
+    principal: HumanPrincipal,
+    session: Session,
+    if_match: IfMatch = None,
+) -> ConvertResult:
+    done = await convert.convert_lead(session, principal, lead_id, body, if_match)
+    return ConvertResult(
+        contact=Contact.model_validate(done.contact),
+        account=Account.model_validate(done.account),
+        opportunity=(
+            ConvertedOpportunity.model_validate(done.opportunity)
+            if done.opportunity is not None
+            else None
+        ),
+        lead=Lead.model_validate(done.lead),
+    )
+
+
+# ---- cadence policy and follow-up -----------------------------------------------------------
+
+
+def _policy(response: Response, document: dict[str, Any], version: int) -> CadencePolicy:
+    set_etag(response, version)
+    return CadencePolicy(**document, version=version)
+
+
+@router.get(
+    "/settings/cadence",
+    operation_id="settings-cadence-get",
+    response_model=CadencePolicy,
+    tags=["settings"],
+    description="The follow-up cadence policy (seed step 6). Any person reads it.",
+)
+async def get_cadence(
+    principal: HumanPrincipal, session: Session, response: Response
+) -> CadencePolicy:
+    return _policy(response, *await service.read_cadence(session))
+
+
+@router.put(
+    "/settings/cadence",
+    operation_id="settings-cadence-put",
+    response_model=CadencePolicy,
+    tags=["settings"],
+    description="Replace the cadence policy (admin; honours `If-Match`).",
+)
+async def put_cadence(
+    body: CadenceUpdate,
+    principal: AdminPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CadencePolicy:
+    return _policy(response, *await service.write_cadence(session, body.model_dump(), if_match))
+
+
+@router.get(
+    "/follow-up",
+    operation_id="follow-up-list",
+    response_model=FollowUpPage,
+    tags=["leads"],
+    description="Your visible open leads with their cadence figures, computed in one SQL query. "
+    "`next_action` is the first that applies: `respond` (response overdue), "
+    "`send_breakup_email` (at least `touches_per_month` outbound touches over the last "
+    "`breakup_after_days` days, no inbound touch in that time, no breakup sent), `touch` (fewer "
+    "than `touches_per_month` outbound touches in the last 30 days), `vary_channel` (fewer than "
+    '`min_channels` channels in them), `new_content` (repeated content), `none`. "Last N '
+    'days" are today and the N-1 days before in ENGAGE_TIMEZONE. Sort: `received_at` '
+    "(default), `stale_days`, `-` for descending.",
+)
+async def follow_up(
+    request: Request,
+    principal: HumanPrincipal,
+    session: Session,
+    page: Page,
+    owner_id: uuid.UUID | None = None,
+    next_action: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            pattern=SINGLE_LINE,
+            json_schema_extra={"x-extensible-enum": list(NEXT_ACTIONS)},
+        ),
+    ] = None,
+    sort: Annotated[
+        Literal["received_at", "-received_at", "stale_days", "-stale_days"], Query()
+    ] = "received_at",
+) -> FollowUpPage:
+    tz = request.app.state.settings.timezone
+    filters = {"owner_id": owner_id, "next_action": next_action}
+    rows, cursor = await service.follow_up(session, principal, tz, page, filters, sort)
+    return FollowUpPage(
+        items=[FollowUpItem.model_validate(row, from_attributes=True) for row in rows],
+        next_cursor=cursor,
+    )

@@ -1,0 +1,164 @@
+"""Throughput of `POST /api/v1/leads/batch`: 1000-item batches of new leads, in leads per second.
+
+Creates a throwaway database on a PostgreSQL server, migrates it, makes an integration user and
+token, serves Engage with uvicorn (one worker) and posts batches one after another over HTTP.
+Not part of the test suite.
+
+    PYTHONPATH=$PWD python bench/leads_batch.py \
+        --server postgresql+asyncpg://postgres@127.0.0.1:5432/postgres --batches 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.core.config import Settings
+from app.core.db import create_engine, create_session_factory
+from app.core.migrate import upgrade_on
+from app.users import service as users_service
+from app.users.schemas import TokenCreate, UserCreate
+
+
+async def prepare(server: str) -> tuple[str, str]:
+    name = f"engage_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade_on)
+    await engine.dispose()
+    engine = create_engine(url, Settings(database_url=url))
+    async with create_session_factory(engine)() as session:
+        user = await users_service.create_user(
+            session,
+            None,
+            UserCreate(
+                email="bench@bench.example", name="Bench", role="integration", source="bench"
+            ),
+        )
+        _, token = await users_service.create_token(session, None, user.id, TokenCreate())
+        await session.commit()
+    await engine.dispose()
+    return url, token
+
+
+async def drop(url: str) -> None:
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def batch(number: int, size: int) -> dict[str, object]:
+    return {
+        "items": [
+            {
+                "email": f"lead{number}-{i}@company{i % 97}.example",
+                "first_name": f"First{i}",
+                "last_name": f"Last{i}",
+                "company": f"Company {i % 97}",
+                "title": "Director of Engineering",
+                "external_id": f"b{number}-{i}",
+                "inbound": i % 2 == 0,
+            }
+            for i in range(size)
+        ]
+    }
+
+
+def run(base: str, token: str, batches: int, size: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    bodies = [batch(n, size) for n in range(batches + 1)]
+    timings = []
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        client.post("/api/v1/leads/batch", json=bodies[0]).raise_for_status()  # warm-up
+        for body in bodies[1:]:
+            started = time.perf_counter()
+            r = client.post("/api/v1/leads/batch", json=body)
+            timings.append(time.perf_counter() - started)
+            r.raise_for_status()
+            assert r.json()["counts"]["created"] == size, r.text[:500]
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--server",
+        default=os.environ.get(
+            "ENGAGE_BENCH_SERVER", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--size", type=int, default=1000)
+    args = parser.parse_args()
+
+    url, token = asyncio.run(prepare(args.server))
+    port = free_port()
+    env = {**os.environ, "ENGAGE_DATABASE_URL": url, "ENGAGE_RATE_LIMIT_PER_MINUTE": "0"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        timings = run(base, token, args.batches, args.size)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        asyncio.run(drop(url))
+    total = sum(timings)
+    leads = args.batches * args.size
+    print(f"{args.batches} batches of {args.size} new leads over HTTP, one uvicorn worker")
+    print(
+        f"median {statistics.median(timings) * 1000:.0f} ms per batch, "
+        f"p max {max(timings) * 1000:.0f} ms"
+    )
+    print(f"throughput: {leads / total:.0f} leads/second")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
