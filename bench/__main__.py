@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _run_options(profile)
 
+    rerender = sub.add_parser(
+        "report", help="render bench/README.md's table again from a results file"
+    )
+    rerender.add_argument(
+        "results", nargs="?", help="bench/results/<date>.json (default: the newest)"
+    )
+
     both = sub.add_parser("all", help="load, then run")
     _load_options(both)
     _run_options(both)
@@ -87,6 +94,17 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "report":
+        import json
+        from pathlib import Path
+
+        from bench import report
+        from bench.common import RESULTS_DIR
+
+        path = Path(args.results) if args.results else max(RESULTS_DIR.glob("*.json"))
+        report.render_readme(json.loads(path.read_text()))
+        print(f"rendered {path} into bench/README.md")
+        return 0
     if args.command in ("load", "all"):
         from bench import loader
 

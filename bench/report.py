@@ -142,6 +142,11 @@ def _verdict(r: dict[str, Any]) -> str:
     return ", ".join(parts) or "—"
 
 
+def _busy(r: dict[str, Any]) -> str:
+    busy = r.get("machine_busy_before_pct")
+    return "—" if busy is None else f"{busy:.0f}%"
+
+
 def _num(value: Any, digits: int = 1) -> str:
     if value is None:
         return "—"
@@ -178,13 +183,13 @@ def table(document: dict[str, Any]) -> str:
         f"{s.get('single_s', 10)} s at 1 connection; {s['wrk_threads']} threads.",
         "",
         "| scenario | target | req/s | p50 | p95 | p99 | 1 conn: req/s | p50 | p95 | p99 "
-        "| errors | RSS after | result |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| errors | RSS after | CPU busy before | result |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in document["scenarios"]:
         title = r["title"]
         if r.get("status") != "measured":
-            lines.append(f"| {title} | {r['target']} |" + " |" * 10 + f" {_verdict(r)} |")
+            lines.append(f"| {title} | {r['target']} |" + " |" * 11 + f" {_verdict(r)} |")
             continue
         single = r.get("single") or {}
         extra = []
@@ -203,7 +208,7 @@ def table(document: dict[str, Any]) -> str:
             f"{_num(r['p95_ms'])} | {_num(r['p99_ms'])} | {_num(single.get('rps'))} | "
             f"{_num(single.get('p50_ms'))} | {_num(single.get('p95_ms'))} | "
             f"{_num(single.get('p99_ms'))} | {errors} | "
-            f"{_num(r.get('rss_mb_after'))} MB | {verdict} |"
+            f"{_num(r.get('rss_mb_after'))} MB | {_busy(r)} | {verdict} |"
         )
     rss = document["worker_rss_mb"]
     final = rss.get("after_run")
@@ -219,7 +224,12 @@ def table(document: dict[str, Any]) -> str:
         for r in notes:
             text = "; ".join(x for x in (r.get("note"), r.get("cursor_how")) if x)
             lines.append(f"- `{r['name']}`: {text}.")
-    lines += ["", "Latencies in milliseconds."]
+    lines += [
+        "",
+        "Latencies in milliseconds. *CPU busy before*: share of both cores busy with other work "
+        "in the second before the scenario (the bench idle); high values mean the figures of "
+        "that row are depressed by the machine, not by Engage alone.",
+    ]
     return "\n".join(lines)
 
 
