@@ -12,9 +12,10 @@ from app.contacts.schemas import Contact, ContactCreate, ContactPage, ContactUpd
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import Session
-from app.leads.schemas import SINGLE_LINE, Moment
+from app.leads.schemas import SINGLE_LINE
 
 router = APIRouter(tags=["contacts"])
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 from app.core.config import get_settings
@@ -30,7 +30,7 @@ class PageParams:
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int,
         Query(ge=1, description="Page size (default 50, larger than 200 is clamped to 200)."),
@@ -129,6 +129,10 @@ def keyset_after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElemen
         typed = [_typed(v, k.column) for k, v in zip(keys, values, strict=True)]
     except (ValueError, TypeError) as exc:
         raise Malformed("The cursor is invalid.") from exc
+    if len({k.descending for k in keys}) == 1:
+        # One direction: a row-value comparison, which a btree index on the keys serves.
+        row, bound = tuple_(*(k.column for k in keys)), tuple_(*typed)
+        return row < bound if keys[0].descending else row > bound
     clauses = []
     for i, key in enumerate(keys):
         equal = [keys[j].column == typed[j] for j in range(i)]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -197,3 +199,21 @@ class ListPage(BaseModel, Generic[T]):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
     )
+
+
+def _representable(value: datetime) -> datetime:
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not MIN_MOMENT <= in_utc <= MAX_MOMENT:
+        raise PydanticCustomError(
+            "out_of_range", "Give a time between 1900 and 2999 (RFC 3339 with an offset)."
+        )
+    return value
+
+
+MIN_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_MOMENT = datetime(2999, 12, 31, tzinfo=UTC)
+# An RFC 3339 time with an offset that PostgreSQL (and Python, once in UTC) can hold.
+Moment = Annotated[AwareDatetime, AfterValidator(_representable)]

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Query
 
-from app.core.config import Settings
+from app.core.session import AppSettings
 from app.forecasts.fiscal import PERIOD_PATTERN
 
-
-def app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-AppSettings = Annotated[Settings, Depends(app_settings)]
+__all__ = ["AppSettings", "PeriodQuery"]
 
 PeriodQuery = Annotated[
     str | None,

@@ -13,6 +13,7 @@ from app.core.errors import PayloadTooLarge
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
 from app.leads import batch, convert, csv_import, service
@@ -34,7 +35,6 @@ from app.leads.schemas import (
     LeadStatus,
     LeadUpdate,
     LeadUpsert,
-    Moment,
     OnDuplicate,
     Touch,
     TouchCreate,

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.contacts.schemas import Contact, Persona
-from app.core.schemas import Email, RequestModel, ResponseModel, Str100, Str200, Str500, Text
+from app.core.schemas import (
+    Email,
+    Moment,
+    RequestModel,
+    ResponseModel,
+    Str100,
+    Str200,
+    Str500,
+    Text,
+)
 from app.leads.rules import NEXT_ACTIONS, normalize_domain
 from app.opportunities.conversion import ConvertedOpportunity, ConvertOpportunitySpec
 from app.territories.schemas import Account
@@ -38,23 +47,6 @@ def _domain(value: str) -> str:
         )
     return normalized
 
-
-def _representable(value: datetime) -> datetime:
-    try:
-        in_utc = value.astimezone(UTC)
-    except OverflowError:
-        in_utc = None
-    if in_utc is None or not MIN_MOMENT <= in_utc <= MAX_MOMENT:
-        raise PydanticCustomError(
-            "out_of_range", "Give a time between 1900 and 2999 (RFC 3339 with an offset)."
-        )
-    return value
-
-
-MIN_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
-MAX_MOMENT = datetime(2999, 12, 31, tzinfo=UTC)
-# An RFC 3339 time with an offset that PostgreSQL (and Python, once in UTC) can hold.
-Moment = Annotated[AwareDatetime, AfterValidator(_representable)]
 
 Domain = Annotated[
     str,

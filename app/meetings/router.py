@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import Session
 from app.meetings import service
@@ -50,9 +50,9 @@ async def list_meetings(
     page: Page,
     lead_id: uuid.UUID | None = None,
     opportunity_id: uuid.UUID | None = None,
-    scheduled_from: datetime | None = None,
-    scheduled_to: datetime | None = None,
-    updated_after: datetime | None = None,
+    scheduled_from: Moment | None = None,
+    scheduled_to: Moment | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[
         Literal["scheduled_at", "-scheduled_at", "updated_at", "-updated_at"], Query()
     ] = "scheduled_at",

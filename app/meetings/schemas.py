@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from app.core.schemas import Name, RequestModel, ResponseModel, Str500, Text
+from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str500, Text
 from app.reference.schemas import PersonaSlug
 
 Line = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")]
@@ -77,7 +77,7 @@ class MeetingCreate(RequestModel):
 
     lead_id: uuid.UUID | None = None
     opportunity_id: uuid.UUID | None = None
-    scheduled_at: AwareDatetime
+    scheduled_at: Moment
     persona: PersonaSlug | None = None
     attendee_contact_ids: AttendeeIds = Field(
         default_factory=list,
@@ -87,25 +87,25 @@ class MeetingCreate(RequestModel):
     pre_call_questions: Questions = Field(default_factory=list)
     agenda: Agenda = Field(default_factory=list)
     research: ResearchIn | None = None
-    agenda_sent_at: AwareDatetime | None = None
+    agenda_sent_at: Moment | None = None
     outcome: Text | None = None
-    next_step_at: AwareDatetime | None = None
+    next_step_at: Moment | None = None
     read_only_fields: ClassVar[frozenset[str]] = frozenset({"created_by"})
 
 
 class MeetingUpdate(RequestModel):
     """JSON Merge Patch: `research` merges, lists replace; the lead or opportunity is fixed."""
 
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: Moment | None = None
     persona: PersonaSlug | None = None
     attendee_contact_ids: AttendeeIds | None = None
     objectives: Objectives | None = None
     pre_call_questions: Questions | None = None
     agenda: Agenda | None = None
     research: ResearchIn | None = None
-    agenda_sent_at: AwareDatetime | None = None
+    agenda_sent_at: Moment | None = None
     outcome: Text | None = None
-    next_step_at: AwareDatetime | None = None
+    next_step_at: Moment | None = None
     read_only_fields: ClassVar[frozenset[str]] = frozenset(
         {"created_by", "lead_id", "opportunity_id"}
     )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from app.core.config import Settings
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal, Principal, require_roles
-from app.core.session import Session
+from app.core.session import AppSettings, Session
 from app.models import CommandPlan as CommandPlanRow
 from app.models import Stage as StageRow
 from app.opportunities import command_plans, service, stage_moves, stage_table
@@ -47,13 +47,6 @@ stages_router = APIRouter(tags=["stages"])
 ReviewerPrincipal = Annotated[Principal, Depends(require_roles("manager", "admin"))]
 AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
 
-
-def app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-AppSettings = Annotated[Settings, Depends(app_settings)]
 
 OpportunitySort = Literal[
     "created_at",
@@ -110,7 +103,7 @@ async def list_opportunities(
     forecast_category: ForecastCategory | None = None,
     close_date_from: date | None = None,
     close_date_to: date | None = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[OpportunitySort, Query()] = "created_at",
 ) -> OpportunityPage:
     filters = {

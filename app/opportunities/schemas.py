@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,6 +17,7 @@ from pydantic import (
 )
 
 from app.core.schemas import (
+    Moment,
     MoneyOut,
     Name,
     RequestModel,
@@ -156,7 +156,7 @@ class OpportunityCreate(RequestModel):
     )
     close_date: date | None = None
     next_step: Str1000 | None = None
-    next_step_at: AwareDatetime | None = None
+    next_step_at: Moment | None = None
     entry_use_case: EntryUseCase | None = None
     potential_seats: Seats | None = None
     proposal_sent_on: date | None = None
@@ -185,7 +185,7 @@ class OpportunityUpdate(RequestModel):
     )
     close_date: date | None = None
     next_step: Str1000 | None = None
-    next_step_at: AwareDatetime | None = None
+    next_step_at: Moment | None = None
     entry_use_case: EntryUseCase | None = None
     potential_seats: Seats | None = None
     proposal_sent_on: date | None = None

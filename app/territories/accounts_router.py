@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.territories import accounts_service, units_service
@@ -67,7 +67,7 @@ async def list_accounts(
     vertical: Vertical | None = None,
     account_type: AccountType | None = None,
     domain: Annotated[str | None, Query(max_length=2000)] = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "name", "-name", "updated_at", "-updated_at"],
         Query(),
@@ -144,7 +144,7 @@ async def list_units(
     page: Page,
     adoption: Adoption | None = None,
     parent_id: uuid.UUID | None = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[Literal["created_at", "-created_at", "name", "-name"], Query()] = "created_at",
 ) -> UnitPage:
     filters = {"adoption": adoption, "parent_id": parent_id, "updated_after": updated_after}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,6 +12,7 @@ from app.core.config import Settings
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.territories import activities_service as service
@@ -66,7 +67,7 @@ async def list_activities(
     account_id: uuid.UUID | None = None,
     starts_from: date | None = None,
     starts_to: date | None = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "name", "-name", "updated_at", "-updated_at"],
         Query(),

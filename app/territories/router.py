@@ -4,7 +4,6 @@ units and activities routers so that the app mounts one territories router."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,6 +12,7 @@ from app.core.config import Settings
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.territories import analysis, service
@@ -78,7 +78,7 @@ async def list_territories(
     page: Page,
     owner_id: uuid.UUID | None = None,
     segment: Segment | None = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "name", "-name", "updated_at", "-updated_at"],
         Query(),
@@ -264,7 +264,7 @@ async def list_plans(
     session: Session,
     page: Page,
     vertical: Vertical | None = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
 ) -> PlanPage:
     filters = {"vertical": vertical, "updated_after": updated_after}
     rows, cursor = await service.list_plans(session, principal, territory_id, page, filters)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -12,6 +11,7 @@ from app.core.errors import Forbidden
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.schemas import Moment
 from app.core.security import AdminPrincipal, CurrentPrincipal
 from app.core.session import Session
 from app.users import repository, service
@@ -66,7 +66,7 @@ async def list_users(
     role: Role | None = None,
     active: bool | None = None,
     manager_id: uuid.UUID | None = None,
-    updated_after: datetime | None = None,
+    updated_after: Moment | None = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "email", "-email", "name", "-name"], Query()
     ] = "created_at",

@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
-from app.core.schemas import Email, Name, RequestModel, ResponseModel
+from app.core.schemas import Email, Moment, Name, RequestModel, ResponseModel
 
 Role = Literal["admin", "manager", "rep", "integration"]
 SourceSlug = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
@@ -54,7 +54,7 @@ class TokenCreate(RequestModel):
     name: Annotated[
         str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
     ] = "api"
-    expires_at: datetime | None = Field(None, description="Optional expiry; must be in the future.")
+    expires_at: Moment | None = Field(None, description="Optional expiry; must be in the future.")
 
 
 class TokenCreated(ResponseModel):

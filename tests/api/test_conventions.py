@@ -156,3 +156,19 @@ async def test_idempotency_key_expires_after_24_hours(
     r = await client.post("/api/v1/users", json=body, headers=h)
     # Executed again (not replayed): the email now exists.
     assert r.status_code == 409 and "idempotent-replayed" not in r.headers
+
+
+async def test_unrepresentable_or_naive_times_are_422_not_500(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    h = actors.admin.headers
+    for value in (
+        "0001-01-01T00:00:00%2B01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2026-01-01T00:00:00",
+    ):
+        r = await client.get(f"/api/v1/users?updated_after={value}", headers=h)
+        assert r.status_code == 422, value
+        assert r.json()["errors"][0]["field"] == "query.updated_after"
+    r = await client.get("/api/v1/users?updated_after=2026-01-01T00:00:00Z", headers=h)
+    assert r.status_code == 200
