@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench import report
         from bench.common import RESULTS_DIR
 
-        path = Path(args.results) if args.results else max(RESULTS_DIR.glob("*.json"))
+        full = [p for p in RESULTS_DIR.glob("*.json") if not p.stem.endswith("-partial")]
+        path = Path(args.results) if args.results else max(full)
         report.render_readme(json.loads(path.read_text()))
         print(f"rendered {path} into bench/README.md")
         return 0

@@ -988,10 +988,13 @@ def main(args: Any) -> int:
         batch_connections=args.batch_connections,
     )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{started.date().isoformat()}.json"
+    partial = bool(args.only)
+    # A run of some scenarios never replaces the day's full run nor the README table.
+    name = started.date().isoformat() + ("-partial" if partial else "")
+    path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps(document, indent=2) + "\n")
     print(f"wrote {path}", flush=True)
-    if not args.no_readme:
+    if not args.no_readme and not partial:
         report.render_readme(document)
         print("updated bench/README.md", flush=True)
     return 0
