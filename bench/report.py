@@ -216,7 +216,7 @@ def table(document: dict[str, Any]) -> str:
     lines.append(
         "| Engage worker RSS after the whole run | < 250 MB |"
         + " |" * 9
-        + f" {_num(final)} MB | {verdict} (after start: {_num(rss.get('after_start'))} MB) |"
+        + f" {_num(final)} MB | | {verdict} (after start: {_num(rss.get('after_start'))} MB) |"
     )
     notes = [r for r in document["scenarios"] if r.get("note") or r.get("cursor_how")]
     if notes:
