@@ -64,8 +64,7 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         max_overflow=settings.pool_max_overflow,
         connect_args={
             "statement_cache_size": settings.statement_cache_size,
-            # JIT compiles for seconds on reports it cannot speed up; OLTP reads never need it.
-            "server_settings": {"application_name": "engage", "timezone": "UTC", "jit": "off"},
+            "server_settings": {"application_name": "engage", "timezone": "UTC"},
         },
     )
 

@@ -231,3 +231,8 @@ def test_cli_help_and_users_create_prints_token_last(database_url: str) -> None:
             await engine.dispose()
 
     assert asyncio.run(me()) == 200
+
+
+async def test_jit_is_off_for_new_connections(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SHOW jit"))).scalar() == "off"
