@@ -34,7 +34,7 @@ async def territory_analysis(
     await get_territory(session, principal, territory_id)
     windows = conversion_windows(datetime.now(tz).date(), tz)
     figures = await repository.analysis(session, territory_id, windows)
-    return Analysis.model_validate({"territory_id": territory_id, **figures})
+    return Analysis.model_validate_json(f'{{"territory_id": "{territory_id}", {figures[1:]}')
 
 
 async def territory_diagram(

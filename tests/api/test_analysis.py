@@ -3,7 +3,7 @@ conversion windows, and proof that it is a few SQL statements, not a load-everyt
 
 from __future__ import annotations
 
-import time
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -349,17 +349,14 @@ async def test_big_territory_is_one_statement(
     with statements(connection) as seen:
         figures = await analysis_repository.analysis(session, uuid.UUID(t["id"]), windows)
     assert len(seen) == 1, seen
-    assert len(figures["accounts"]) == BIG_ACCOUNTS
+    assert len(json.loads(figures)["accounts"]) == BIG_ACCOUNTS
 
     with statements(connection) as seen:
-        started = time.perf_counter()
         result = await _analysis(client, actors.manager, t["id"])
-        elapsed = time.perf_counter() - started
     # The test harness wraps the request in a savepoint; production has none.
     work = [s for s in seen if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
     assert len(work) == 3, work  # the caller's token, the territory's visibility, the analysis
     assert len([s for s in work if "adoption_changes" in s]) == 1
-    assert elapsed < 5, elapsed
 
     # Leaves are units 2-20 of each account: 5 green, 4 yellow, 5 red, 5 none.
     assert len(result["accounts"]) == BIG_ACCOUNTS
