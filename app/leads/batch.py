@@ -35,16 +35,17 @@ from app.leads.service import (
 from app.models import Lead
 
 CHUNK_SIZE = 1000
-ITEM = TypeAdapter(LeadCreate)
+ITEMS = TypeAdapter(list[LeadCreate])
 # Fields an update may set to null (the others keep their value when sent as null).
 NOT_CLEARABLE = frozenset({"email", "status", "inbound", "received_at"})
 
 
-def item_errors(exc: ValidationError) -> list[FieldError]:
-    """Pydantic errors as problems whose `field` is a dotted path inside the item."""
+def problems_of(errors: Iterable[Any], skip: int = 0) -> list[FieldError]:
+    """Pydantic errors as problems whose `field` is a dotted path inside the item (`skip`
+    drops the leading list index)."""
     problems = []
-    for e in exc.errors():
-        parts = [str(p) for p in e.get("loc", ())]
+    for e in errors:
+        parts = [str(p) for p in tuple(e.get("loc", ()))[skip:]]
         ctx = e.get("ctx")
         if ctx and "field" in ctx:
             parts.append(str(ctx["field"]))
@@ -109,7 +110,7 @@ class BatchRun:
 
     async def add(self, raw_items: Sequence[tuple[int, Any]]) -> None:
         """Validate and store one chunk of (index, raw item)."""
-        chunk = [self._validate(index, raw) for index, raw in raw_items]
+        chunk = self._validate_chunk(raw_items)
         self.items.extend(chunk)
         await self._lookup_external_ids(chunk)
         self._check_values(chunk)
@@ -140,19 +141,31 @@ class BatchRun:
 
     # -- steps --------------------------------------------------------------------------------
 
-    def _validate(self, index: int, raw: Any) -> Item:
-        item = Item(index)
-        if isinstance(raw, Rejected):
-            item.invalid(raw.errors)
-            return item
+    def _validate_chunk(self, raw_items: Sequence[tuple[int, Any]]) -> list[Item]:
+        """One pydantic-core call for the whole chunk (ten times cheaper than one call per
+        item); its errors are split back to the items they belong to."""
+        items = [Item(index) for index, _ in raw_items]
+        candidates: list[tuple[Item, Any]] = []
+        for item, (_, raw) in zip(items, raw_items, strict=True):
+            if isinstance(raw, Rejected):
+                item.invalid(raw.errors)
+            else:
+                candidates.append((item, raw))
         try:
-            model = ITEM.validate_python(raw)
+            models = ITEMS.validate_python([raw for _, raw in candidates])
         except ValidationError as exc:
-            item.invalid(item_errors(exc))
-            return item
-        item.sent = set(model.model_fields_set)
-        item.values = model.model_dump(include=item.sent)
-        return item
+            by_position: dict[int, list[Any]] = {}
+            for error in exc.errors():
+                by_position.setdefault(int(error["loc"][0]), []).append(error)
+            for position, errors in by_position.items():
+                candidates[position][0].invalid(problems_of(errors, skip=1))
+            valid = [c for i, c in enumerate(candidates) if i not in by_position]
+            models = ITEMS.validate_python([raw for _, raw in valid])
+            candidates = valid
+        for (item, _), model in zip(candidates, models, strict=True):
+            item.sent = set(model.model_fields_set)
+            item.values = model.model_dump(include=item.sent)
+        return items
 
     async def _lookup_external_ids(self, chunk: list[Item]) -> None:
         wanted = [
