@@ -225,7 +225,8 @@ async def delete_quota(
 # --- roll-up -----------------------------------------------------------------------------
 
 
-def _ratio(value: Decimal | None) -> float | None:
+def ratio(value: Decimal | None) -> float | None:
+    """A ratio SQL rounded to 4 places, as a JSON number (null without a denominator)."""
     return None if value is None else float(value)
 
 
@@ -243,7 +244,7 @@ def _rollup_figures(row: RowMapping) -> RollupFigures:
         quota=row["quota"],
         gap_to_quota_commit=row["gap_to_quota_commit"],
         gap_to_quota_best_case=row["gap_to_quota_best_case"],
-        attainment=_ratio(row["attainment"]),
+        attainment=ratio(row["attainment"]),
     )
 
 

@@ -7,7 +7,6 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, tzinfo
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +15,7 @@ from app.core import settings_store
 from app.core.errors import field_error
 from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.security import Principal
-from app.forecasts.service import local_now, resolve_owner, resolve_period
+from app.forecasts.service import local_now, ratio, resolve_owner, resolve_period
 from app.opportunities.stages import DEFAULT_STAGES
 from app.pipeline import repository
 from app.pipeline.hygiene import (
@@ -45,10 +44,6 @@ STAGE_NAMES = {s.slug: s.name for s in DEFAULT_STAGES}
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _ratio(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 # --- summary ------------------------------------------------------------------------------
 
 
@@ -73,8 +68,8 @@ async def summary(
         closed_won=totals["closed_won"],
         net_closed=totals["net_closed"],
         quota=totals["quota"],
-        coverage=_ratio(totals["coverage"]),
-        coverage_of_quota=_ratio(totals["coverage_of_quota"]),
+        coverage=ratio(totals["coverage"]),
+        coverage_of_quota=ratio(totals["coverage_of_quota"]),
         quota_attained=totals["quota_attained"],
         coverage_target=COVERAGE_TARGET,
     )

@@ -82,6 +82,14 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[dict[str, list[Any]]]:
         await session.commit()
 
 
+async def _committed_admin(engine: AsyncEngine, made: dict[str, list[Any]]) -> Any:
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        admin = await make_user(session, "admin")
+        await session.commit()
+    made["users"].append(admin.id)
+    return admin
+
+
 async def _emit_committed(
     engine: AsyncEngine, made: dict[str, list[Any]], kind: str = "lead.created"
 ) -> int:
@@ -110,10 +118,7 @@ async def test_rolled_back_change_emits_nothing(session: AsyncSession) -> None:
 async def test_event_committed_late_still_reaches_the_poller(
     engine: AsyncEngine, committed: dict[str, list[Any]]
 ) -> None:
-    async with AsyncSession(engine, expire_on_commit=False) as s:
-        admin = await make_user(s, "admin")
-        await s.commit()
-    committed["users"].append(admin.id)
+    admin = await _committed_admin(engine, committed)
     app = create_app(settings_for_tests(), session_factory=async_sessionmaker(engine))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -292,10 +297,7 @@ async def _deliveries(engine: AsyncEngine, hook: Webhook) -> list[WebhookDeliver
 async def test_signed_delivery_retry_backoff_and_success(
     engine: AsyncEngine, committed: dict[str, list[Any]], receiver: Receiver
 ) -> None:
-    async with AsyncSession(engine, expire_on_commit=False) as s:
-        admin = await make_user(s, "admin")
-        await s.commit()
-    committed["users"].append(admin.id)
+    admin = await _committed_admin(engine, committed)
     hook = await _subscribe(engine, committed, receiver.url, admin.id)
     event_id = await _emit_committed(engine, committed)
     factory = async_sessionmaker(engine, expire_on_commit=False)
@@ -339,10 +341,7 @@ async def test_signed_delivery_retry_backoff_and_success(
 async def test_two_workers_racing_deliver_each_event_once(
     engine: AsyncEngine, committed: dict[str, list[Any]], receiver: Receiver
 ) -> None:
-    async with AsyncSession(engine, expire_on_commit=False) as s:
-        admin = await make_user(s, "admin")
-        await s.commit()
-    committed["users"].append(admin.id)
+    admin = await _committed_admin(engine, committed)
     hook = await _subscribe(engine, committed, receiver.url, admin.id)
     events = [await _emit_committed(engine, committed) for _ in range(12)]
     factory = async_sessionmaker(engine, expire_on_commit=False)
@@ -360,10 +359,7 @@ async def test_two_workers_racing_deliver_each_event_once(
 async def test_subscription_disabled_after_a_day_of_failures(
     engine: AsyncEngine, committed: dict[str, list[Any]], receiver: Receiver
 ) -> None:
-    async with AsyncSession(engine, expire_on_commit=False) as s:
-        admin = await make_user(s, "admin")
-        await s.commit()
-    committed["users"].append(admin.id)
+    admin = await _committed_admin(engine, committed)
     hook = await _subscribe(engine, committed, receiver.url, admin.id)
     await _emit_committed(engine, committed)
     async with AsyncSession(engine) as s:
@@ -386,10 +382,7 @@ async def test_subscription_disabled_after_a_day_of_failures(
 async def test_private_receiver_refused_without_the_setting(
     engine: AsyncEngine, committed: dict[str, list[Any]], receiver: Receiver
 ) -> None:
-    async with AsyncSession(engine, expire_on_commit=False) as s:
-        admin = await make_user(s, "admin")
-        await s.commit()
-    committed["users"].append(admin.id)
+    admin = await _committed_admin(engine, committed)
     hook = await _subscribe(engine, committed, receiver.url, admin.id)
     await _emit_committed(engine, committed)
     factory = async_sessionmaker(engine, expire_on_commit=False)
