@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import PageParams, SortKey, contains_pattern, next_cursor, paginate
 from app.core.security import Principal
 from app.core.visibility import account_visible
 from app.models import Contact
@@ -49,11 +49,6 @@ async def first_with_email(
 CONTACT_SORTS = {"created_at": Contact.created_at, "updated_at": Contact.updated_at}
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def list_page(
     session: AsyncSession,
     principal: Principal,
@@ -71,7 +66,7 @@ async def list_page(
     if filters.get("email"):
         stmt = stmt.where(func.lower(Contact.email) == filters["email"].lower())
     if filters.get("q"):
-        pattern = _like(filters["q"])
+        pattern = contains_pattern(filters["q"])
         full_name = func.concat_ws(" ", Contact.first_name, Contact.last_name)
         stmt = stmt.where(
             or_(Contact.email.ilike(pattern, escape="\\"), full_name.ilike(pattern, escape="\\"))

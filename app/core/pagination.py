@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, Select, and_, or_, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.core.config import get_settings
@@ -167,3 +168,25 @@ def next_cursor(
         return None
     del rows[page.limit :]
     return encode_cursor(endpoint, filters, key_values(rows[-1]))
+
+
+async def fetch_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    keys: Sequence[SortKey],
+    page: PageParams,
+    endpoint: str,
+    filters: Mapping[str, Any],
+) -> tuple[list[Any], str | None]:
+    """One keyset page of ORM rows whose sort keys are plain attributes of the row."""
+    rows = list((await session.scalars(paginate(stmt, keys, page, endpoint, filters))).all())
+    names = [str(key.column.key) for key in keys]
+    return rows, next_cursor(
+        rows, page, endpoint, filters, lambda row: [getattr(row, n) for n in names]
+    )
+
+
+def contains_pattern(q: str) -> str:
+    """A LIKE pattern matching `q` anywhere, with LIKE's wildcards in `q` taken literally."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

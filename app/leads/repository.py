@@ -35,7 +35,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict, Duplicate
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import (
+    PageParams,
+    SortKey,
+    contains_pattern,
+    fetch_page,
+    next_cursor,
+    paginate,
+)
 from app.core.security import Principal
 from app.core.visibility import activity_visible, lead_visible, territory_visible, user_visible
 from app.leads.rules import CLOSED_STATUSES
@@ -257,11 +264,6 @@ LEAD_SORTS = {
 }
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def list_page(
     session: AsyncSession,
     principal: Principal,
@@ -279,7 +281,7 @@ async def list_page(
     if filters.get("inbound") is not None:
         stmt = stmt.where(Lead.inbound.is_(filters["inbound"]))
     if filters.get("q"):
-        pattern = _like(filters["q"])
+        pattern = contains_pattern(filters["q"])
         full_name = func.concat_ws(" ", Lead.first_name, Lead.last_name)
         stmt = stmt.where(
             or_(
@@ -338,9 +340,8 @@ async def list_touches(
     descending = sort.startswith("-")
     keys = [SortKey(Touch.occurred_at, descending), SortKey(Touch.id, descending)]
     filters = {"lead_id": lead_id, "sort": sort}
-    stmt = paginate(select(Touch).where(Touch.lead_id == lead_id), keys, page, "touches", filters)
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "touches", filters, lambda t: [t.occurred_at, t.id])
+    stmt = select(Touch).where(Touch.lead_id == lead_id)
+    return await fetch_page(session, stmt, keys, page, "touches", filters)
 
 
 # ---- follow-up ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import PageParams, SortKey, fetch_page
 from app.models import CommandPlan, CommandPlanReview, CommandPlanRevision
 from app.opportunities.repository import filled_element_columns
 
@@ -60,15 +60,14 @@ async def revisions_page(
 ) -> tuple[list[CommandPlanRevision], str | None]:
     keys = [SortKey(CommandPlanRevision.at), SortKey(CommandPlanRevision.id)]
     filters = {"opportunity_id": opportunity_id}
-    stmt = paginate(
+    return await fetch_page(
+        session,
         select(CommandPlanRevision).where(CommandPlanRevision.opportunity_id == opportunity_id),
         keys,
         page,
         "command-plan-revisions",
         filters,
     )
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "command-plan-revisions", filters, lambda r: [r.at, r.id])
 
 
 async def add_review(session: AsyncSession, review: CommandPlanReview) -> CommandPlanReview:
@@ -83,12 +82,11 @@ async def reviews_page(
 ) -> tuple[list[CommandPlanReview], str | None]:
     keys = [SortKey(CommandPlanReview.at), SortKey(CommandPlanReview.id)]
     filters = {"opportunity_id": opportunity_id}
-    stmt = paginate(
+    return await fetch_page(
+        session,
         select(CommandPlanReview).where(CommandPlanReview.opportunity_id == opportunity_id),
         keys,
         page,
         "command-plan-reviews",
         filters,
     )
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "command-plan-reviews", filters, lambda r: [r.at, r.id])

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import PageParams, SortKey, fetch_page, next_cursor, paginate
 from app.core.security import Principal
 from app.core.visibility import (
     account_visible,
@@ -333,15 +333,14 @@ async def history_page(
 ) -> tuple[list[OpportunityHistory], str | None]:
     keys = [SortKey(OpportunityHistory.seq)]
     filters = {"opportunity_id": opportunity_id}
-    stmt = paginate(
+    return await fetch_page(
+        session,
         select(OpportunityHistory).where(OpportunityHistory.opportunity_id == opportunity_id),
         keys,
         page,
         "opportunity-history",
         filters,
     )
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "opportunity-history", filters, lambda h: [h.seq])
 
 
 # Facts for the stage validator, computed by PostgreSQL.

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import PageParams, SortKey, fetch_page
 from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
 
 
@@ -16,9 +16,7 @@ async def list_personas(
     session: AsyncSession, page: PageParams
 ) -> tuple[list[PersonaProfile], str | None]:
     keys = [SortKey(PersonaProfile.position), SortKey(PersonaProfile.slug)]
-    stmt = paginate(select(PersonaProfile), keys, page, "personas", {})
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "personas", {}, lambda p: [p.position, p.slug])
+    return await fetch_page(session, select(PersonaProfile), keys, page, "personas", {})
 
 
 async def persona_for_update(session: AsyncSession, slug: str) -> PersonaProfile | None:
@@ -44,10 +42,7 @@ async def list_questions(
                 DiscoveryQuestion.persona == filters["persona"], DiscoveryQuestion.persona.is_(None)
             )
         )
-    stmt = paginate(stmt, keys, page, "discovery-questions", filters)
-    rows = list((await session.scalars(stmt)).all())
-    cursor = next_cursor(rows, page, "discovery-questions", filters, lambda q: [q.position, q.id])
-    return rows, cursor
+    return await fetch_page(session, stmt, keys, page, "discovery-questions", filters)
 
 
 async def question_for_update(
@@ -79,9 +74,9 @@ async def list_buyer_process_stages(
     session: AsyncSession, page: PageParams
 ) -> tuple[list[BuyerProcessStage], str | None]:
     keys = [SortKey(BuyerProcessStage.number)]
-    stmt = paginate(select(BuyerProcessStage), keys, page, "buyer-process-stages", {})
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "buyer-process-stages", {}, lambda b: [b.number])
+    return await fetch_page(
+        session, select(BuyerProcessStage), keys, page, "buyer-process-stages", {}
+    )
 
 
 async def buyer_process_stage_for_update(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from app.core.errors import Duplicate
 from app.core.events import emit_many
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import PageParams, SortKey, fetch_page, next_cursor, paginate
 from app.core.security import Principal
 from app.core.visibility import account_visible
 from app.models import Account, AdoptionChange, Unit
@@ -300,12 +300,5 @@ async def adoption_history(
 ) -> tuple[list[AdoptionChange], str | None]:
     keys = [SortKey(AdoptionChange.at), SortKey(AdoptionChange.id)]
     filters = {"unit_id": unit_id}
-    stmt = paginate(
-        select(AdoptionChange).where(AdoptionChange.unit_id == unit_id),
-        keys,
-        page,
-        "adoption-history",
-        filters,
-    )
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "adoption-history", filters, lambda c: [c.at, c.id])
+    stmt = select(AdoptionChange).where(AdoptionChange.unit_id == unit_id)
+    return await fetch_page(session, stmt, keys, page, "adoption-history", filters)

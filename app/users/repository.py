@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import PageParams, SortKey, fetch_page, next_cursor, paginate
 from app.core.security import Principal
 from app.core.visibility import subtree_ids, user_visible
 from app.models import ApiToken, User
@@ -122,11 +122,8 @@ async def list_tokens(
 ) -> tuple[list[ApiToken], str | None]:
     keys = [SortKey(ApiToken.created_at), SortKey(ApiToken.id)]
     filters = {"user_id": user_id}
-    stmt = paginate(
-        select(ApiToken).where(ApiToken.user_id == user_id), keys, page, "tokens", filters
-    )
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "tokens", filters, lambda t: [t.created_at, t.id])
+    stmt = select(ApiToken).where(ApiToken.user_id == user_id)
+    return await fetch_page(session, stmt, keys, page, "tokens", filters)
 
 
 async def get_token(session: AsyncSession, token_id: uuid.UUID) -> ApiToken | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.pagination import PageParams, SortKey, fetch_page
 from app.models import Event, Webhook, WebhookDelivery
 
 
@@ -35,9 +35,7 @@ async def delete(session: AsyncSession, webhook: Webhook) -> None:
 
 async def list_page(session: AsyncSession, page: PageParams) -> tuple[list[Webhook], str | None]:
     keys = [SortKey(Webhook.created_at), SortKey(Webhook.id)]
-    stmt = paginate(select(Webhook), keys, page, "webhooks", {})
-    rows = list((await session.scalars(stmt)).all())
-    return rows, next_cursor(rows, page, "webhooks", {}, lambda w: [w.created_at, w.id])
+    return await fetch_page(session, select(Webhook), keys, page, "webhooks", {})
 
 
 async def deliveries_page(
@@ -45,16 +43,14 @@ async def deliveries_page(
 ) -> tuple[list[WebhookDelivery], str | None]:
     keys = [SortKey(WebhookDelivery.created_at, True), SortKey(WebhookDelivery.id, True)]
     filters = {"webhook_id": webhook_id}
-    stmt = paginate(
+    return await fetch_page(
+        session,
         select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id),
         keys,
         page,
         "webhook-deliveries",
         filters,
     )
-    rows = list((await session.scalars(stmt)).all())
-    cursor = next_cursor(rows, page, "webhook-deliveries", filters, lambda d: [d.created_at, d.id])
-    return rows, cursor
 
 
 async def claim_due(
