@@ -52,7 +52,8 @@ def flatmap_path_parameters(
 @pytest.fixture(scope="module")
 def api_schema(live_server: tuple[str, str]) -> Any:
     base, _ = live_server
-    return schemathesis.openapi.from_url(f"{base}/openapi.json")
+    # A generous timeout: on a loaded CI machine the first /openapi.json can take seconds.
+    return schemathesis.openapi.from_url(f"{base}/openapi.json", timeout=120)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
