@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.contacts.router import router as contacts_router
 from app.core import handlers
 from app.core.config import Settings, get_settings
-from app.core.db import create_engine, create_session_factory, resolve_database_url
+from app.core.db import (
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+    resolve_database_url,
+)
 from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
@@ -88,11 +93,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if session_factory is not None:
-            app.state.session_factory = session_factory
+            app.state.session_factory = app.state.read_session_factory = session_factory
             yield
             return
         engine = create_engine(resolve_database_url(settings), settings)
         app.state.session_factory = create_session_factory(engine)
+        app.state.read_session_factory = create_read_session_factory(engine)
         try:
             yield
         finally:
@@ -110,7 +116,7 @@ def create_app(
     app.state.settings = settings
     app.state.migration_heads = migration_heads()
     if session_factory is not None:
-        app.state.session_factory = session_factory
+        app.state.session_factory = app.state.read_session_factory = session_factory
     handlers.install(app)
     _name_enums_in_openapi(app)
     app.include_router(health_router)
@@ -121,6 +127,7 @@ def create_app(
     app.add_middleware(
         RequestContextMiddleware,
         session_factory=lambda: app.state.session_factory,
+        read_session_factory=lambda: app.state.read_session_factory,
         max_body_bytes=settings.max_body_bytes,
         load_principal=users_repository.load_principal,
         rate_limit_per_minute=settings.rate_limit_per_minute,

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     pool_size: int = 10
     pool_max_overflow: int = 10
+    pool_ping_after_idle_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="a pooled connection idle longer than this is pinged before reuse (0: always)",
+    )
     statement_cache_size: int = Field(
         100, description="asyncpg prepared-statement cache; 0 behind PgBouncer in transaction mode"
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -57,9 +60,8 @@ def resolve_database_url(settings: Settings) -> str:
 
 
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         url,
-        pool_pre_ping=True,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_max_overflow,
         connect_args={
@@ -67,7 +69,45 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
             "server_settings": {"application_name": "engage", "timezone": "UTC"},
         },
     )
+    _ping_after_idle(engine, settings.pool_ping_after_idle_seconds)
+    return engine
+
+
+def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before reuse only when it sat idle for `idle_seconds`.
+
+    `pool_pre_ping` would cost three round trips (BEGIN, ping, ROLLBACK) on every request; a
+    connection returned moments ago is as good as a ping. Raising DisconnectionError makes the
+    pool discard the connection and hand out a fresh one.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        checked_in_at = record.info.pop("checked_in_at", None)
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # any failure: the pool retries with a new connection
+            raise DisconnectionError(str(exc)) from exc
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for GET and HEAD: autocommit, so a read sends no BEGIN and no COMMIT.
+
+    Each statement of a READ COMMITTED transaction takes its own snapshot anyway, so reads see
+    nothing different; what a read cannot do here is write atomically, and it does not write.
+    """
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        autoflush=False,
+    )

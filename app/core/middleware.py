@@ -1,6 +1,8 @@
 """Per-request context as one ASGI middleware: body limit, content type, one database session,
 authentication, and the single commit point (with the idempotent response stored in the same
-transaction) before any byte of the response is sent."""
+transaction) before any byte of the response is sent. GET and HEAD get an autocommit session
+(`create_read_session_factory`): they never write, so their BEGIN and COMMIT would be two
+round trips for nothing."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from app.core.security import bearer_token, hash_token
 log = logging.getLogger("engage")
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 CSV_PATHS = frozenset({"/api/v1/leads/import"})
 
 
@@ -54,12 +57,14 @@ class RequestContextMiddleware:
         self,
         app: ASGIApp,
         session_factory: Callable[[], async_sessionmaker[AsyncSession]],
+        read_session_factory: Callable[[], async_sessionmaker[AsyncSession]],
         max_body_bytes: int,
         load_principal: Callable[[AsyncSession, bytes], Any],
         rate_limit_per_minute: int = 0,
     ) -> None:
         self.app = app
         self.session_factory = session_factory
+        self.read_session_factory = read_session_factory
         self.max_body_bytes = max_body_bytes
         self.load_principal = load_principal
         self.rate_limit = rate_limit_per_minute
@@ -113,6 +118,19 @@ class RequestContextMiddleware:
 
         return wrapped
 
+    async def _authenticate(self, session: AsyncSession, token_hash: bytes) -> Any:
+        """Load the principal; its query is every API request's first statement, so a pooled
+        connection that died (a PostgreSQL restart, a proxy's idle timeout) fails here, before
+        anything was written, and the query is retried once on a fresh connection."""
+        try:
+            return await self.load_principal(session, token_hash)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection lost; retrying on a new one: %s", exc.orig)
+            await session.rollback()
+            return await self.load_principal(session, token_hash)
+
     async def _spend(self, token_id: Any, scope: Scope) -> rate_limit.Budget:
         async with self.session_factory()() as counter:
             cost = rate_limit.cost_of(scope["method"], scope["path"])
@@ -122,11 +140,14 @@ class RequestContextMiddleware:
         self, scope: Scope, receive: Receive, send: Send, headers: Headers
     ) -> None:
         state = scope.setdefault("state", {})
-        async with self.session_factory()() as session:
+        factory = (
+            self.read_session_factory if scope["method"] in READ_METHODS else self.session_factory
+        )
+        async with factory()() as session:
             state["session"] = session
             token = bearer_token(headers.get("authorization"))
             if token is not None:
-                state["principal"] = await self.load_principal(session, hash_token(token))
+                state["principal"] = await self._authenticate(session, hash_token(token))
                 if state["principal"] is None:
                     state["auth_error"] = "The token is invalid, expired or revoked."
             elif headers.get("authorization"):

@@ -82,7 +82,7 @@ async def test_idempotency_key_in_flight_is_409_with_retry_after(
         assert again.json()["id"] == r.json()["id"]
 
 
-async def test_pool_pre_ping_survives_a_postgres_restart_of_connections(
+async def test_requests_survive_a_postgres_restart_of_the_pools_connections(
     database_url: str, committed_admin: tuple[User, str]
 ) -> None:
     settings = Settings(database_url=database_url, pool_size=2)
