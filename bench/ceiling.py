@@ -37,7 +37,7 @@ def _default(value: Any) -> Any:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    # The same pool bounds as Engage's defaults (pool_size 10 + max_overflow 10).
+    # At most 20 connections, like Engage's default pool (pool_size 20, no overflow).
     app.state.pool = await asyncpg.create_pool(
         os.environ["BENCH_DSN"],
         min_size=int(os.environ.get("BENCH_POOL_MIN", "10")),

@@ -113,7 +113,7 @@ def build(
             "batch_connections": batch_connections,
             "wrk_threads": options.threads,
             "engage": "engage serve --workers 1, ENGAGE_RATE_LIMIT_PER_MINUTE=0, "
-            "pool_size 10 + max_overflow 10, statement cache 100",
+            "pool_size 20, no overflow, statement cache 100",
             "ceiling": "uvicorn bench.ceiling:app --workers 1, asyncpg pool 10..20",
         },
         "dataset": {

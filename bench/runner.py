@@ -306,6 +306,15 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def cpu_per_request(cpu_seconds: float, requests: int) -> dict[str, Any]:
+    """The worker's CPU time per completed request (requests still queued when wrk stopped
+    are included in the CPU time, so it errs high by at most a connection's worth). Unlike
+    req/s it hardly moves when other work shares the cores: it is what Engage itself costs."""
+    if not requests:
+        return {}
+    return {"cpu_ms_per_request": round(cpu_seconds * 1000 / requests, 3)}
+
+
 # --------------------------------------------------------------------------- scenarios
 
 
@@ -803,6 +812,7 @@ def run_scenario(
     pid = server.worker_pid()
     if options.profile and pid is not None:
         spy = profiles.start(pid, scenario.name, options.duration)
+    cpu_before = server.cpu_seconds()
     raw = run_wrk(
         server.base,
         scenario.script,
@@ -824,6 +834,7 @@ def run_scenario(
         "drain_seconds": drained,
         "machine_busy_before_pct": busy_before,
         **summarise(raw),
+        **cpu_per_request(server.cpu_seconds() - cpu_before, raw["requests"]),
         **{k: v for k, v in scenario.extra.items() if k != "run_id"},
     }
     if scenario.after is not None:
@@ -833,11 +844,16 @@ def run_scenario(
     _print(result, connections)
     if options.single > 0:
         # The time one user waits: one connection, nothing queued in front of the request.
+        cpu_before = server.cpu_seconds()
         single_raw = run_wrk(
             server.base, scenario.script, args_for(run_id + "s"), options.single, 1, 1
         )
         server.wait_idle(dsn)
-        single = {"connections": 1, **summarise(single_raw)}
+        single = {
+            "connections": 1,
+            **summarise(single_raw),
+            **cpu_per_request(server.cpu_seconds() - cpu_before, single_raw["requests"]),
+        }
         if scenario.after is not None:
             scenario.after(scenario, single, run_id + "s")
         single["wrk_text"] = single_raw["wrk_text"]
@@ -850,6 +866,7 @@ def _print(result: dict[str, Any], connections: int) -> None:
     print(
         f"  {connections:>2} conn: {result['rps']:.0f} req/s, p50 {result['p50_ms']} ms, "
         f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, errors {result['errors']}"
+        + (f", CPU {result['cpu_ms_per_request']} ms/req" if "cpu_ms_per_request" in result else "")
         + (f", RSS {result['rss_mb_after']} MB" if "rss_mb_after" in result else "")
         + (f", {result['leads_per_s']:.0f} leads/s" if "leads_per_s" in result else ""),
         flush=True,

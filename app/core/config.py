@@ -21,8 +21,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit_per_minute: int = 600
-    pool_size: int = 10
-    pool_max_overflow: int = 10
+    # Connections are opened as requests need them and then kept: overflow connections are
+    # closed on return, so under steady load above pool_size every request would pay for a
+    # new server process and handshake.
+    pool_size: int = Field(20, ge=1)
+    pool_max_overflow: int = Field(0, ge=0)
     pool_ping_after_idle_seconds: float = Field(
         30.0,
         ge=0,

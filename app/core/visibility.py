@@ -6,12 +6,35 @@ a SQL expression or subquery evaluated by PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, union
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, false, func, or_, select, true, union
 
-from app.core.security import Principal
 from app.models import Account, Activity, Lead, Opportunity, Territory, TerritoryMember, User
+
+
+class Viewer(Protocol):
+    """Whom visibility is computed for: a `Principal`, or a `BoundViewer`."""
+
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+VIEWER_ID = "viewer_id"
+
+
+@dataclass(frozen=True)
+class BoundViewer:
+    """A caller of `role` whose id is the parameter `:viewer_id`: a hot statement is built once
+    per role and run with `{"viewer_id": principal.id}` (building a select with five nested
+    subqueries costs more than PostgreSQL takes to run it)."""
+
+    role: str
+    id: Any = field(default_factory=lambda: bindparam(VIEWER_ID, type_=Uuid()))
 
 
 def subtree_ids(root_id: Any) -> Select[Any]:
@@ -21,7 +44,7 @@ def subtree_ids(root_id: Any) -> Select[Any]:
     return select(tree.c.id)
 
 
-def owner_ids(principal: Principal) -> Select[Any] | None:
+def owner_ids(principal: Viewer) -> Select[Any] | None:
     """The users whose rep-level visibility the caller has; None means everyone (admin)."""
     if principal.role == "admin":
         return None
@@ -30,7 +53,7 @@ def owner_ids(principal: Principal) -> Select[Any] | None:
     return select(User.id).where(User.id == principal.id)
 
 
-def is_manager_of(principal: Principal, user_id: Any) -> ColumnElement[bool]:
+def is_manager_of(principal: Viewer, user_id: Any) -> ColumnElement[bool]:
     """True when `user_id` is in the caller's subtree (caller included); admins manage all."""
     if principal.role == "admin":
         return true()
@@ -40,7 +63,7 @@ def is_manager_of(principal: Principal, user_id: Any) -> ColumnElement[bool]:
     return expression
 
 
-def visible_territory_ids(principal: Principal) -> Select[Any] | None:
+def visible_territory_ids(principal: Viewer) -> Select[Any] | None:
     """Territories the caller can see; None means all (admin)."""
     owners = owner_ids(principal)
     if owners is None:
@@ -52,30 +75,31 @@ def visible_territory_ids(principal: Principal) -> Select[Any] | None:
     return select(union(owned, member_of).subquery().c[0])
 
 
-def territory_visible(principal: Principal, territory_id: Any) -> ColumnElement[bool]:
+def territory_visible(principal: Viewer, territory_id: Any) -> ColumnElement[bool]:
     ids = visible_territory_ids(principal)
     return true() if ids is None else territory_id.in_(ids)
 
 
-def visible_account_ids(principal: Principal) -> Select[Any] | None:
+def visible_account_ids(principal: Viewer) -> Select[Any] | None:
     territories = visible_territory_ids(principal)
     if territories is None:
         return None
     return select(Account.id).where(Account.territory_id.in_(territories))
 
 
-def account_visible(principal: Principal, account_id: Any) -> ColumnElement[bool]:
+def account_visible(principal: Viewer, account_id: Any) -> ColumnElement[bool]:
     ids = visible_account_ids(principal)
     return true() if ids is None else account_id.in_(ids)
 
 
-def lead_visible(principal: Principal) -> ColumnElement[bool]:
+def lead_visible(principal: Viewer) -> ColumnElement[bool]:
     """Leads the caller owns (or their subtree owns), of visible accounts, or, for managers,
     unassigned ones; an integration sees the leads it created."""
     if principal.role == "admin":
         return true()
     if principal.role == "integration":
-        return Lead.created_by == principal.id
+        created: ColumnElement[bool] = Lead.created_by == principal.id
+        return created
     owners = owner_ids(principal)
     assert owners is not None
     clauses = [Lead.owner_id.in_(owners), account_visible(principal, Lead.account_id)]
@@ -84,7 +108,7 @@ def lead_visible(principal: Principal) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def opportunity_visible(principal: Principal) -> ColumnElement[bool]:
+def opportunity_visible(principal: Viewer) -> ColumnElement[bool]:
     if principal.role == "admin":
         return true()
     if principal.role == "integration":
@@ -94,16 +118,18 @@ def opportunity_visible(principal: Principal) -> ColumnElement[bool]:
     return or_(Opportunity.owner_id.in_(owners), account_visible(principal, Opportunity.account_id))
 
 
-def activity_visible(principal: Principal) -> ColumnElement[bool]:
+def activity_visible(principal: Viewer) -> ColumnElement[bool]:
     if principal.role == "integration":
-        return Activity.created_by == principal.id
+        created: ColumnElement[bool] = Activity.created_by == principal.id
+        return created
     return territory_visible(principal, Activity.territory_id)
 
 
-def user_visible(principal: Principal) -> ColumnElement[bool]:
+def user_visible(principal: Viewer) -> ColumnElement[bool]:
     """Admins see every user, managers their subtree, others themselves."""
     if principal.role == "admin":
         return true()
     if principal.role == "manager":
         return User.id.in_(subtree_ids(principal.id))
-    return User.id == principal.id
+    itself: ColumnElement[bool] = User.id == principal.id
+    return itself

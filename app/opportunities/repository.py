@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Date,
     Select,
     and_,
+    bindparam,
     cast,
     column,
     exists,
@@ -30,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.pagination import PageParams, SortKey, fetch_page, next_cursor, paginate
 from app.core.security import Principal
 from app.core.visibility import (
+    VIEWER_ID,
+    BoundViewer,
     account_visible,
     activity_visible,
     is_manager_of,
@@ -102,12 +106,21 @@ async def get_stage(session: AsyncSession, slug: str) -> Stage | None:
 # Opportunities.
 
 
+@cache
+def _visible_by_id(role: str) -> Select[Opportunity]:
+    return select(Opportunity).where(
+        Opportunity.id == bindparam("opportunity_id"), opportunity_visible(BoundViewer(role))
+    )
+
+
 async def get_visible(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
 ) -> Opportunity | None:
-    return await session.scalar(
-        select(Opportunity).where(Opportunity.id == opportunity_id, opportunity_visible(principal))
+    opportunity: Opportunity | None = await session.scalar(
+        _visible_by_id(principal.role),
+        {"opportunity_id": opportunity_id, VIEWER_ID: principal.id},
     )
+    return opportunity
 
 
 async def get_visible_for_update(
