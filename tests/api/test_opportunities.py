@@ -390,3 +390,33 @@ async def test_a_contact_from_a_lead_brings_its_lead_and_activity(
     contact = await make_contact(session, world.account, lead=lead)
     opp = await create_opportunity(client, rep, contact)
     assert opp["lead_id"] == str(lead.id) and opp["activity_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("rep", 200),  # the owner
+        ("rep2", 200),  # on the territory's team: sees its accounts' deals
+        ("manager", 200),
+        ("vp", 200),
+        ("admin", 200),
+        ("peer_rep", 404),
+        ("other_manager", 404),
+        ("integration", 403),
+    ],
+)
+async def test_get_by_id_answers_each_role_as_visibility_says(
+    client: httpx.AsyncClient, world: World, who: str, status: int
+) -> None:
+    # One statement per role serves every caller of that role: a second caller of the same
+    # role must get their own answer, not the first one's.
+    opp = await create_opportunity(client, world.actors.rep, world.contact)
+    other = await create_opportunity(client, world.actors.peer_rep, world.other_contact)
+    actor = getattr(world.actors, who)
+    r = await client.get(f"/api/v1/opportunities/{opp['id']}", headers=actor.headers)
+    assert r.status_code == status, r.text
+    if status == 200:
+        assert r.json()["id"] == opp["id"] and r.headers["etag"] == '"1"'
+    r = await client.get(f"/api/v1/opportunities/{other['id']}", headers=actor.headers)
+    expected = {"peer_rep": 200, "admin": 200, "vp": 200, "other_manager": 200}.get(who, 404)
+    assert r.status_code == (403 if who == "integration" else expected), r.text
