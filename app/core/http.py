@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import Header, Response
@@ -21,6 +23,18 @@ IfMatch = Annotated[
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def json_document(text: str, headers: Mapping[str, str] | None = None) -> Response:
+    """A JSON body PostgreSQL already wrote (`app.core.json_sql`), sent without re-parsing; the
+    route's `response_model` still documents it."""
+    return Response(content=text.encode(), media_type="application/json", headers=headers)
+
+
+def json_page(documents: Sequence[str], next_cursor: str | None) -> Response:
+    """`{"items": [...], "next_cursor": ...}` around items PostgreSQL already wrote."""
+    cursor = "null" if next_cursor is None else json.dumps(next_cursor)
+    return json_document('{"items":[' + ",".join(documents) + '],"next_cursor":' + cursor + "}")
 
 
 def set_etag(response: Response, version: int) -> None:

@@ -68,7 +68,7 @@ MONEY_IN_PATTERN = r"^-?\d{1,13}(\.\d{1,2})?$"
 MONEY_OUT_PATTERN = r"^-?\d{1,13}\.\d{2}$"
 
 
-def _money_str(value: Decimal) -> str:
+def money_str(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')):f}"
 
 
@@ -92,7 +92,7 @@ MoneyIn = Annotated[
 
 MoneyOut = Annotated[
     Decimal,
-    PlainSerializer(_money_str, return_type=str, when_used="always"),
+    PlainSerializer(money_str, return_type=str, when_used="always"),
     WithJsonSchema({"type": "string", "pattern": MONEY_OUT_PATTERN, "example": "125000.00"}),
 ]
 

@@ -14,8 +14,10 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
+    Text,
     and_,
     bindparam,
+    case,
     cast,
     column,
     exists,
@@ -29,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.json_sql import json_object
 from app.core.pagination import PageParams, SortKey, fetch_page, next_cursor, paginate
 from app.core.security import Principal
 from app.core.visibility import (
@@ -55,6 +58,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.opportunities.schemas import Opportunity as OpportunityOut
 from app.opportunities.stages import MEDDPPICC_ELEMENTS, OVERVIEW_ELEMENTS, StageDef
 
 FOLLOW_UP_WINDOW = timedelta(days=60)
@@ -113,6 +117,49 @@ def _visible_by_id(role: str) -> Select[Opportunity]:
     )
 
 
+def _net_arr_sql() -> ColumnElement[Any]:
+    """`amount` for new business and expansion; `amount - renewal_arr` for renewals."""
+    return case(
+        (Opportunity.type != "renewal", Opportunity.amount),
+        else_=Opportunity.amount - Opportunity.renewal_arr,
+    )
+
+
+# The response document (schemas.Opportunity) as PostgreSQL writes it; `:currency` is bound.
+OPPORTUNITY_JSON = json_object(
+    OpportunityOut,
+    {
+        **{
+            name: getattr(Opportunity, name)
+            for name in OpportunityOut.model_fields
+            if name not in ("net_arr", "currency")
+        },
+        "net_arr": _net_arr_sql(),
+        "currency": cast(bindparam("currency"), Text),
+    },
+)
+
+
+@cache
+def _document_by_id(role: str) -> Select[int, str]:
+    return select(Opportunity.version, OPPORTUNITY_JSON).where(
+        Opportunity.id == bindparam("opportunity_id"), opportunity_visible(BoundViewer(role))
+    )
+
+
+async def get_visible_document(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, currency: str
+) -> tuple[int, str] | None:
+    """(version, the opportunity as response JSON) when the caller can see it."""
+    row = (
+        await session.execute(
+            _document_by_id(principal.role),
+            {"opportunity_id": opportunity_id, VIEWER_ID: principal.id, "currency": currency},
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def get_visible(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
 ) -> Opportunity | None:
@@ -168,10 +215,12 @@ async def list_page(
     page: PageParams,
     filters: dict[str, Any],
     sort: str,
-) -> tuple[list[Opportunity], str | None]:
+    currency: str,
+) -> tuple[list[str], str | None]:
+    """A page of visible opportunities as response JSON texts, and the next cursor."""
     descending = sort.startswith("-")
     name = sort.lstrip("-")
-    column_, when_null = OPPORTUNITY_SORTS[name]
+    column_, _ = OPPORTUNITY_SORTS[name]
     keys = [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
     # The page's ids first, from the (sort key, id) indexes that carry owner_id and account_id:
     # visibility is checked on index entries (an index-only scan, no heap visit per skipped
@@ -192,17 +241,20 @@ async def list_page(
     order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
     rows = list(
         (
-            await session.scalars(
-                select(Opportunity).join(ids, ids.c.id == Opportunity.id).order_by(*order)
+            await session.execute(
+                select(Opportunity.id, column_.label("sort_key"), OPPORTUNITY_JSON)
+                .join(ids, ids.c.id == Opportunity.id)
+                .order_by(*order),
+                {"currency": currency},
             )
         ).all()
     )
 
-    def key_values(o: Opportunity) -> list[Any]:
-        value = getattr(o, name)
-        return [when_null if value is None else value, o.id]
+    def key_values(row: Any) -> list[Any]:
+        return [row.sort_key, row.id]
 
-    return rows, next_cursor(rows, page, "opportunities", cursor_filters, key_values)
+    cursor = next_cursor(rows, page, "opportunities", cursor_filters, key_values)
+    return [row[2] for row in rows], cursor
 
 
 # What the create and update rules look up.

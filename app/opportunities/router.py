@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.core.http import IfMatch, set_created, set_etag
+from app.core.http import IfMatch, etag, json_document, json_page, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.schemas import Moment
@@ -105,7 +105,7 @@ async def list_opportunities(
     close_date_to: date | None = None,
     updated_after: Moment | None = None,
     sort: Annotated[OpportunitySort, Query()] = "created_at",
-) -> OpportunityPage:
+) -> Response:
     filters = {
         "owner_id": owner_id,
         "account_id": account_id,
@@ -116,10 +116,10 @@ async def list_opportunities(
         "close_date_to": close_date_to,
         "updated_after": updated_after,
     }
-    rows, cursor = await service.list_page(session, principal, page, filters, sort)
-    return OpportunityPage(
-        items=[service.present(o, settings.currency) for o in rows], next_cursor=cursor
+    documents, cursor = await service.list_page(
+        session, principal, page, filters, sort, settings.currency
     )
+    return json_page(documents, cursor)
 
 
 @router.get(
@@ -129,12 +129,12 @@ async def get_opportunity(
     opportunity_id: uuid.UUID,
     principal: HumanPrincipal,
     session: Session,
-    response: Response,
     settings: AppSettings,
-) -> Opportunity:
-    opportunity = await service.get(session, principal, opportunity_id)
-    set_etag(response, opportunity.version)
-    return service.present(opportunity, settings.currency)
+) -> Response:
+    version, document = await service.get_document(
+        session, principal, opportunity_id, settings.currency
+    )
+    return json_document(document, headers={"ETag": etag(version)})
 
 
 @router.patch(

@@ -214,9 +214,21 @@ async def list_page(
     page: PageParams,
     filters: dict[str, Any],
     sort: str,
-) -> tuple[list[Opportunity], str | None]:
+    currency: str,
+) -> tuple[list[str], str | None]:
+    """A page as response JSON texts (see `app.core.json_sql`) and the next cursor."""
     await check_list_filters(session, principal, filters)
-    return await repository.list_page(session, principal, page, filters, sort)
+    return await repository.list_page(session, principal, page, filters, sort, currency)
+
+
+async def get_document(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, currency: str
+) -> tuple[int, str]:
+    """(version, the opportunity as response JSON), or 404."""
+    document = await repository.get_visible_document(session, principal, opportunity_id, currency)
+    if document is None:
+        raise NotFound("No such opportunity.")
+    return document
 
 
 async def _check_owner_change(

@@ -1,0 +1,88 @@
+"""Response documents built by PostgreSQL in the shape of a response model.
+
+For the hottest reads (an opportunity by id, a page of opportunities) the statement returns
+each object as JSON text and the router sends it as is: no ORM objects, no pydantic validation
+and serialisation per row, which cost more than the query itself. The SQL is derived from the
+pydantic model's fields, so a field added to the model fails the build until it has a source
+column, and the tests compare both serialisations of the same rows.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, PlainSerializer
+from sqlalchemy import ColumnElement, Numeric, Text, cast, func, literal_column
+
+from app.core.schemas import money_str
+
+__all__ = ["json_object", "timestamp_json"]
+
+_PLAIN = (str, int, bool, date, UUID)
+
+
+def timestamp_json(column: Any) -> ColumnElement[str]:
+    """An aware timestamp as pydantic writes it: `2026-01-02T03:04:05Z`, with `.ffffff` only
+    when there are microseconds (NULL stays NULL)."""
+    utc = func.timezone("UTC", column)
+    fraction = func.nullif(func.to_char(utc, ".US"), ".000000")
+    text: ColumnElement[str] = (
+        func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS') + func.coalesce(fraction, "") + "Z"
+    )
+    return text
+
+
+def _money_json(column: Any) -> ColumnElement[str]:
+    return cast(func.round(cast(column, Numeric), 2), Text)
+
+
+def _base_type(annotation: Any) -> Any:
+    """`X | None` -> X; list[X] stays a list."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return annotation
+
+
+def _is_plain(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is typing.Literal:
+        return True
+    if typing.get_origin(annotation) is list:
+        return all(_is_plain(a) for a in typing.get_args(annotation))
+    return isinstance(annotation, type) and issubclass(annotation, _PLAIN)
+
+
+def _field_sql(model: type[BaseModel], name: str, source: Any) -> Any:
+    field = model.model_fields[name]
+    annotation = _base_type(field.annotation)
+    metadata = list(field.metadata)
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation, *extra = typing.get_args(annotation)
+        metadata += extra
+    if any(isinstance(m, PlainSerializer) and m.func is money_str for m in metadata):
+        return _money_json(source)
+    if annotation is datetime:
+        return timestamp_json(source)
+    if _is_plain(annotation):
+        return source
+    raise TypeError(f"{model.__name__}.{name}: no JSON mapping for {annotation!r}")
+
+
+def json_object(model: type[BaseModel], sources: Mapping[str, Any]) -> ColumnElement[str]:
+    """`json_build_object(...)::text` with the model's fields in order, each from its source
+    expression; every field needs exactly one source."""
+    missing = set(model.model_fields) - set(sources)
+    extra = set(sources) - set(model.model_fields)
+    if missing or extra:
+        raise ValueError(f"{model.__name__}: missing {sorted(missing)}, unknown {sorted(extra)}")
+    arguments: list[Any] = []
+    for name in model.model_fields:
+        # Field names are Python identifiers: safe to write as SQL string literals.
+        arguments += [literal_column(f"'{name}'"), _field_sql(model, name, sources[name])]
+    return cast(func.json_build_object(*arguments), Text)

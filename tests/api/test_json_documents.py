@@ -1,0 +1,136 @@
+"""Opportunities written as JSON by PostgreSQL (GET by id, the list) are the documents pydantic
+writes for the same rows (POST, PATCH, stage moves): one shape, whichever path serves it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy import DateTime, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.json_sql import json_object, timestamp_json
+from app.models import Opportunity
+from app.opportunities.service import present
+from tests.api.conftest import test_settings as engage_settings
+from tests.factories import Actors
+from tests.opportunities_factories import World, create_opportunity, make_world, move
+
+CURRENCY = engage_settings().currency
+
+
+@pytest.fixture
+async def world(session: AsyncSession, actors: Actors) -> World:
+    return await make_world(session, actors)
+
+
+async def varied_opportunities(client: httpx.AsyncClient, world: World) -> list[dict[str, Any]]:
+    rep = world.actors.rep
+    bare = await create_opportunity(client, rep, world.contact)
+    full = await create_opportunity(
+        client,
+        rep,
+        world.contact,
+        amount="125000.5",
+        close_date="2027-03-31",
+        next_step="Send the proposal",
+        next_step_at="2027-01-05T09:30:00Z",
+        potential_seats=250,
+    )
+    renewal = await create_opportunity(
+        client,
+        rep,
+        world.customer_contact,
+        type="renewal",
+        renewal_arr="100000",
+        amount="90000",
+        renewal_loss_amount="2500.25",
+        renewal_forecast_category="commit",
+    )
+    lost = await create_opportunity(client, rep, world.contact, amount="0.5")
+    r = await move(client, rep, lost["id"], "lost", loss_reason="other", loss_details="Budget")
+    assert r.status_code == 200, r.text
+    return [bare, full, renewal, r.json()]
+
+
+async def test_get_and_list_write_what_pydantic_writes(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    created = await varied_opportunities(client, world)
+    ids = [uuid.UUID(o["id"]) for o in created]
+    # Timestamps with and without microseconds, and one of them tiny.
+    await session.execute(
+        text("UPDATE opportunities SET updated_at = :at WHERE id = :id"),
+        [
+            {"id": ids[0], "at": datetime(2026, 11, 27, 2, 15, 46, tzinfo=UTC)},
+            {"id": ids[1], "at": datetime(2026, 11, 27, 2, 15, 46, 120, tzinfo=UTC)},
+        ],
+    )
+    rows = (
+        await session.scalars(
+            select(Opportunity)
+            .where(Opportunity.id.in_(ids))
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    expected = {str(o.id): present(o, CURRENCY).model_dump(mode="json") for o in rows}
+    assert expected[str(ids[0])]["updated_at"] == "2026-11-27T02:15:46Z"
+    assert expected[str(ids[1])]["updated_at"] == "2026-11-27T02:15:46.000120Z"
+
+    headers = world.actors.rep.headers
+    for opportunity_id, document in expected.items():
+        r = await client.get(f"/api/v1/opportunities/{opportunity_id}", headers=headers)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert r.json() == document
+        assert list(r.json()) == list(document)  # the model's field order too
+
+    listed: dict[str, Any] = {}
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        r = await client.get("/api/v1/opportunities", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        listed |= {item["id"]: item for item in r.json()["items"]}
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert {k: listed[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, 400000, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=UTC),
+        datetime(1900, 1, 1, tzinfo=UTC),
+        datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+async def test_timestamps_as_pydantic_writes_them(session: AsyncSession, moment: datetime) -> None:
+    written = await session.scalar(select(timestamp_json(literal(moment, DateTime(True)))))
+    assert f'"{written}"'.encode() == TypeAdapter(datetime).dump_json(moment)
+
+
+def test_every_field_needs_one_source() -> None:
+    class Thing(BaseModel):
+        id: uuid.UUID
+        name: str
+
+    with pytest.raises(ValueError, match="missing \\['name'\\]"):
+        json_object(Thing, {"id": Opportunity.id})
+    with pytest.raises(ValueError, match="unknown \\['other'\\]"):
+        json_object(Thing, {"id": Opportunity.id, "name": Opportunity.name, "other": 1})
+
+
+def test_a_field_without_a_json_mapping_is_refused() -> None:
+    class Nested(BaseModel):
+        inner: dict[str, int]
+
+    with pytest.raises(TypeError, match=r"Nested\.inner"):
+        json_object(Nested, {"inner": Opportunity.id})
