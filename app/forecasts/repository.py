@@ -1,12 +1,14 @@
 """SQL for quotas, the forecast roll-up and weekly submissions.
 
 The roll-up is one statement: a recursive CTE walks the owner's subtree remembering which direct
-report each user sits under (`branch`), opportunities closing in the period are measured per
-API.md section 8 with exact `numeric` arithmetic, and `GROUPING SETS` sums them for the owner's
-whole subtree and for each direct report's subtree at once. Effective quotas come from a second
-recursive walk that descends from each subject and stops at the first explicit quota on every
-path, so a manager without one gets the sum of their direct reports' effective quotas.
-`app.forecasts.rules.rollup` is the pure reference the tests compare this SQL against.
+report each user sits under (`branch`), each owner's sums for the months of the period are read
+from `opportunity_month_sums` (kept by PostgreSQL triggers on every change to opportunities,
+measured per API.md section 8 with exact `numeric` arithmetic: migration 0010), and
+`GROUPING SETS` adds them up for the owner's whole subtree and for each direct report's subtree
+at once. Effective quotas come from a second recursive walk that descends from each subject and
+stops at the first explicit quota on every path, so a manager without one gets the sum of their
+direct reports' effective quotas. `app.forecasts.rules.rollup` is the pure reference the tests
+compare this SQL against.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, RowMapping, Select, bindparam, func, select, text
+from sqlalchemy import RowMapping, Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +51,8 @@ __all__ = [
 ]
 
 # --- shared SQL fragments (the pipeline repository reuses them) ---------------------------
+# The triggers keeping `opportunity_month_sums` (migration 0010) hold frozen copies of the
+# measures below: a change to one needs a migration that replaces them and rebuilds the table.
 
 OPEN_STAGES_SQL = "(" + ", ".join(f"'{slug}'" for slug in sorted(OPEN_STAGES)) + ")"
 
@@ -185,27 +189,20 @@ subjects(user_id, is_total) AS (
 ),
 {QUOTA_WALK_SQL},
 per_owner AS (
-    -- One pass over the period's opportunities (the covering close_date index), summed per
-    -- owner; each owner's sums are then added up per direct report and for the whole subtree.
-    SELECT o.owner_id,
-           SUM({MEASURE_SQL}) FILTER (WHERE o.stage = 'closed_won') AS closed_won,
-           SUM({REALISED_LOSS_SQL}) FILTER (WHERE o.stage IN ('closed_won', 'lost'))
-               AS realised,
-           SUM({MEASURE_SQL}) FILTER (
-               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.forecast_category = 'commit')
-               AS open_commit,
-           SUM({MEASURE_SQL}) FILTER (
-               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.forecast_category = 'best_case')
-               AS open_best_case,
-           SUM({EXPECTED_LOSS_SQL}) FILTER (
-               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.renewal_forecast_category = 'commit')
-               AS loss_commit,
-           SUM({EXPECTED_LOSS_SQL}) FILTER (
-               WHERE o.stage IN {OPEN_STAGES_SQL} AND o.renewal_forecast_category = 'best_case')
-               AS loss_best_case
-    FROM opportunities o
-    WHERE o.close_date BETWEEN CAST(:starts_on AS date) AND CAST(:ends_on AS date)
-    GROUP BY o.owner_id
+    -- The period's months of the sums the triggers on opportunities keep (a few rows per
+    -- owner); each owner's sums are then added up per direct report and for the whole subtree.
+    SELECT m.owner_id,
+           SUM(m.closed_won) AS closed_won,
+           SUM(m.realised) AS realised,
+           SUM(m.open_commit) AS open_commit,
+           SUM(m.open_best_case) AS open_best_case,
+           SUM(m.loss_commit) AS loss_commit,
+           SUM(m.loss_best_case) AS loss_best_case
+    FROM opportunity_month_sums m
+    WHERE m.close_month
+        BETWEEN CAST(date_trunc('month', CAST(CAST(:starts_on AS date) AS timestamp)) AS date)
+        AND CAST(:ends_on AS date)
+    GROUP BY m.owner_id
 ),
 sums AS (
     SELECT t.branch,
@@ -257,13 +254,6 @@ FROM nets n
 JOIN users u ON u.id = n.user_id
 ORDER BY n.is_total DESC, u.name, u.id
 """
-).bindparams(
-    # The period's dates are written into the statement: asyncpg prepares every statement, and
-    # after five runs PostgreSQL may switch a prepared statement to a generic plan, which
-    # guesses 5,000 of 1,000,000 rows for a date range with parameters and gives up the
-    # parallel scan (about 3x slower). A statement per period keeps the plan for its dates.
-    bindparam("starts_on", type_=Date(), literal_execute=True),
-    bindparam("ends_on", type_=Date(), literal_execute=True),
 )
 
 

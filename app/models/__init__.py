@@ -2,7 +2,7 @@
 
 from app.models.base import Base
 from app.models.events import Event, Webhook, WebhookDelivery
-from app.models.forecasts import ForecastSubmission, Quota
+from app.models.forecasts import ForecastSubmission, OpportunityMonthSums, Quota
 from app.models.leads import Contact, Lead, Touch
 from app.models.opportunities import (
     BuyerProcessStage,
@@ -47,6 +47,7 @@ __all__ = [
     "Meeting",
     "Opportunity",
     "OpportunityHistory",
+    "OpportunityMonthSums",
     "PersonaProfile",
     "Plan",
     "Qualification",

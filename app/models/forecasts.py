@@ -1,12 +1,25 @@
-"""Quotas per user and period, and weekly forecast submissions."""
+"""Quotas per user and period, weekly forecast submissions, and the per-owner monthly sums the
+forecast roll-up reads."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text, func
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,3 +61,34 @@ class ForecastSubmission(Versioned, Base):
     submitted_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+def _sum() -> Mapped[Decimal]:
+    # Unbounded numeric: a sum of many numeric(15, 2) amounts may not fit numeric(15, 2).
+    return mapped_column(Numeric(), nullable=False, server_default=text("0"))
+
+
+class OpportunityMonthSums(Base):
+    """Per owner and calendar month of `close_date`, what the owner's opportunities add to the
+    forecast roll-up (API.md section 8); opportunities without a close date count nowhere.
+
+    Written only by PostgreSQL: statement-level triggers on `opportunities` (migration 0010)
+    apply every INSERT, UPDATE, DELETE and COPY in the same transaction, and remove a row when
+    its last opportunity leaves it. Months, not fiscal periods, because every fiscal period
+    starts on the first of a month whatever the fiscal-year start setting.
+    """
+
+    __tablename__ = "opportunity_month_sums"
+    __table_args__ = (CheckConstraint("EXTRACT(day FROM close_month) = 1", name="first_of_month"),)
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    close_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    opportunities: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    closed_won: Mapped[Decimal] = _sum()
+    realised: Mapped[Decimal] = _sum()
+    open_commit: Mapped[Decimal] = _sum()
+    open_best_case: Mapped[Decimal] = _sum()
+    loss_commit: Mapped[Decimal] = _sum()
+    loss_best_case: Mapped[Decimal] = _sum()

@@ -94,7 +94,8 @@ class Opportunity(Versioned, Base):
             "id",
             postgresql_include=["owner_id", "account_id"],
         ),
-        # The forecast roll-up: an index-only scan of one period (migration 0008).
+        # The pipeline summary: an index-only scan of one period (migration 0008; the forecast
+        # roll-up read it too until migration 0010 gave it kept sums).
         Index(
             "ix_opportunities_close_date_rollup",
             "close_date",

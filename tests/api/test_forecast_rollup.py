@@ -17,7 +17,7 @@ from app.forecasts.fiscal import parse_period
 from app.forecasts.rules import DealFacts, rollup
 from app.models import User
 from tests.factories import Actors, make_user
-from tests.forecasts_factories import make_opportunity, make_quota
+from tests.forecasts_factories import STAGES, make_opportunity, make_quota
 
 Q1 = "FY2027-Q1"  # 2027-01-01 .. 2027-03-31 with the default calendar
 IN_Q1 = date(2027, 2, 15)
@@ -358,11 +358,33 @@ def _as_api(figures: Any) -> dict[str, Any]:
     return dict(vars(figures))
 
 
+def _columns(deal: dict[str, Any], owners: list[User]) -> dict[str, Any]:
+    renewal = deal["type"] == "renewal"
+    return {
+        "owner_id": owners[deal["owner"]].id,
+        "stage": deal["stage"],
+        "stage_number": STAGES[deal["stage"]].number,
+        "type": deal["type"],
+        "amount": deal["amount"],
+        "forecast_category": deal["category"] or STAGES[deal["stage"]].forecast_category,
+        "renewal_arr": deal["renewal_arr"] if renewal else None,
+        "renewal_loss_amount": deal["renewal_loss_amount"] if renewal else None,
+        "renewal_forecast_category": deal["renewal_category"] if renewal else None,
+        "close_date": IN_Q1 if deal["in_period"] else date(2027, 4, 1),
+    }
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(deals=st.lists(deal_strategy, max_size=12), quota=st.none() | money)
+@given(
+    deals=st.lists(st.tuples(deal_strategy, st.none() | deal_strategy), max_size=12),
+    quota=st.none() | money,
+)
 async def test_sql_rollup_matches_reference(
-    session: AsyncSession, deals: list[dict[str, Any]], quota: Decimal | None
+    session: AsyncSession,
+    deals: list[tuple[dict[str, Any], dict[str, Any] | None]],
+    quota: Decimal | None,
 ) -> None:
+    """Deals created, some then rewritten whole by one UPDATE (owner, stage, figures, period)."""
     manager = (await make_user(session, "manager")).user
     reps = [(await make_user(session, "rep", manager)).user for _ in range(2)]
     owners = [manager, *reps]
@@ -370,7 +392,7 @@ async def test_sql_rollup_matches_reference(
     if quota is not None:
         await make_quota(session, reps[0], Q1, str(quota))
     facts: dict[int, list[DealFacts]] = {0: [], 1: [], 2: []}
-    for deal in deals:
+    for deal, rewrite in deals:
         renewal = deal["type"] == "renewal"
         opp = await make_opportunity(
             session,
@@ -385,6 +407,11 @@ async def test_sql_rollup_matches_reference(
             close_date=IN_Q1 if deal["in_period"] else date(2027, 4, 1),
             with_command_plan=False,
         )
+        if rewrite is not None:
+            for name, value in _columns(rewrite, owners).items():
+                setattr(opp, name, value)
+            await session.flush()
+            deal = rewrite
         if deal["in_period"]:
             facts[deal["owner"]].append(_facts(deal, opp.forecast_category))
     rows = await repository.rollup(session, manager.id, Q1, period.start, period.end)
