@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import ColumnElement, Select, and_, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -124,12 +124,7 @@ def _typed(value: Any, column: ColumnElement[Any] | QueryableAttribute[Any]) -> 
 
 def keyset_after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
     """WHERE selecting rows strictly after `values` in the order of `keys` (mixed directions)."""
-    if len(keys) != len(values):
-        raise Malformed("The cursor does not match this endpoint's sort order.")
-    try:
-        typed = [_typed(v, k.column) for k, v in zip(keys, values, strict=True)]
-    except (ValueError, TypeError) as exc:
-        raise Malformed("The cursor is invalid.") from exc
+    typed = list(cursor_key_params(keys, values).values())
     if len({k.descending for k in keys}) == 1:
         # One direction: a row-value comparison, which a btree index on the keys serves.
         row, bound = tuple_(*(k.column for k in keys)), tuple_(*typed)
@@ -138,6 +133,32 @@ def keyset_after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElemen
     for i, key in enumerate(keys):
         equal = [keys[j].column == typed[j] for j in range(i)]
         beyond = key.column < typed[i] if key.descending else key.column > typed[i]
+        clauses.append(and_(*equal, beyond))
+    return or_(*clauses)
+
+
+def cursor_key_params(keys: Sequence[SortKey], values: Sequence[Any]) -> dict[str, Any]:
+    """A decoded cursor's values as the parameters `after_0`, `after_1`, ... of
+    `keyset_after_params`, typed like their columns."""
+    if len(keys) != len(values):
+        raise Malformed("The cursor does not match this endpoint's sort order.")
+    try:
+        typed = [_typed(v, k.column) for k, v in zip(keys, values, strict=True)]
+    except (ValueError, TypeError) as exc:
+        raise Malformed("The cursor is invalid.") from exc
+    return {f"after_{i}": value for i, value in enumerate(typed)}
+
+
+def keyset_after_params(keys: Sequence[SortKey]) -> ColumnElement[bool]:
+    """`keyset_after` with the cursor's values as parameters, for statements built once."""
+    bound = [bindparam(f"after_{i}", type_=k.column.type) for i, k in enumerate(keys)]
+    if len({k.descending for k in keys}) == 1:
+        row = tuple_(*(k.column for k in keys))
+        return row < tuple_(*bound) if keys[0].descending else row > tuple_(*bound)
+    clauses = []
+    for i, key in enumerate(keys):
+        equal = [keys[j].column == bound[j] for j in range(i)]
+        beyond = key.column < bound[i] if key.descending else key.column > bound[i]
         clauses.append(and_(*equal, beyond))
     return or_(*clauses)
 

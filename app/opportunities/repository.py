@@ -32,7 +32,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.json_sql import json_object
-from app.core.pagination import PageParams, SortKey, fetch_page, next_cursor, paginate
+from app.core.pagination import (
+    PageParams,
+    SortKey,
+    cursor_key_params,
+    decode_cursor,
+    fetch_page,
+    keyset_after_params,
+    next_cursor,
+    paginate,
+)
 from app.core.security import Principal
 from app.core.visibility import (
     VIEWER_ID,
@@ -209,6 +218,47 @@ OPPORTUNITY_SORTS: dict[str, tuple[Any, Any]] = {
 }
 
 
+# Equality filters of the list, each a parameter named after its query parameter.
+_LIST_FILTERS: dict[str, ColumnElement[bool]] = {
+    **{
+        name: getattr(Opportunity, name) == bindparam(name)
+        for name in ("owner_id", "account_id", "stage", "type", "forecast_category")
+    },
+    "close_date_from": Opportunity.close_date >= bindparam("close_date_from"),
+    "close_date_to": Opportunity.close_date <= bindparam("close_date_to"),
+    "updated_after": Opportunity.updated_at > bindparam("updated_after"),
+}
+
+
+def _list_keys(sort: str) -> list[SortKey]:
+    descending = sort.startswith("-")
+    column_, _ = OPPORTUNITY_SORTS[sort.lstrip("-")]
+    return [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
+
+
+@cache
+def _list_statement(
+    role: str, sort: str, filters: tuple[str, ...], after_cursor: bool
+) -> Select[Any]:
+    """Built once per shape (role, sort, which filters, first page or not); the values are
+    parameters. The page's ids come first, from the (sort key, id) indexes that carry owner_id
+    and account_id: visibility is checked on index entries (an index-only scan, no heap visit
+    per skipped row); then only the page's rows are read and written as JSON."""
+    keys = _list_keys(sort)
+    ids = select(Opportunity.id).where(opportunity_visible(BoundViewer(role)))
+    for name in filters:
+        ids = ids.where(_LIST_FILTERS[name])
+    if after_cursor:
+        ids = ids.where(keyset_after_params(keys))
+    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    page_ids = ids.order_by(*order).limit(bindparam("limit")).subquery("page_ids")
+    return (
+        select(Opportunity.id, keys[0].column.label("sort_key"), OPPORTUNITY_JSON)
+        .join(page_ids, page_ids.c.id == Opportunity.id)
+        .order_by(*order)
+    )
+
+
 async def list_page(
     session: AsyncSession,
     principal: Principal,
@@ -218,42 +268,20 @@ async def list_page(
     currency: str,
 ) -> tuple[list[str], str | None]:
     """A page of visible opportunities as response JSON texts, and the next cursor."""
-    descending = sort.startswith("-")
-    name = sort.lstrip("-")
-    column_, _ = OPPORTUNITY_SORTS[name]
-    keys = [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
-    # The page's ids first, from the (sort key, id) indexes that carry owner_id and account_id:
-    # visibility is checked on index entries (an index-only scan, no heap visit per skipped
-    # row), then only the page's rows are read.
-    stmt: Select[Any] = select(Opportunity.id).where(opportunity_visible(principal))
-    equal = ("owner_id", "account_id", "stage", "type", "forecast_category")
-    for field in equal:
-        if filters.get(field) is not None:
-            stmt = stmt.where(getattr(Opportunity, field) == filters[field])
-    if filters.get("close_date_from") is not None:
-        stmt = stmt.where(Opportunity.close_date >= filters["close_date_from"])
-    if filters.get("close_date_to") is not None:
-        stmt = stmt.where(Opportunity.close_date <= filters["close_date_to"])
-    if filters.get("updated_after") is not None:
-        stmt = stmt.where(Opportunity.updated_at > filters["updated_after"])
+    present = {name: value for name, value in filters.items() if value is not None}
     cursor_filters = {**filters, "sort": sort}
-    ids = paginate(stmt, keys, page, "opportunities", cursor_filters).subquery("page_ids")
-    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
-    rows = list(
-        (
-            await session.execute(
-                select(Opportunity.id, column_.label("sort_key"), OPPORTUNITY_JSON)
-                .join(ids, ids.c.id == Opportunity.id)
-                .order_by(*order),
-                {"currency": currency},
-            )
-        ).all()
-    )
-
-    def key_values(row: Any) -> list[Any]:
-        return [row.sort_key, row.id]
-
-    cursor = next_cursor(rows, page, "opportunities", cursor_filters, key_values)
+    params: dict[str, Any] = {
+        **present,
+        VIEWER_ID: principal.id,
+        "currency": currency,
+        "limit": page.limit + 1,
+    }
+    if page.cursor:
+        values = decode_cursor(page.cursor, "opportunities", cursor_filters)
+        params |= cursor_key_params(_list_keys(sort), values)
+    stmt = _list_statement(principal.role, sort, tuple(sorted(present)), bool(page.cursor))
+    rows = list((await session.execute(stmt, params)).all())
+    cursor = next_cursor(rows, page, "opportunities", cursor_filters, lambda r: [r[1], r[0]])
     return [row[2] for row in rows], cursor
 
 

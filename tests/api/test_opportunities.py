@@ -420,3 +420,40 @@ async def test_get_by_id_answers_each_role_as_visibility_says(
     r = await client.get(f"/api/v1/opportunities/{other['id']}", headers=actor.headers)
     expected = {"peer_rep": 200, "admin": 200, "vp": 200, "other_manager": 200}.get(who, 404)
     assert r.status_code == (403 if who == "integration" else expected), r.text
+
+
+@pytest.mark.parametrize(
+    "sort", ["created_at", "-created_at", "updated_at", "name", "-close_date", "amount", "-amount"]
+)
+async def test_walking_pages_of_one_gives_the_whole_list_in_order(
+    client: httpx.AsyncClient, world: World, sort: str
+) -> None:
+    rep, peer = world.actors.rep, world.actors.peer_rep
+    for n, (amount, close) in enumerate([("300", "2027-02-01"), (None, None), ("300", None)]):
+        fields = {"name": f"Deal {n % 2}"}
+        fields |= {"amount": amount} if amount else {}
+        fields |= {"close_date": close} if close else {}
+        await create_opportunity(client, rep, world.contact, **fields)
+    await create_opportunity(client, rep, world.customer_contact, type="expansion")
+    await create_opportunity(client, peer, world.other_contact, amount="5")
+
+    async def walk(actor: Any, query: str) -> list[str]:
+        seen: list[str] = []
+        url = f"/api/v1/opportunities?limit=1&sort={sort}{query}"
+        while True:
+            r = await client.get(url, headers=actor.headers)
+            assert r.status_code == 200, r.text
+            seen += [o["id"] for o in r.json()["items"]]
+            if r.json()["next_cursor"] is None:
+                return seen
+            url = (
+                f"/api/v1/opportunities?limit=1&sort={sort}{query}&cursor={r.json()['next_cursor']}"
+            )
+
+    for actor, query in [(rep, ""), (peer, ""), (rep, f"&account_id={world.account.id}")]:
+        r = await client.get(
+            f"/api/v1/opportunities?limit=50&sort={sort}{query}", headers=actor.headers
+        )
+        whole = [o["id"] for o in r.json()["items"]]
+        assert await walk(actor, query) == whole
+        assert len(whole) == {"": 4 if actor is rep else 1}.get(query, 3)
