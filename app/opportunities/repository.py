@@ -160,8 +160,9 @@ async def get_visible_document(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, currency: str
 ) -> tuple[int, str] | None:
     """(version, the opportunity as response JSON) when the caller can see it."""
+    connection = await session.connection()  # Core rows: no ORM layer for a text column
     row = (
-        await session.execute(
+        await connection.execute(
             _document_by_id(principal.role),
             {"opportunity_id": opportunity_id, VIEWER_ID: principal.id, "currency": currency},
         )
@@ -280,7 +281,8 @@ async def list_page(
         values = decode_cursor(page.cursor, "opportunities", cursor_filters)
         params |= cursor_key_params(_list_keys(sort), values)
     stmt = _list_statement(principal.role, sort, tuple(sorted(present)), bool(page.cursor))
-    rows = list((await session.execute(stmt, params)).all())
+    connection = await session.connection()  # Core rows: no ORM layer for text columns
+    rows = list((await connection.execute(stmt, params)).all())
     cursor = next_cursor(rows, page, "opportunities", cursor_filters, lambda r: [r[1], r[0]])
     return [row[2] for row in rows], cursor
 

@@ -29,8 +29,10 @@ _PRINCIPAL = (
 
 
 async def load_principal(session: AsyncSession, token_hash: bytes) -> Principal | None:
-    """The active user behind a live token, in one query."""
-    row = (await session.execute(_PRINCIPAL, {"token_hash": token_hash})).first()
+    """The active user behind a live token, in one query (on the session's connection: the
+    ORM session's execution layer would cost more than the query here)."""
+    connection = await session.connection()
+    row = (await connection.execute(_PRINCIPAL, {"token_hash": token_hash})).first()
     if row is None:
         return None
     return Principal(*row)
