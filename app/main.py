@@ -25,6 +25,7 @@ from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import name_enums
+from app.core.runtime import tune_gc
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
 from app.leads.router import router as leads_router
@@ -99,6 +100,7 @@ def create_app(
         engine = create_engine(resolve_database_url(settings), settings)
         app.state.session_factory = create_session_factory(engine)
         app.state.read_session_factory = create_read_session_factory(engine)
+        tune_gc(settings.gc_young_threshold)
         try:
             yield
         finally:

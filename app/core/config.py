@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         ge=0,
         description="a pooled connection idle longer than this is pinged before reuse (0: always)",
     )
+    gc_young_threshold: int = Field(
+        50_000,
+        ge=0,
+        description="allocations between garbage collections in a serving worker (0: Python's 700)",
+    )
     statement_cache_size: int = Field(
         100, description="asyncpg prepared-statement cache; 0 behind PgBouncer in transaction mode"
     )

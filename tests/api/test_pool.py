@@ -1,7 +1,10 @@
-"""The engine Engage serves with: a pooled connection is pinged only after sitting idle, and
-GET/HEAD sessions run without an explicit transaction."""
+"""The engine and process Engage serves with: a pooled connection is pinged only after sitting
+idle, GET/HEAD sessions run without an explicit transaction, and the garbage collector is tuned."""
 
 from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -9,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.db import create_engine, create_read_session_factory, create_session_factory
+from app.main import create_app
 from tests.api.conftest import test_settings as engage_settings
 
 
@@ -78,3 +82,25 @@ async def test_read_sessions_send_no_transaction(database_url: str) -> None:
             await session.rollback()
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def python_gc() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("python_gc")
+async def test_a_serving_app_collects_garbage_less_often(database_url: str) -> None:
+    default_young = gc.get_threshold()[0]
+    app = create_app(engage_settings(database_url=database_url, gc_young_threshold=12_345))
+    async with app.router.lifespan_context(app):
+        assert gc.get_threshold()[0] == 12_345
+        assert gc.get_freeze_count() > 0  # startup's objects are out of the collector's sight
+    gc.unfreeze()
+    gc.set_threshold(default_young)
+    app = create_app(engage_settings(database_url=database_url, gc_young_threshold=0))
+    async with app.router.lifespan_context(app):
+        assert gc.get_threshold()[0] == default_young and gc.get_freeze_count() == 0
