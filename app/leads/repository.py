@@ -44,6 +44,7 @@ from app.core.pagination import (
     paginate,
 )
 from app.core.security import Principal
+from app.core.sql import in_array
 from app.core.visibility import activity_visible, lead_visible, territory_visible, user_visible
 from app.leads.rules import CLOSED_STATUSES
 from app.models import Account, Activity, Lead, Territory, Touch, User
@@ -96,7 +97,7 @@ async def visible_lead_ids(
     if not wanted:
         return set()
     rows = await session.scalars(
-        select(Lead.id).where(Lead.id.in_(wanted), lead_visible(principal))
+        select(Lead.id).where(in_array(Lead.id, wanted), lead_visible(principal))
     )
     return set(rows)
 
@@ -188,7 +189,7 @@ async def visible_activity_ids(
     if not wanted:
         return set()
     rows = await session.scalars(
-        select(Activity.id).where(Activity.id.in_(wanted), activity_visible(principal))
+        select(Activity.id).where(in_array(Activity.id, wanted), activity_visible(principal))
     )
     return set(rows)
 
@@ -201,7 +202,7 @@ async def visible_account_ids(
         return set()
     rows = await session.scalars(
         select(Account.id).where(
-            Account.id.in_(wanted), territory_visible(principal, Account.territory_id)
+            in_array(Account.id, wanted), territory_visible(principal, Account.territory_id)
         )
     )
     return set(rows)
@@ -221,7 +222,9 @@ async def visible_users(
     if not wanted:
         return {}
     rows = await session.execute(
-        select(User.id, User.role, User.active).where(User.id.in_(wanted), user_visible(principal))
+        select(User.id, User.role, User.active).where(
+            in_array(User.id, wanted), user_visible(principal)
+        )
     )
     return {r.id: OwnerCandidate(r.id, r.role, r.active) for r in rows}
 
@@ -243,7 +246,7 @@ async def routes(
     rows = await session.execute(
         select(Account.id, Account.domain, Territory.owner_id)
         .join(Territory, Territory.id == Account.territory_id)
-        .where(or_(Account.domain.in_(domain_list), Account.id.in_(id_list)))
+        .where(or_(in_array(Account.domain, domain_list), in_array(Account.id, id_list)))
     )
     by_domain: dict[str, Route] = {}
     by_id: dict[uuid.UUID, Route] = {}
@@ -527,7 +530,7 @@ async def lock_by_external_ids(
         return {}
     rows = await session.scalars(
         select(Lead)
-        .where(Lead.source == source, Lead.external_id.in_(list(set(external_ids))))
+        .where(Lead.source == source, in_array(Lead.external_id, set(external_ids)))
         .with_for_update(of=Lead)
     )
     return {lead.external_id: lead for lead in rows if lead.external_id is not None}
