@@ -27,12 +27,14 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.core.errors import Conflict, Duplicate
 from app.core.pagination import (
@@ -528,10 +530,23 @@ async def lock_by_external_ids(
 ) -> dict[str, Lead]:
     if not external_ids:
         return {}
-    rows = await session.scalars(
+    # One unique-index probe per wanted id, forced by the LATERAL subquery (a locking subquery
+    # is never flattened into a join). As `external_id = ANY(...)` the planner may instead walk
+    # every lead of the source and filter, which it prefers whenever its statistics predate the
+    # source's recent leads: 160,000 rows read for a batch of new ids, 220 ms instead of 5.
+    wanted = (
+        func.unnest(bindparam("external_ids", list(set(external_ids)), type_=ARRAY(Text)))
+        .table_valued("external_id")
+        .render_derived(name="wanted")
+    )
+    match = (
         select(Lead)
-        .where(Lead.source == source, in_array(Lead.external_id, set(external_ids)))
-        .with_for_update(of=Lead)
+        .where(Lead.source == source, Lead.external_id == wanted.c.external_id)
+        .with_for_update()
+        .lateral("match")
+    )
+    rows = await session.scalars(
+        select(aliased(Lead, match)).select_from(wanted).join(match, true())
     )
     return {lead.external_id: lead for lead in rows if lead.external_id is not None}
 
