@@ -17,15 +17,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, select, text
+from sqlalchemy import RowMapping, Select, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
 from app.core.security import Principal
-from app.core.visibility import owner_ids, user_visible
+from app.core.visibility import VIEWER_ID, BoundViewer, owner_ids, user_visible
 from app.models import ForecastSubmission, Quota, User
 from app.opportunities.stages import OPEN_STAGES
 
@@ -117,10 +118,18 @@ effective_quota(user_id, quota) AS (
 # --- users --------------------------------------------------------------------------------
 
 
+@cache
+def _visible_user(role: str) -> Select[User]:
+    return select(User).where(User.id == bindparam("user_id"), user_visible(BoundViewer(role)))
+
+
 async def get_visible_user(
     session: AsyncSession, principal: Principal, user_id: uuid.UUID
 ) -> User | None:
-    return await session.scalar(select(User).where(User.id == user_id, user_visible(principal)))
+    user: User | None = await session.scalar(
+        _visible_user(principal.role), {"user_id": user_id, VIEWER_ID: principal.id}
+    )
+    return user
 
 
 # --- quotas -------------------------------------------------------------------------------
