@@ -242,7 +242,7 @@ class TerritoryReport(Base):
     # The local date an analysis was computed for; null for the diagram (no date in it).
     as_of: Mapped[date | None] = mapped_column(Date)
     input_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)  # STORAGE EXTERNAL: uncompressed
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

@@ -117,6 +117,9 @@ def upgrade() -> None:
             "territory_id", "kind", "variant", name=op.f("pk_territory_reports")
         ),
     )
+    # Bodies are read far more often than written: kept uncompressed, a 445 KB analysis comes
+    # back about 1 ms sooner than decompressed from pglz (3.5 times the space).
+    op.execute("ALTER TABLE territory_reports ALTER COLUMN body SET STORAGE EXTERNAL")
 
     # One set-based upsert per statement, in territory order so that two statements outdating
     # the same territories lock their counters in the same order.
