@@ -47,8 +47,8 @@ async def territory_analysis(
     territory_id: uuid.UUID,
     tz: tzinfo,
     today: date | None = None,
-) -> str:
-    """The analysis as the JSON text of an `Analysis`, stored or computed."""
+) -> bytes:
+    """The analysis as the JSON of an `Analysis` (UTF-8), stored or computed."""
     await get_territory(session, principal, territory_id)
     if today is None:
         today = datetime.now(tz).date()
@@ -60,7 +60,7 @@ async def territory_analysis(
     analysis = Analysis.model_validate_json(f'{{"territory_id": "{territory_id}", {figures[1:]}')
     body = analysis.model_dump_json()
     await repository.store_report(session, key, stored.version, body)
-    return body
+    return body.encode()
 
 
 def _too_many_accounts(vertical: str | None) -> ValidationFailed:
@@ -75,9 +75,10 @@ def _too_many_accounts(vertical: str | None) -> ValidationFailed:
 
 async def territory_diagram(
     session: AsyncSession, principal: Principal, territory_id: uuid.UUID, vertical: str | None
-) -> str:
-    """The diagram as SVG text, stored or drawn. More than `DIAGRAM_MAX_ACCOUNTS` accounts is
-    a 422, found again on each request (an error answer stores nothing)."""
+) -> bytes:
+    """The diagram as an SVG document (UTF-8), stored or drawn. More than
+    `DIAGRAM_MAX_ACCOUNTS` accounts is a 422, found again on each request (an error answer
+    stores nothing)."""
     await get_territory(session, principal, territory_id)
     key = ReportKey(territory_id, "diagram", vertical or "", None)
     stored = await _stored(session, key)
@@ -105,4 +106,4 @@ async def territory_diagram(
         title += " \u00b7 " + vertical.replace("_", " ").capitalize()
     svg = render_territory_svg(title, accounts)
     await repository.store_report(session, key, stored.version, svg)
-    return svg
+    return svg.encode()

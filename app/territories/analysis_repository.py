@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Text, Uuid, bindparam, text
+from sqlalchemy import JSON, LargeBinary, Text, Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Leaf units of the accounts in `acc`: units no other unit names as its parent.
@@ -219,7 +219,7 @@ async def diagram_accounts(
 # report computed next stored under an older version, so it is computed again, never served
 # as current with input it does not show.
 STORED_REPORT = text("""
-SELECT t.name, coalesce(v.version, 0) AS version, r.body
+SELECT t.name, coalesce(v.version, 0) AS version, convert_to(r.body, 'UTF8') AS body
 FROM territories t
 LEFT JOIN territory_report_versions v ON v.territory_id = t.id
 LEFT JOIN territory_reports r
@@ -227,7 +227,7 @@ LEFT JOIN territory_reports r
       AND r.input_version = coalesce(v.version, 0)
       AND r.as_of IS NOT DISTINCT FROM CAST(:as_of AS date)
 WHERE t.id = :territory_id
-""").columns(body=Text)
+""").columns(body=LargeBinary)
 
 # One statement, so it is atomic with or without an explicit transaction. The territory row is
 # locked against deletion while the report is written; a territory deleted meanwhile writes
@@ -251,7 +251,9 @@ SET as_of = EXCLUDED.as_of,
 class StoredReport:
     territory_name: str
     version: int  # the territory's report version: store what is computed next under it
-    body: str | None  # the stored report when it is current, else None
+    # The stored report when it is current, else None; as UTF-8 bytes, which is how it is
+    # sent (half a megabyte not decoded to str here only to be encoded again for the response).
+    body: bytes | None
 
 
 @dataclass(frozen=True)
