@@ -225,8 +225,9 @@ class TerritoryReportVersion(Base):
 
 class TerritoryReport(Base):
     """An analysis (JSON) or diagram (SVG) exactly as served, computed from the inputs at
-    `input_version`; served again while that is the territory's current report version and,
-    for the analysis, whose "last N days" windows move with the date, while `as_of` is today."""
+    `input_version`; served again while that is the territory's current report version, the
+    code is the same, and, for the analysis, whose "last N days" windows move with the date,
+    while `as_of` is today."""
 
     __tablename__ = "territory_reports"
     __table_args__ = (CheckConstraint(enum_check("kind", REPORT_KINDS), name="kind"),)
@@ -241,6 +242,8 @@ class TerritoryReport(Base):
     variant: Mapped[str] = mapped_column(Text, primary_key=True)
     # The local date an analysis was computed for; null for the diagram (no date in it).
     as_of: Mapped[date | None] = mapped_column(Date)
+    # A digest of the code that made the body (app.territories.analysis.REPORT_CODE_VERSION).
+    code_version: Mapped[str] = mapped_column(Text, nullable=False)
     input_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)  # STORAGE EXTERNAL: uncompressed
     computed_at: Mapped[datetime] = mapped_column(

@@ -5,24 +5,43 @@ Both are answered from the stored report while its input is unchanged (a per-ter
 that triggers raise on every change of accounts, units, adoption history and the territory's
 name) and, for the analysis, while it is still the day it was computed for. Otherwise they are
 computed, served and stored under the version read before computing. Visibility is checked on
-every request, before anything stored is read."""
+every request, before anything stored is read. A report is also only served by the code that
+made it: a release that changes how either is computed or drawn computes them again."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound, ValidationFailed, field_error
 from app.core.security import Principal
 from app.territories import analysis_repository as repository
+from app.territories import diagram, schemas
 from app.territories.analysis_repository import ConversionWindows, ReportKey, StoredReport
 from app.territories.diagram import DiagramAccount, DiagramUnit, render_territory_svg
 from app.territories.schemas import Analysis
 from app.territories.service import get_territory
 
 DIAGRAM_MAX_ACCOUNTS = 500
+
+
+def _sources_digest(*files: str | None) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(Path(str(file)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# The modules whose code decides a report's bytes (statements, response model, drawing, and
+# this one). Derived rather than a number to remember to raise; a change to any of them,
+# relevant or not, costs each stored report one recomputation.
+REPORT_CODE_VERSION = _sources_digest(
+    repository.__file__, diagram.__file__, schemas.__file__, __file__
+)
 
 
 def conversion_windows(today: date, tz: tzinfo) -> ConversionWindows:
@@ -52,7 +71,7 @@ async def territory_analysis(
     await get_territory(session, principal, territory_id)
     if today is None:
         today = datetime.now(tz).date()
-    key = ReportKey(territory_id, "analysis", "", today)
+    key = ReportKey(territory_id, "analysis", "", today, REPORT_CODE_VERSION)
     stored = await _stored(session, key)
     if stored.body is not None:
         return stored.body
@@ -80,7 +99,7 @@ async def territory_diagram(
     `DIAGRAM_MAX_ACCOUNTS` accounts is a 422, found again on each request (an error answer
     stores nothing)."""
     await get_territory(session, principal, territory_id)
-    key = ReportKey(territory_id, "diagram", vertical or "", None)
+    key = ReportKey(territory_id, "diagram", vertical or "", None, REPORT_CODE_VERSION)
     stored = await _stored(session, key)
     if stored.body is not None:
         return stored.body

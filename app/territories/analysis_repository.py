@@ -226,6 +226,7 @@ LEFT JOIN territory_reports r
        ON r.territory_id = t.id AND r.kind = :kind AND r.variant = :variant
       AND r.input_version = coalesce(v.version, 0)
       AND r.as_of IS NOT DISTINCT FROM CAST(:as_of AS date)
+      AND r.code_version = :code_version
 WHERE t.id = :territory_id
 """).columns(body=LargeBinary)
 
@@ -234,13 +235,14 @@ WHERE t.id = :territory_id
 # nothing (rather than failing the foreign key).
 STORE_REPORT = text("""
 INSERT INTO territory_reports AS r
-    (territory_id, kind, variant, as_of, input_version, body, computed_at)
-SELECT t.id, :kind, :variant, CAST(:as_of AS date), :input_version, :body, now()
+    (territory_id, kind, variant, as_of, code_version, input_version, body, computed_at)
+SELECT t.id, :kind, :variant, CAST(:as_of AS date), :code_version, :input_version, :body, now()
 FROM territories t
 WHERE t.id = :territory_id
 FOR KEY SHARE
 ON CONFLICT (territory_id, kind, variant) DO UPDATE
 SET as_of = EXCLUDED.as_of,
+    code_version = EXCLUDED.code_version,
     input_version = EXCLUDED.input_version,
     body = EXCLUDED.body,
     computed_at = EXCLUDED.computed_at
@@ -258,10 +260,14 @@ class StoredReport:
 
 @dataclass(frozen=True)
 class ReportKey:
+    """Which stored report a request wants (territory, kind, variant), and what else it must
+    have been made for to be served: the date, and the code that makes it."""
+
     territory_id: uuid.UUID
     kind: str  # analysis | diagram
     variant: str  # the diagram's vertical filter, '' for none
     as_of: date | None  # the date a report depends on (the analysis' windows), else None
+    code_version: str
 
 
 async def stored_report(session: AsyncSession, key: ReportKey) -> StoredReport | None:
@@ -275,6 +281,7 @@ async def stored_report(session: AsyncSession, key: ReportKey) -> StoredReport |
                 "kind": key.kind,
                 "variant": key.variant,
                 "as_of": key.as_of,
+                "code_version": key.code_version,
             },
         )
     ).one_or_none()
@@ -294,6 +301,7 @@ async def store_report(
             "kind": key.kind,
             "variant": key.variant,
             "as_of": key.as_of,
+            "code_version": key.code_version,
             "input_version": input_version,
             "body": body,
         },

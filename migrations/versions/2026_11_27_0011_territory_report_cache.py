@@ -4,7 +4,9 @@
 `vertical` filter) with the `input_version` they were computed from. Statement-level triggers
 raise `territory_report_versions.version` whenever a statement changes what those reports read:
 accounts, units, adoption history, and a territory's name (the diagram's title). A stored
-report whose `input_version` is no longer current is computed again on its next request.
+report whose `input_version` is no longer current, made for another day (`as_of`, the
+analysis) or by other code (`code_version`, a digest of the modules that make it), is computed
+again on its next request.
 
 The counter lives apart from `territories.version`, which is the territory's `ETag`: an
 account or unit change must not make a client's `If-Match` on the territory stale.
@@ -96,6 +98,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("variant", sa.Text(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=True),
+        sa.Column("code_version", sa.Text(), nullable=False),
         sa.Column("input_version", sa.BigInteger(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column(

@@ -53,7 +53,7 @@ async def _stored(
     row = (
         await session.execute(
             text(
-                "SELECT as_of, input_version, body FROM territory_reports"
+                "SELECT as_of, code_version, input_version, body FROM territory_reports"
                 " WHERE territory_id = :t AND kind = :kind AND variant = :variant"
             ),
             {"t": uuid.UUID(territory_id), "kind": kind, "variant": variant},
@@ -422,6 +422,30 @@ async def test_other_territory_changes_keep_the_stored_reports(
     await account(client, actors.rep, other["id"])
     await _analysis(client, actors.rep, primed.id)
     assert await _stored(session, primed.id, "analysis") == stored
+
+
+# --- the code ------------------------------------------------------------------------------
+
+
+async def test_a_report_made_by_other_code_is_computed_again(
+    session: AsyncSession, client: httpx.AsyncClient, actors: Actors, primed: Primed
+) -> None:
+    # As a release that changes the statements or the drawing finds the reports it left.
+    await session.execute(
+        text(
+            "UPDATE territory_reports"
+            " SET code_version = 'earlier', body = replace(body, 'Alpha', 'Earlier Alpha')"
+            " WHERE territory_id = :t"
+        ),
+        {"t": uuid.UUID(primed.id)},
+    )
+    result = await _analysis(client, actors.rep, primed.id)
+    assert [a["name"] for a in result["accounts"]] == ["Alpha", "Beta"]
+    whole = await _get(client, actors.rep, _diagram_url(primed.id))
+    assert b"Earlier Alpha" not in whole.content
+    for kind in ("analysis", "diagram"):
+        stored = await _stored(session, primed.id, kind)
+        assert stored is not None and stored["code_version"] == analysis.REPORT_CODE_VERSION
 
 
 # --- the date ------------------------------------------------------------------------------
