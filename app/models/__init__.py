@@ -24,6 +24,8 @@ from app.models.territories import (
     Plan,
     Territory,
     TerritoryMember,
+    TerritoryReport,
+    TerritoryReportVersion,
     Unit,
 )
 from app.models.users import ApiToken, IdempotencyRecord, RateLimitWindow, Setting, User
@@ -57,6 +59,8 @@ __all__ = [
     "Stage",
     "Territory",
     "TerritoryMember",
+    "TerritoryReport",
+    "TerritoryReportVersion",
     "Touch",
     "Unit",
     "User",

@@ -1,4 +1,5 @@
-"""Territories, their extended team, accounts, units, adoption history, plans and activities."""
+"""Territories, their extended team, accounts, units, adoption history, plans, activities, and
+the stored analysis and diagram of each territory."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -200,4 +202,50 @@ class Activity(Versioned, Base):
     status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="planned")
     created_by: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
+    )
+
+
+REPORT_KINDS = ("analysis", "diagram")
+
+
+class TerritoryReportVersion(Base):
+    """A counter per territory that triggers on accounts, units, adoption_changes and
+    territories (its name) raise whenever the analysis' or the diagram's input changes
+    (migration 0011). Kept apart from `territories.version`, which is the territory's ETag."""
+
+    __tablename__ = "territory_report_versions"
+
+    territory_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("territories.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+
+
+class TerritoryReport(Base):
+    """An analysis (JSON) or diagram (SVG) exactly as served, computed from the inputs at
+    `input_version`; served again while that is the territory's current report version, the
+    code is the same, and, for the analysis, whose "last N days" windows move with the date,
+    while `as_of` is today."""
+
+    __tablename__ = "territory_reports"
+    __table_args__ = (CheckConstraint(enum_check("kind", REPORT_KINDS), name="kind"),)
+
+    territory_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("territories.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    # The diagram's `vertical` filter; '' when there is none (and for the analysis).
+    variant: Mapped[str] = mapped_column(Text, primary_key=True)
+    # The local date an analysis was computed for; null for the diagram (no date in it).
+    as_of: Mapped[date | None] = mapped_column(Date)
+    # A digest of the code that made the body (app.territories.analysis.REPORT_CODE_VERSION).
+    code_version: Mapped[str] = mapped_column(Text, nullable=False)
+    input_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)  # STORAGE EXTERNAL: uncompressed
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
     )

@@ -1,22 +1,47 @@
 """The territory analysis (seed steps 1-2) and the territory diagram, for callers who can see
-the territory. The figures come from `analysis_repository`, aggregated in PostgreSQL."""
+the territory. The figures come from `analysis_repository`, aggregated in PostgreSQL.
+
+Both are answered from the stored report while its input is unchanged (a per-territory version
+that triggers raise on every change of accounts, units, adoption history and the territory's
+name) and, for the analysis, while it is still the day it was computed for. Otherwise they are
+computed, served and stored under the version read before computing. Visibility is checked on
+every request, before anything stored is read. A report is also only served by the code that
+made it: a release that changes how either is computed or drawn computes them again."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import field_error
+from app.core.errors import NotFound, ValidationFailed, field_error
 from app.core.security import Principal
 from app.territories import analysis_repository as repository
-from app.territories.analysis_repository import ConversionWindows
+from app.territories import diagram, schemas
+from app.territories.analysis_repository import ConversionWindows, ReportKey, StoredReport
 from app.territories.diagram import DiagramAccount, DiagramUnit, render_territory_svg
 from app.territories.schemas import Analysis
 from app.territories.service import get_territory
 
 DIAGRAM_MAX_ACCOUNTS = 500
+
+
+def _sources_digest(*files: str | None) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(Path(str(file)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# The modules whose code decides a report's bytes (statements, response model, drawing, and
+# this one). Derived rather than a number to remember to raise; a change to any of them,
+# relevant or not, costs each stored report one recomputation.
+REPORT_CODE_VERSION = _sources_digest(
+    repository.__file__, diagram.__file__, schemas.__file__, __file__
+)
 
 
 def conversion_windows(today: date, tz: tzinfo) -> ConversionWindows:
@@ -28,30 +53,61 @@ def conversion_windows(today: date, tz: tzinfo) -> ConversionWindows:
     return ConversionWindows(since(30), since(90), since(365))
 
 
+async def _stored(session: AsyncSession, key: ReportKey) -> StoredReport:
+    stored = await repository.stored_report(session, key)
+    if stored is None:  # deleted since the visibility check
+        raise NotFound("No such territory.")
+    return stored
+
+
 async def territory_analysis(
-    session: AsyncSession, principal: Principal, territory_id: uuid.UUID, tz: tzinfo
-) -> Analysis:
+    session: AsyncSession,
+    principal: Principal,
+    territory_id: uuid.UUID,
+    tz: tzinfo,
+    today: date | None = None,
+) -> bytes:
+    """The analysis as the JSON of an `Analysis` (UTF-8), stored or computed."""
     await get_territory(session, principal, territory_id)
-    windows = conversion_windows(datetime.now(tz).date(), tz)
-    figures = await repository.analysis(session, territory_id, windows)
-    return Analysis.model_validate_json(f'{{"territory_id": "{territory_id}", {figures[1:]}')
+    if today is None:
+        today = datetime.now(tz).date()
+    key = ReportKey(territory_id, "analysis", "", today, REPORT_CODE_VERSION)
+    stored = await _stored(session, key)
+    if stored.body is not None:
+        return stored.body
+    figures = await repository.analysis(session, territory_id, conversion_windows(today, tz))
+    analysis = Analysis.model_validate_json(f'{{"territory_id": "{territory_id}", {figures[1:]}')
+    body = analysis.model_dump_json()
+    await repository.store_report(session, key, stored.version, body)
+    return body.encode()
+
+
+def _too_many_accounts(vertical: str | None) -> ValidationFailed:
+    return field_error(
+        "query.vertical",
+        "too_many_accounts",
+        f"More than {DIAGRAM_MAX_ACCOUNTS} accounts to draw"
+        + (" in this vertical" if vertical else "")
+        + "; pass ?vertical= to draw one vertical at a time.",
+    )
 
 
 async def territory_diagram(
     session: AsyncSession, principal: Principal, territory_id: uuid.UUID, vertical: str | None
-) -> str:
-    territory = await get_territory(session, principal, territory_id)
+) -> bytes:
+    """The diagram as an SVG document (UTF-8), stored or drawn. More than
+    `DIAGRAM_MAX_ACCOUNTS` accounts is a 422, found again on each request (an error answer
+    stores nothing)."""
+    await get_territory(session, principal, territory_id)
+    key = ReportKey(territory_id, "diagram", vertical or "", None, REPORT_CODE_VERSION)
+    stored = await _stored(session, key)
+    if stored.body is not None:
+        return stored.body
     rows = await repository.diagram_accounts(
         session, territory_id, vertical, DIAGRAM_MAX_ACCOUNTS + 1
     )
     if len(rows) > DIAGRAM_MAX_ACCOUNTS:
-        raise field_error(
-            "query.vertical",
-            "too_many_accounts",
-            f"More than {DIAGRAM_MAX_ACCOUNTS} accounts to draw"
-            + (" in this vertical" if vertical else "")
-            + "; pass ?vertical= to draw one vertical at a time.",
-        )
+        raise _too_many_accounts(vertical)
     accounts = [
         DiagramAccount(
             name=row["name"],
@@ -62,7 +118,11 @@ async def territory_diagram(
         )
         for row in rows
     ]
-    title = territory.name
+    # The name read with the version, not by the visibility check: a rename in between must
+    # not be drawn under the version from after it.
+    title = stored.territory_name
     if vertical is not None:
         title += " \u00b7 " + vertical.replace("_", " ").capitalize()
-    return render_territory_svg(title, accounts)
+    svg = render_territory_svg(title, accounts)
+    await repository.store_report(session, key, stored.version, svg)
+    return svg.encode()

@@ -1,5 +1,7 @@
 """The territory analysis and the diagram's data, each one SQL statement aggregating in
-PostgreSQL over leaf units (a unit with children counts only through its children).
+PostgreSQL over leaf units (a unit with children counts only through its children), and the
+stored reports (`territory_reports`) that spare computing them again while their input has not
+changed.
 
 Nothing is loaded row by row: the analysis of 2,000 accounts of 20 units each is one
 statement that answers one row of JSON documents.
@@ -9,10 +11,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Text, Uuid, bindparam, text
+from sqlalchemy import JSON, LargeBinary, Text, Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Leaf units of the accounts in `acc`: units no other unit names as its parent.
@@ -208,3 +210,99 @@ async def diagram_accounts(
         DIAGRAM, {"territory_id": territory_id, "vertical": vertical, "cap": cap}
     )
     return [dict(r._mapping) for r in rows]
+
+
+# --- stored reports ----------------------------------------------------------------------
+
+# The territory's name (the diagram's title) and report version come from one snapshot, and
+# before the report's input is read: a change committed after this statement leaves the
+# report computed next stored under an older version, so it is computed again, never served
+# as current with input it does not show.
+STORED_REPORT = text("""
+SELECT t.name, coalesce(v.version, 0) AS version, convert_to(r.body, 'UTF8') AS body
+FROM territories t
+LEFT JOIN territory_report_versions v ON v.territory_id = t.id
+LEFT JOIN territory_reports r
+       ON r.territory_id = t.id AND r.kind = :kind AND r.variant = :variant
+      AND r.input_version = coalesce(v.version, 0)
+      AND r.as_of IS NOT DISTINCT FROM CAST(:as_of AS date)
+      AND r.code_version = :code_version
+WHERE t.id = :territory_id
+""").columns(body=LargeBinary)
+
+# One statement, so it is atomic with or without an explicit transaction. The territory row is
+# locked against deletion while the report is written; a territory deleted meanwhile writes
+# nothing (rather than failing the foreign key).
+STORE_REPORT = text("""
+INSERT INTO territory_reports AS r
+    (territory_id, kind, variant, as_of, code_version, input_version, body, computed_at)
+SELECT t.id, :kind, :variant, CAST(:as_of AS date), :code_version, :input_version, :body, now()
+FROM territories t
+WHERE t.id = :territory_id
+FOR KEY SHARE
+ON CONFLICT (territory_id, kind, variant) DO UPDATE
+SET as_of = EXCLUDED.as_of,
+    code_version = EXCLUDED.code_version,
+    input_version = EXCLUDED.input_version,
+    body = EXCLUDED.body,
+    computed_at = EXCLUDED.computed_at
+""")
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    territory_name: str
+    version: int  # the territory's report version: store what is computed next under it
+    # The stored report when it is current, else None; as UTF-8 bytes, which is how it is
+    # sent (half a megabyte not decoded to str here only to be encoded again for the response).
+    body: bytes | None
+
+
+@dataclass(frozen=True)
+class ReportKey:
+    """Which stored report a request wants (territory, kind, variant), and what else it must
+    have been made for to be served: the date, and the code that makes it."""
+
+    territory_id: uuid.UUID
+    kind: str  # analysis | diagram
+    variant: str  # the diagram's vertical filter, '' for none
+    as_of: date | None  # the date a report depends on (the analysis' windows), else None
+    code_version: str
+
+
+async def stored_report(session: AsyncSession, key: ReportKey) -> StoredReport | None:
+    """The territory's report version and the stored report if it is current for that version
+    and date, in one statement; None when there is no such territory."""
+    row = (
+        await session.execute(
+            STORED_REPORT,
+            {
+                "territory_id": key.territory_id,
+                "kind": key.kind,
+                "variant": key.variant,
+                "as_of": key.as_of,
+                "code_version": key.code_version,
+            },
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return StoredReport(territory_name=row.name, version=int(row.version), body=row.body)
+
+
+async def store_report(
+    session: AsyncSession, key: ReportKey, input_version: int, body: str
+) -> None:
+    """Keep `body`, computed from the input at `input_version`, as the territory's report."""
+    await session.execute(
+        STORE_REPORT,
+        {
+            "territory_id": key.territory_id,
+            "kind": key.kind,
+            "variant": key.variant,
+            "as_of": key.as_of,
+            "code_version": key.code_version,
+            "input_version": input_version,
+            "body": body,
+        },
+    )

@@ -193,9 +193,11 @@ async def replace_team(
 )
 async def territory_analysis(
     territory_id: uuid.UUID, request: Request, principal: CurrentPrincipal, session: Session
-) -> Analysis:
+) -> Response:
     settings: Settings = request.app.state.settings
-    return await analysis.territory_analysis(session, principal, territory_id, settings.tz)
+    # Already an `Analysis` serialised (validated when it was computed): sent as it is.
+    body = await analysis.territory_analysis(session, principal, territory_id, settings.tz)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
