@@ -9,16 +9,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Duplicate
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
 from app.core.security import Principal
-from app.core.visibility import is_manager_of, territory_visible, user_visible
+from app.core.visibility import (
+    VIEWER_ID,
+    BoundViewer,
+    is_manager_of,
+    territory_visible,
+    user_visible,
+)
 from app.models import Account, Activity, Plan, Territory, TerritoryMember, User
 
 
@@ -72,14 +79,21 @@ async def get_access(
     )
 
 
+@cache
+def _visible_by_id(role: str) -> Select[Territory]:
+    return select(Territory).where(
+        Territory.id == bindparam("territory_id"),
+        territory_visible(BoundViewer(role), Territory.id),
+    )
+
+
 async def get_visible(
     session: AsyncSession, principal: Principal, territory_id: uuid.UUID
 ) -> Territory | None:
-    return await session.scalar(
-        select(Territory).where(
-            Territory.id == territory_id, territory_visible(principal, Territory.id)
-        )
+    territory: Territory | None = await session.scalar(
+        _visible_by_id(principal.role), {"territory_id": territory_id, VIEWER_ID: principal.id}
     )
+    return territory
 
 
 async def exists_by_id(session: AsyncSession, territory_id: uuid.UUID) -> bool:
