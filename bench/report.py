@@ -183,13 +183,13 @@ def table(document: dict[str, Any]) -> str:
         f"{s.get('single_s', 10)} s at 1 connection; {s['wrk_threads']} threads.",
         "",
         "| scenario | target | req/s | p50 | p95 | p99 | 1 conn: req/s | p50 | p95 | p99 "
-        "| errors | RSS after | CPU busy before | result |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| errors | worker CPU ms/req | RSS after | CPU busy before | result |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in document["scenarios"]:
         title = r["title"]
         if r.get("status") != "measured":
-            lines.append(f"| {title} | {r['target']} |" + " |" * 11 + f" {_verdict(r)} |")
+            lines.append(f"| {title} | {r['target']} |" + " |" * 12 + f" {_verdict(r)} |")
             continue
         single = r.get("single") or {}
         extra = []
@@ -207,7 +207,7 @@ def table(document: dict[str, Any]) -> str:
             f"| {title} | {r['target']} | {_num(r['rps'])} | {_num(r['p50_ms'])} | "
             f"{_num(r['p95_ms'])} | {_num(r['p99_ms'])} | {_num(single.get('rps'))} | "
             f"{_num(single.get('p50_ms'))} | {_num(single.get('p95_ms'))} | "
-            f"{_num(single.get('p99_ms'))} | {errors} | "
+            f"{_num(single.get('p99_ms'))} | {errors} | {_num(r.get('cpu_ms_per_request'), 2)} | "
             f"{_num(r.get('rss_mb_after'))} MB | {_busy(r)} | {verdict} |"
         )
     rss = document["worker_rss_mb"]
@@ -215,7 +215,7 @@ def table(document: dict[str, Any]) -> str:
     verdict = "—" if final is None else ("met" if final < 250 else "**missed**")
     lines.append(
         "| Engage worker RSS after the whole run | < 250 MB |"
-        + " |" * 9
+        + " |" * 10
         + f" {_num(final)} MB | | {verdict} (after start: {_num(rss.get('after_start'))} MB) |"
     )
     notes = [r for r in document["scenarios"] if r.get("note") or r.get("cursor_how")]
@@ -226,9 +226,11 @@ def table(document: dict[str, Any]) -> str:
             lines.append(f"- `{r['name']}`: {text}.")
     lines += [
         "",
-        "Latencies in milliseconds. *CPU busy before*: share of both cores busy with other work "
-        "in the second before the scenario (the bench idle); high values mean the figures of "
-        "that row are depressed by the machine, not by Engage alone.",
+        "Latencies in milliseconds. *Worker CPU ms/req*: the serving process's CPU time per "
+        "request at 32 connections (for the ceiling row, the ceiling app's): what a request "
+        "costs, nearly independent of the load generator. *CPU busy before*: share of both "
+        "cores busy with other work in the second before the scenario (the bench idle); high "
+        "values mean the figures of that row are depressed by the machine, not by Engage alone.",
     ]
     return "\n".join(lines)
 
