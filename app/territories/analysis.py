@@ -24,7 +24,6 @@ from app.territories import diagram, schemas
 from app.territories.analysis_repository import ConversionWindows, ReportKey, StoredReport
 from app.territories.diagram import DiagramAccount, DiagramUnit, render_territory_svg
 from app.territories.schemas import Analysis
-from app.territories.service import get_territory
 
 DIAGRAM_MAX_ACCOUNTS = 500
 
@@ -53,9 +52,11 @@ def conversion_windows(today: date, tz: tzinfo) -> ConversionWindows:
     return ConversionWindows(since(30), since(90), since(365))
 
 
-async def _stored(session: AsyncSession, key: ReportKey) -> StoredReport:
-    stored = await repository.stored_report(session, key)
-    if stored is None:  # deleted since the visibility check
+async def _stored(session: AsyncSession, principal: Principal, key: ReportKey) -> StoredReport:
+    """The visibility check and the stored report in one statement: 404 when the territory is
+    missing or not visible to the caller."""
+    stored = await repository.stored_report(session, principal, key)
+    if stored is None:
         raise NotFound("No such territory.")
     return stored
 
@@ -68,11 +69,10 @@ async def territory_analysis(
     today: date | None = None,
 ) -> bytes:
     """The analysis as the JSON of an `Analysis` (UTF-8), stored or computed."""
-    await get_territory(session, principal, territory_id)
     if today is None:
         today = datetime.now(tz).date()
     key = ReportKey(territory_id, "analysis", "", today, REPORT_CODE_VERSION)
-    stored = await _stored(session, key)
+    stored = await _stored(session, principal, key)
     if stored.body is not None:
         return stored.body
     figures = await repository.analysis(session, territory_id, conversion_windows(today, tz))
@@ -98,9 +98,8 @@ async def territory_diagram(
     """The diagram as an SVG document (UTF-8), stored or drawn. More than
     `DIAGRAM_MAX_ACCOUNTS` accounts is a 422, found again on each request (an error answer
     stores nothing)."""
-    await get_territory(session, principal, territory_id)
     key = ReportKey(territory_id, "diagram", vertical or "", None, REPORT_CODE_VERSION)
-    stored = await _stored(session, key)
+    stored = await _stored(session, principal, key)
     if stored.body is not None:
         return stored.body
     rows = await repository.diagram_accounts(
@@ -118,8 +117,7 @@ async def territory_diagram(
         )
         for row in rows
     ]
-    # The name read with the version, not by the visibility check: a rename in between must
-    # not be drawn under the version from after it.
+    # The name read with the version: a rename after it must not be drawn under this version.
     title = stored.territory_name
     if vertical is not None:
         title += " \u00b7 " + vertical.replace("_", " ").capitalize()

@@ -12,10 +12,29 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, LargeBinary, Text, Uuid, bindparam, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    LargeBinary,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.security import Principal
+from app.core.visibility import VIEWER_ID, BoundViewer, territory_visible
+from app.models import Territory, TerritoryReport, TerritoryReportVersion
 
 # Leaf units of the accounts in `acc`: units no other unit names as its parent.
 LEAF_UNITS = """
@@ -214,21 +233,43 @@ async def diagram_accounts(
 
 # --- stored reports ----------------------------------------------------------------------
 
+
 # The territory's name (the diagram's title) and report version come from one snapshot, and
 # before the report's input is read: a change committed after this statement leaves the
 # report computed next stored under an older version, so it is computed again, never served
 # as current with input it does not show.
-STORED_REPORT = text("""
-SELECT t.name, coalesce(v.version, 0) AS version, convert_to(r.body, 'UTF8') AS body
-FROM territories t
-LEFT JOIN territory_report_versions v ON v.territory_id = t.id
-LEFT JOIN territory_reports r
-       ON r.territory_id = t.id AND r.kind = :kind AND r.variant = :variant
-      AND r.input_version = coalesce(v.version, 0)
-      AND r.as_of IS NOT DISTINCT FROM CAST(:as_of AS date)
-      AND r.code_version = :code_version
-WHERE t.id = :territory_id
-""").columns(body=LargeBinary)
+@cache
+def _stored_report(role: str) -> Select[str, int, bytes]:
+    """The visible territory's name and report version, and its stored report when current for
+    that version, day and code; built once per role (the caller is `:viewer_id`), so a stored
+    report costs one statement after authentication."""
+    versions, reports = TerritoryReportVersion, TerritoryReport
+    version = func.coalesce(versions.version, 0)
+    current = and_(
+        reports.territory_id == Territory.id,
+        reports.kind == bindparam("kind"),
+        reports.variant == bindparam("variant"),
+        reports.input_version == version,
+        reports.as_of.is_not_distinct_from(bindparam("as_of", type_=Date())),
+        reports.code_version == bindparam("code_version"),
+    )
+    return (
+        select(
+            Territory.name,
+            version.label("version"),
+            type_coerce(func.convert_to(reports.body, literal_column("'UTF8'")), LargeBinary).label(
+                "body"
+            ),
+        )
+        .select_from(Territory)
+        .outerjoin(versions, versions.territory_id == Territory.id)
+        .outerjoin(reports, current)
+        .where(
+            Territory.id == bindparam("territory_id"),
+            territory_visible(BoundViewer(role), Territory.id),
+        )
+    )
+
 
 # One statement, so it is atomic with or without an explicit transaction. The territory row is
 # locked against deletion while the report is written; a territory deleted meanwhile writes
@@ -270,18 +311,22 @@ class ReportKey:
     code_version: str
 
 
-async def stored_report(session: AsyncSession, key: ReportKey) -> StoredReport | None:
-    """The territory's report version and the stored report if it is current for that version
-    and date, in one statement; None when there is no such territory."""
+async def stored_report(
+    session: AsyncSession, principal: Principal, key: ReportKey
+) -> StoredReport | None:
+    """The territory's report version and the stored report if it is current, in one statement;
+    None when there is no such territory or the caller cannot see it."""
+    connection = await session.connection()
     row = (
-        await session.execute(
-            STORED_REPORT,
+        await connection.execute(
+            _stored_report(principal.role),
             {
                 "territory_id": key.territory_id,
                 "kind": key.kind,
                 "variant": key.variant,
                 "as_of": key.as_of,
                 "code_version": key.code_version,
+                VIEWER_ID: principal.id,
             },
         )
     ).one_or_none()
