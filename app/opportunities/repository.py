@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -237,7 +237,7 @@ def _list_keys(sort: str) -> list[SortKey]:
     return [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
 
 
-@cache
+@lru_cache(maxsize=512)  # bounded: filter combinations are many, few are used
 def _list_statement(
     role: str, sort: str, filters: tuple[str, ...], after_cursor: bool
 ) -> Select[Any]:
