@@ -124,17 +124,7 @@ def _typed(value: Any, column: ColumnElement[Any] | QueryableAttribute[Any]) -> 
 
 def keyset_after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
     """WHERE selecting rows strictly after `values` in the order of `keys` (mixed directions)."""
-    typed = list(cursor_key_params(keys, values).values())
-    if len({k.descending for k in keys}) == 1:
-        # One direction: a row-value comparison, which a btree index on the keys serves.
-        row, bound = tuple_(*(k.column for k in keys)), tuple_(*typed)
-        return row < bound if keys[0].descending else row > bound
-    clauses = []
-    for i, key in enumerate(keys):
-        equal = [keys[j].column == typed[j] for j in range(i)]
-        beyond = key.column < typed[i] if key.descending else key.column > typed[i]
-        clauses.append(and_(*equal, beyond))
-    return or_(*clauses)
+    return keyset_after_params(keys).params(cursor_key_params(keys, values))
 
 
 def cursor_key_params(keys: Sequence[SortKey], values: Sequence[Any]) -> dict[str, Any]:
@@ -153,6 +143,7 @@ def keyset_after_params(keys: Sequence[SortKey]) -> ColumnElement[bool]:
     """`keyset_after` with the cursor's values as parameters, for statements built once."""
     bound = [bindparam(f"after_{i}", type_=k.column.type) for i, k in enumerate(keys)]
     if len({k.descending for k in keys}) == 1:
+        # One direction: a row-value comparison, which a btree index on the keys serves.
         row = tuple_(*(k.column for k in keys))
         return row < tuple_(*bound) if keys[0].descending else row > tuple_(*bound)
     clauses = []

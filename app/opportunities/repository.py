@@ -210,12 +210,14 @@ async def add(session: AsyncSession, opportunity: Opportunity) -> Opportunity:
     return opportunity
 
 
-OPPORTUNITY_SORTS: dict[str, tuple[Any, Any]] = {
-    "created_at": (Opportunity.created_at, None),
-    "updated_at": (Opportunity.updated_at, None),
-    "name": (Opportunity.name, None),
-    "close_date": (func.coalesce(Opportunity.close_date, date.max), date.max),
-    "amount": (func.coalesce(Opportunity.amount, Decimal("-1")), Decimal("-1")),
+# Sort keys; a missing close date sorts last and a missing amount first (the page statement
+# selects the key itself, so the cursor carries the coalesced value).
+OPPORTUNITY_SORTS: dict[str, Any] = {
+    "created_at": Opportunity.created_at,
+    "updated_at": Opportunity.updated_at,
+    "name": Opportunity.name,
+    "close_date": func.coalesce(Opportunity.close_date, date.max),
+    "amount": func.coalesce(Opportunity.amount, Decimal("-1")),
 }
 
 
@@ -233,8 +235,8 @@ _LIST_FILTERS: dict[str, ColumnElement[bool]] = {
 
 def _list_keys(sort: str) -> list[SortKey]:
     descending = sort.startswith("-")
-    column_, _ = OPPORTUNITY_SORTS[sort.lstrip("-")]
-    return [SortKey(column_, descending), SortKey(Opportunity.id, descending)]
+    key = OPPORTUNITY_SORTS[sort.lstrip("-")]
+    return [SortKey(key, descending), SortKey(Opportunity.id, descending)]
 
 
 @lru_cache(maxsize=512)  # bounded: filter combinations are many, few are used
