@@ -18,7 +18,6 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
-    any_,
     bindparam,
     case,
     distinct,
@@ -558,11 +557,8 @@ async def open_ids_by_email(
     wanted = list({e.lower() for e in emails})
     if not wanted:
         return {}
-    # One array parameter rather than an IN list of a thousand binds.
-    emails = bindparam("emails", wanted, type_=ARRAY(Text))
-    stmt = select(func.lower(Lead.email), Lead.id).where(
-        func.lower(Lead.email) == any_(emails), is_open()
-    )
+    email = func.lower(Lead.email, type_=Text)
+    stmt = select(email, Lead.id).where(in_array(email, wanted), is_open())
     excluded = list(set(except_ids))
     if excluded:
         stmt = stmt.where(Lead.id.not_in(excluded))
