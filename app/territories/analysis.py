@@ -5,8 +5,9 @@ Both are answered from the stored report while its input is unchanged (a per-ter
 that triggers raise on every change of accounts, units, adoption history and the territory's
 name) and, for the analysis, while it is still the day it was computed for. Otherwise they are
 computed, served and stored under the version read before computing. Visibility is checked on
-every request, before anything stored is read. A report is also only served by the code that
-made it: a release that changes how either is computed or drawn computes them again."""
+every request, by the very statement that reads the stored report. A report is also only
+served by the code that made it: a release that changes how either is computed or drawn
+computes them again."""
 
 from __future__ import annotations
 
