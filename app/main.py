@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -24,7 +23,6 @@ from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
-from app.core.openapi import name_enums
 from app.core.runtime import tune_gc
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
@@ -73,17 +71,6 @@ API_ROUTERS: list[APIRouter] = [
 ]
 
 
-def _name_enums_in_openapi(app: FastAPI) -> None:
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = name_enums(generate())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def create_app(
     settings: Settings | None = None,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
@@ -120,7 +107,6 @@ def create_app(
     if session_factory is not None:
         app.state.session_factory = app.state.read_session_factory = session_factory
     handlers.install(app)
-    _name_enums_in_openapi(app)
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(

@@ -31,9 +31,9 @@ from typing import Any
 
 import asyncpg
 
+from app.core.enums import BpmStage, PersonaSlug, Segment, Vertical
 from app.core.security import hash_token
 from app.forecasts.fiscal import Period, period_for
-from app.models.enums import BPM_STAGES, PERSONAS, SEGMENTS, VERTICALS
 from app.opportunities.stages import DEFAULT_STAGES
 from bench.common import (
     DATA_DIR,
@@ -80,6 +80,11 @@ TITLES = (
 WORDS = ("Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne")
 TOOLS = ("jenkins", "github", "bitbucket", "jira", "circleci", "sonarqube", "artifactory")
 CLOUDS = ("aws", "gcp", "azure")
+
+BPM_STAGES = [s.value for s in BpmStage]
+PERSONAS = [p.value for p in PersonaSlug]
+SEGMENTS = [s.value for s in Segment]
+VERTICALS = [v.value for v in Vertical]
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from app.contacts import service
-from app.contacts.schemas import Contact, ContactCreate, ContactPage, ContactUpdate, Persona
+from app.contacts.schemas import (
+    CONTACT_SORTS,
+    Contact,
+    ContactCreate,
+    ContactFilters,
+    ContactPage,
+    ContactUpdate,
+)
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
-from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import Session
-from app.leads.schemas import SINGLE_LINE
 
 router = APIRouter(tags=["contacts"])
 
@@ -48,24 +53,9 @@ async def list_contacts(
     principal: HumanPrincipal,
     session: Session,
     page: Page,
-    account_id: uuid.UUID | None = None,
-    lead_id: uuid.UUID | None = None,
-    persona: Persona | None = None,
-    email: Annotated[str | None, Query(max_length=254, pattern=SINGLE_LINE)] = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None,
-    updated_after: Moment | None = None,
-    sort: Annotated[
-        Literal["created_at", "-created_at", "updated_at", "-updated_at"], Query()
-    ] = "created_at",
+    filters: Annotated[ContactFilters, Depends()],
+    sort: str = CONTACT_SORTS.param,
 ) -> ContactPage:
-    filters = {
-        "account_id": account_id,
-        "lead_id": lead_id,
-        "persona": persona,
-        "email": email,
-        "q": q,
-        "updated_after": updated_after,
-    }
     rows, cursor = await service.list_contacts(session, principal, page, filters, sort)
     return ContactPage(items=[Contact.model_validate(c) for c in rows], next_cursor=cursor)
 

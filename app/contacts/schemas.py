@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar
 
+from fastapi import Query
 from pydantic import Field
 
-from app.core.schemas import Email, RequestModel, ResponseModel, Str100, Str200
-
-Persona = Literal[
-    "technology_leader",
-    "business_application_leader",
-    "security_leader",
-    "coo_cxo_leader",
-    "financial_leader",
-]
+from app.core.enums import PersonaSlug
+from app.core.pagination import ListFilters, SortChoices
+from app.core.schemas import SINGLE_LINE, Email, Moment, RequestModel, ResponseModel, Str100, Str200
 
 
 class ContactCreate(RequestModel):
@@ -26,7 +22,7 @@ class ContactCreate(RequestModel):
     last_name: Str100 | None = None
     email: Email | None = None
     title: Str200 | None = None
-    persona: Persona | None = None
+    persona: PersonaSlug | None = None
 
 
 class ContactUpdate(RequestModel):
@@ -38,7 +34,7 @@ class ContactUpdate(RequestModel):
     last_name: Str100 | None = None
     email: Email | None = None
     title: Str200 | None = None
-    persona: Persona | None = None
+    persona: PersonaSlug | None = None
 
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"account_id"})
 
@@ -51,7 +47,7 @@ class Contact(ResponseModel):
     last_name: str | None
     email: str | None
     title: str | None
-    persona: Persona | None
+    persona: PersonaSlug | None
     created_at: datetime
     updated_at: datetime
     version: int
@@ -60,3 +56,16 @@ class Contact(ResponseModel):
 class ContactPage(ResponseModel):
     items: list[Contact]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ContactFilters(ListFilters):
+    account_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
+    persona: PersonaSlug | None = None
+    email: Annotated[str | None, Query(max_length=254, pattern=SINGLE_LINE)] = None
+    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None
+    updated_after: Moment | None = None
+
+
+CONTACT_SORTS = SortChoices("created_at", "updated_at")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.contacts import repository
-from app.contacts.schemas import ContactCreate, ContactUpdate
+from app.contacts.repository import ContactRepository
+from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
 from app.core.errors import NotFound, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
@@ -36,13 +35,15 @@ async def create_contact(
 ) -> Contact:
     values = data.model_dump()
     await _check_references(session, principal, values)
-    return await repository.add(session, Contact(**values))
+    return await ContactRepository(session).add(Contact(**values))
 
 
 async def get_contact(
     session: AsyncSession, principal: Principal, contact_id: uuid.UUID, *, for_update: bool = False
 ) -> Contact:
-    contact = await repository.get_visible(session, principal, contact_id, for_update=for_update)
+    contact = await ContactRepository(session).get_visible(
+        principal, contact_id, for_update=for_update
+    )
     if contact is None:
         raise NotFound("No such contact.")
     return contact
@@ -59,13 +60,7 @@ async def update_contact(
     contact = await get_contact(session, principal, contact_id, for_update=True)
     check_if_match(if_match, contact.version)
     await _check_references(session, principal, changes)
-    changed = {k: v for k, v in changes.items() if getattr(contact, k) != v}
-    if changed:
-        for name, value in changed.items():
-            setattr(contact, name, value)
-        contact.version += 1
-        contact.updated_at = datetime.now(UTC)
-        await session.flush()
+    await ContactRepository(session).apply_patch(contact, changes)
     return contact
 
 
@@ -73,13 +68,9 @@ async def list_contacts(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
-    filters: dict[str, Any],
+    filters: ContactFilters,
     sort: str,
 ) -> tuple[list[Contact], str | None]:
-    await _check_references(
-        session,
-        principal,
-        {"account_id": filters.get("account_id"), "lead_id": filters.get("lead_id")},
-        prefix="query.",
-    )
-    return await repository.list_page(session, principal, page, filters, sort)
+    references = {"account_id": filters.account_id, "lead_id": filters.lead_id}
+    await _check_references(session, principal, references, prefix="query.")
+    return await ContactRepository(session).list_page(principal, page, filters, sort)

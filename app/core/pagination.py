@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import inspect
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, tuple_
@@ -45,6 +46,47 @@ async def page_params(
 
 
 Page = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """Base of a list's typed filters: every field is a query parameter, None when absent.
+
+    A tuple value is a multi-value filter (any of the values). `updated_after` and
+    `created_after`, when a list declares them, compare with the row's timestamps.
+    """
+
+    def cursor_binding(self) -> dict[str, Any]:
+        """The filters a cursor is bound to (a cursor from other filters is refused)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class SortChoices:
+    """The sort orders a list documents: each name ascending, or descending with `-`; the
+    first is the default unless `default` names another. `param` is the default of the
+    router's `sort: str` parameter: a query parameter whose OpenAPI enum is exactly these values."""
+
+    def __init__(self, *names: str, default: str | None = None, description: str = "") -> None:
+        self.names = names
+        self.default = default or names[0]
+        self.choices = tuple(c for n in names for c in (n, f"-{n}"))
+        choices: Any = Literal.__getitem__(self.choices)
+
+        async def sort_param(sort: str) -> str:
+            return sort
+
+        sort_param.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(
+                    "sort",
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=self.default,
+                    annotation=Annotated[choices, Query(description=description or None)],
+                )
+            ],
+            return_annotation=str,
+        )
+        self.param: Any = Depends(sort_param)
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.contacts import repository as contacts_repository
+from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.errors import InvalidTransition, field_error, not_visible
 from app.core.http import check_if_match
@@ -106,17 +106,14 @@ async def _account(
 
 async def _contact(session: AsyncSession, lead: Lead, account: Account) -> Contact:
     """A contact of the account with the lead's email, else a new one from the lead."""
-    existing = await contacts_repository.first_with_email(session, account.id, lead.email)
+    contacts = ContactRepository(session)
+    existing = await contacts.first_with_email(account.id, lead.email)
     if existing is not None:
         if existing.lead_id is None:
             # Attribute the known person to this lead (activity performance counts through it).
-            existing.lead_id = lead.id
-            existing.version += 1
-            existing.updated_at = datetime.now(UTC)
-            await session.flush()
+            await contacts.apply_patch(existing, {"lead_id": lead.id})
         return existing
-    return await contacts_repository.add(
-        session,
+    return await contacts.add(
         Contact(
             account_id=account.id,
             lead_id=lead.id,

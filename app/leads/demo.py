@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import TouchChannel
 from app.leads import batch, convert, repository, service
-from app.leads.schemas import Channel, ConvertRequest, LeadCreate, TouchCreate
+from app.leads.schemas import ConvertRequest, LeadCreate, TouchCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext
 
-CADENCE: list[Channel] = ["email", "phone", "social", "email", "phone", "video", "email", "phone"]
+CADENCE = [
+    TouchChannel(c)
+    for c in ("email", "phone", "social", "email", "phone", "video", "email", "phone")
+]
 
 
 def _ago(**delta: float) -> datetime:
@@ -54,7 +58,7 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
         return created.id
 
     async def touches(
-        lead_id: uuid.UUID, channels: list[Channel], days_ago: float, **extra: Any
+        lead_id: uuid.UUID, channels: list[TouchChannel], days_ago: float, **extra: Any
     ) -> None:
         for i, channel in enumerate(channels):
             await service.add_touch(
@@ -108,7 +112,7 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
         status="nurture",
         received_at=_ago(days=12),
     )
-    await touches(nurture, ["email", "phone"], days_ago=10)
+    await touches(nurture, [TouchChannel.EMAIL, TouchChannel.PHONE], days_ago=10)
     await service.add_touch(
         session,
         rep,
@@ -160,7 +164,9 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
             status="working",
             received_at=_ago(days=20),
         )
-        await touches(converted, ["email", "phone", "video"], days_ago=15)
+        await touches(
+            converted, [TouchChannel.EMAIL, TouchChannel.PHONE, TouchChannel.VIDEO], days_ago=15
+        )
         done = await convert.convert_lead(
             session,
             rep,

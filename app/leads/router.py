@@ -8,19 +8,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from app.contacts.schemas import Contact, Persona
+from app.contacts.schemas import Contact
+from app.core.enums import LeadStatus, PersonaSlug
 from app.core.errors import PayloadTooLarge
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
-from app.core.schemas import Moment
+from app.core.schemas import SINGLE_LINE, Moment
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
 from app.leads import batch, convert, csv_import, service
 from app.leads.rules import NEXT_ACTIONS
 from app.leads.schemas import (
     MAX_BATCH_ITEMS,
-    SINGLE_LINE,
     BatchResult,
     CadencePolicy,
     CadenceUpdate,
@@ -32,7 +32,6 @@ from app.leads.schemas import (
     LeadBatch,
     LeadCreate,
     LeadPage,
-    LeadStatus,
     LeadUpdate,
     LeadUpsert,
     OnDuplicate,
@@ -105,7 +104,7 @@ async def list_leads(
     owner_id: uuid.UUID | None = None,
     account_id: uuid.UUID | None = None,
     activity_id: uuid.UUID | None = None,
-    persona: Persona | None = None,
+    persona: PersonaSlug | None = None,
     inbound: bool | None = None,
     q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None,
     created_after: Moment | None = None,

@@ -9,7 +9,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.contacts.schemas import Contact, Persona
+from app.contacts.schemas import Contact
+from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
 from app.core.schemas import (
     Email,
     Moment,
@@ -24,19 +25,8 @@ from app.leads.rules import NEXT_ACTIONS, normalize_domain
 from app.opportunities.conversion import ConvertedOpportunity, ConvertOpportunitySpec
 from app.territories.schemas import Account
 
-BpmStage = Literal[
-    "status_quo",
-    "problem_recognition",
-    "solution_exploration",
-    "evaluation",
-    "selection",
-    "commitment",
-]
-LeadStatus = Literal["new", "working", "nurture", "disqualified", "converted"]
 # `converted` is reached only through POST /leads/{id}/convert.
 WritableLeadStatus = Literal["new", "working", "nurture", "disqualified"]
-Channel = Literal["email", "phone", "social", "meeting", "video", "event"]
-Direction = Literal["outbound", "inbound"]
 
 
 def _domain(value: str) -> str:
@@ -62,7 +52,6 @@ Domain = Annotated[
     ),
 ]
 # Text in query parameters: no control characters (PostgreSQL refuses NUL).
-SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")
@@ -99,7 +88,7 @@ class LeadFields(RequestModel):
     account_id: uuid.UUID | None = Field(
         None, description="Defaults to the account whose `domain` matches (routing)."
     )
-    persona: Persona | None = None
+    persona: PersonaSlug | None = None
     bpm_stage: BpmStage | None = None
     inbound: bool | None = Field(None, description="The lead reached out to us (default false).")
     status: WritableLeadStatus | None = Field(
@@ -167,7 +156,7 @@ class Lead(ResponseModel):
     company: str | None
     domain: str | None
     account_id: uuid.UUID | None
-    persona: Persona | None
+    persona: PersonaSlug | None
     bpm_stage: BpmStage | None
     inbound: bool
     status: LeadStatus
@@ -247,8 +236,8 @@ class BatchResult(ResponseModel):
 
 
 class TouchCreate(RequestModel):
-    channel: Channel
-    direction: Direction
+    channel: TouchChannel
+    direction: TouchDirection
     occurred_at: Moment | None = Field(
         None, description="Defaults to now; a future time is refused."
     )
@@ -264,8 +253,8 @@ class TouchCreate(RequestModel):
 class Touch(ResponseModel):
     id: uuid.UUID
     lead_id: uuid.UUID
-    channel: Channel
-    direction: Direction
+    channel: TouchChannel
+    direction: TouchDirection
     occurred_at: datetime
     content_ref: str | None
     summary: str | None

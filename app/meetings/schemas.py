@@ -8,8 +8,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
+from app.core.enums import PersonaSlug
 from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str500, Text
-from app.reference.schemas import PersonaSlug
 
 Line = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Lines = Annotated[list[Line], Field(max_length=50)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, MetaData, func, text
@@ -41,7 +42,7 @@ class Versioned(Timestamps):
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"), nullable=False)
 
 
-def enum_check(column: str, values: tuple[str, ...] | frozenset[str]) -> str:
+def enum_check(column: str, values: Iterable[str]) -> str:
     """A CHECK expression keeping a text column within a closed set."""
     quoted = ", ".join(f"'{v}'" for v in sorted(values))
     return f"{column} IN ({quoted})"

@@ -20,23 +20,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
 from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
-from app.models.enums import (
-    BPM_STAGES,
-    LEAD_STATUSES,
-    PERSONAS,
-    TOUCH_CHANNELS,
-    TOUCH_DIRECTIONS,
-)
 
 
 class Lead(Versioned, Base):
     __tablename__ = "leads"
     __table_args__ = (
-        CheckConstraint(enum_check("status", LEAD_STATUSES), name="status"),
-        CheckConstraint("persona IS NULL OR " + enum_check("persona", PERSONAS), name="persona"),
+        CheckConstraint(enum_check("status", LeadStatus), name="status"),
+        CheckConstraint("persona IS NULL OR " + enum_check("persona", PersonaSlug), name="persona"),
         CheckConstraint(
-            "bpm_stage IS NULL OR " + enum_check("bpm_stage", BPM_STAGES), name="bpm_stage"
+            "bpm_stage IS NULL OR " + enum_check("bpm_stage", BpmStage), name="bpm_stage"
         ),
         CheckConstraint(
             "status <> 'disqualified' OR disqualify_reason IS NOT NULL", name="disqualify_reason"
@@ -102,8 +96,8 @@ class Lead(Versioned, Base):
 class Touch(Timestamps, Base):
     __tablename__ = "touches"
     __table_args__ = (
-        CheckConstraint(enum_check("channel", TOUCH_CHANNELS), name="channel"),
-        CheckConstraint(enum_check("direction", TOUCH_DIRECTIONS), name="direction"),
+        CheckConstraint(enum_check("channel", TouchChannel), name="channel"),
+        CheckConstraint(enum_check("direction", TouchDirection), name="direction"),
         Index("ix_touches_lead_id_occurred_at", "lead_id", "occurred_at"),
     )
 
@@ -125,7 +119,7 @@ class Touch(Timestamps, Base):
 class Contact(Versioned, Base):
     __tablename__ = "contacts"
     __table_args__ = (
-        CheckConstraint("persona IS NULL OR " + enum_check("persona", PERSONAS), name="persona"),
+        CheckConstraint("persona IS NULL OR " + enum_check("persona", PersonaSlug), name="persona"),
         Index("ix_contacts_account_id", "account_id"),
         Index("ix_contacts_account_email", "account_id", text("lower(email)")),
     )

@@ -27,16 +27,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
-from app.models.enums import (
-    BPM_STAGES,
-    FORECAST_CATEGORIES,
-    LOSS_REASONS,
-    OPPORTUNITY_TYPES,
-    PERSONAS,
-    RENEWAL_FORECAST_CATEGORIES,
-    STAGE_SLUGS,
+from app.core.enums import (
+    BpmStage,
+    ForecastCategory,
+    LossReason,
+    OpportunityType,
+    PersonaSlug,
+    RenewalForecastCategory,
+    StageSlug,
 )
+from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
 
 MONEY = Numeric(15, 2)
 
@@ -44,7 +44,7 @@ MONEY = Numeric(15, 2)
 class Stage(Timestamps, Base):
     __tablename__ = "stages"
     __table_args__ = (
-        CheckConstraint(enum_check("forecast_category", FORECAST_CATEGORIES), name="category"),
+        CheckConstraint(enum_check("forecast_category", ForecastCategory), name="category"),
         CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
     )
 
@@ -61,20 +61,20 @@ class Stage(Timestamps, Base):
 class Opportunity(Versioned, Base):
     __tablename__ = "opportunities"
     __table_args__ = (
-        CheckConstraint(enum_check("type", OPPORTUNITY_TYPES), name="type"),
-        CheckConstraint(enum_check("stage", STAGE_SLUGS), name="stage"),
-        CheckConstraint(enum_check("forecast_category", FORECAST_CATEGORIES), name="category"),
+        CheckConstraint(enum_check("type", OpportunityType), name="type"),
+        CheckConstraint(enum_check("stage", StageSlug), name="stage"),
+        CheckConstraint(enum_check("forecast_category", ForecastCategory), name="category"),
         CheckConstraint(
             "renewal_forecast_category IS NULL OR "
-            + enum_check("renewal_forecast_category", RENEWAL_FORECAST_CATEGORIES),
+            + enum_check("renewal_forecast_category", RenewalForecastCategory),
             name="renewal_category",
         ),
         CheckConstraint(
-            "loss_reason IS NULL OR " + enum_check("loss_reason", LOSS_REASONS), name="loss_reason"
+            "loss_reason IS NULL OR " + enum_check("loss_reason", LossReason), name="loss_reason"
         ),
         CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
         CheckConstraint(
-            "bpm_stage IS NULL OR " + enum_check("bpm_stage", BPM_STAGES), name="bpm_stage"
+            "bpm_stage IS NULL OR " + enum_check("bpm_stage", BpmStage), name="bpm_stage"
         ),
         Index("ix_opportunities_owner_id_id", "owner_id", "id"),
         Index("ix_opportunities_account_id", "account_id"),
@@ -270,7 +270,7 @@ class Meeting(Versioned, Base):
     __tablename__ = "meetings"
     __table_args__ = (
         CheckConstraint("(lead_id IS NULL) <> (opportunity_id IS NULL)", name="one_subject"),
-        CheckConstraint("persona IS NULL OR " + enum_check("persona", PERSONAS), name="persona"),
+        CheckConstraint("persona IS NULL OR " + enum_check("persona", PersonaSlug), name="persona"),
         Index("ix_meetings_lead_id", "lead_id"),
         Index("ix_meetings_opportunity_id", "opportunity_id", "scheduled_at"),
     )

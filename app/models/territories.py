@@ -23,24 +23,24 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Versioned, enum_check, uuid_pk
-from app.models.enums import (
-    ACCOUNT_TYPES,
-    ACTIVITY_STATUSES,
-    ACTIVITY_TYPES,
-    ADOPTIONS,
-    IT_SUPPORT,
-    SEGMENTS,
-    TEAM_ROLES,
-    UNIT_KINDS,
-    VERTICALS,
+from app.core.enums import (
+    AccountType,
+    ActivityStatus,
+    ActivityType,
+    Adoption,
+    ItSupport,
+    Segment,
+    TeamRole,
+    UnitKind,
+    Vertical,
 )
+from app.models.base import Base, Versioned, enum_check, uuid_pk
 
 
 class Territory(Versioned, Base):
     __tablename__ = "territories"
     __table_args__ = (
-        CheckConstraint(enum_check("segment", SEGMENTS), name="segment"),
+        CheckConstraint(enum_check("segment", Segment), name="segment"),
         Index("ix_territories_owner_id", "owner_id"),
     )
 
@@ -58,7 +58,7 @@ class Territory(Versioned, Base):
 class TerritoryMember(Base):
     __tablename__ = "territory_members"
     __table_args__ = (
-        CheckConstraint(enum_check("role", TEAM_ROLES), name="role"),
+        CheckConstraint(enum_check("role", TeamRole), name="role"),
         CheckConstraint("user_id IS NOT NULL OR name IS NOT NULL", name="user_or_name"),
         Index("ix_territory_members_territory_id", "territory_id"),
         Index("ix_territory_members_user_id", "user_id"),
@@ -77,10 +77,10 @@ class TerritoryMember(Base):
 class Account(Versioned, Base):
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint(enum_check("vertical", VERTICALS), name="vertical"),
-        CheckConstraint(enum_check("account_type", ACCOUNT_TYPES), name="account_type"),
+        CheckConstraint(enum_check("vertical", Vertical), name="vertical"),
+        CheckConstraint(enum_check("account_type", AccountType), name="account_type"),
         CheckConstraint(
-            "it_support IS NULL OR " + enum_check("it_support", IT_SUPPORT), name="it_support"
+            "it_support IS NULL OR " + enum_check("it_support", ItSupport), name="it_support"
         ),
         CheckConstraint("domain = lower(domain)", name="domain_lower"),
         Index("uq_accounts_domain", "domain", unique=True),
@@ -110,8 +110,8 @@ class Account(Versioned, Base):
 class Unit(Versioned, Base):
     __tablename__ = "units"
     __table_args__ = (
-        CheckConstraint(enum_check("kind", UNIT_KINDS), name="kind"),
-        CheckConstraint(enum_check("adoption", ADOPTIONS), name="adoption"),
+        CheckConstraint(enum_check("kind", UnitKind), name="kind"),
+        CheckConstraint(enum_check("adoption", Adoption), name="adoption"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         Index("ix_units_account_id", "account_id"),
         Index("ix_units_parent_id", "parent_id"),
@@ -156,7 +156,7 @@ class AdoptionChange(Base):
 class Plan(Versioned, Base):
     __tablename__ = "plans"
     __table_args__ = (
-        CheckConstraint(enum_check("vertical", VERTICALS), name="vertical"),
+        CheckConstraint(enum_check("vertical", Vertical), name="vertical"),
         # One strategic plan per vertical and territory (seed step 2).
         Index("uq_plans_territory_id_vertical", "territory_id", "vertical", unique=True),
     )
@@ -177,8 +177,8 @@ class Plan(Versioned, Base):
 class Activity(Versioned, Base):
     __tablename__ = "activities"
     __table_args__ = (
-        CheckConstraint(enum_check("type", ACTIVITY_TYPES), name="type"),
-        CheckConstraint(enum_check("status", ACTIVITY_STATUSES), name="status"),
+        CheckConstraint(enum_check("type", ActivityType), name="type"),
+        CheckConstraint(enum_check("status", ActivityStatus), name="status"),
         CheckConstraint(
             "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"
         ),

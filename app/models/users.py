@@ -21,14 +21,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.enums import Role
 from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
-from app.models.enums import ROLES
 
 
 class User(Versioned, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(enum_check("role", ROLES), name="role"),
+        CheckConstraint(enum_check("role", Role), name="role"),
         CheckConstraint(
             "(role = 'integration') = (source IS NOT NULL)", name="source_for_integration"
         ),

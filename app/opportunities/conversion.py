@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import OpportunityType, StageSlug
 from app.core.errors import FieldError, Forbidden, ValidationFailed
 from app.core.schemas import MoneyOut, Name, RequestModel, ResponseModel
 from app.core.security import Principal
 from app.models import Account, Contact, Lead, Opportunity, Qualification
 from app.opportunities import service
-from app.opportunities.schemas import NonNegativeMoney, OpportunityType, StageSlug
+from app.opportunities.schemas import NonNegativeMoney
 from app.qualification import repository as qualifications
 
 __all__ = ["ConvertOpportunitySpec", "ConvertedOpportunity", "open_from_lead"]
@@ -34,7 +34,7 @@ class ConvertOpportunitySpec(RequestModel):
     """The `opportunity` object of a conversion request; every field optional."""
 
     name: Name | None = None
-    type: Literal["new_business", "expansion", "renewal"] | None = None
+    type: OpportunityType | None = None
     amount: NonNegativeMoney | None = None
     close_date: date | None = None
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from app.core.enums import ForecastCategory, OpportunityType, StageSlug
 from app.core.http import IfMatch, etag, json_document, json_page, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -22,13 +23,11 @@ from app.opportunities.schemas import (
     CommandPlanRevision,
     CommandPlanRevisionPage,
     CommandPlanUpdate,
-    ForecastCategory,
     HistoryEntry,
     HistoryPage,
     Opportunity,
     OpportunityCreate,
     OpportunityPage,
-    OpportunityType,
     OpportunityUpdate,
     Review,
     ReviewCreate,
@@ -36,7 +35,6 @@ from app.opportunities.schemas import (
     Stage,
     StageChange,
     StagePage,
-    StageSlug,
     StageUpdate,
 )
 

@@ -16,6 +16,17 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from app.core.enums import (
+    BpmStage,
+    ClientForecastCategory,
+    EntryUseCase,
+    ForecastCategory,
+    LossReason,
+    MeddppiccElement,
+    OpportunityType,
+    RenewalForecastCategory,
+    StageSlug,
+)
 from app.core.schemas import (
     Moment,
     MoneyOut,
@@ -28,45 +39,7 @@ from app.core.schemas import (
 )
 from app.opportunities.stages import REQUIREMENT_CODES
 
-OpportunityType = Literal["new_business", "expansion", "renewal"]
-StageSlug = Literal[
-    "pending_acceptance",
-    "discovery",
-    "scoping",
-    "technical_evaluation",
-    "proposal",
-    "negotiating",
-    "awaiting_signature",
-    "closed_won",
-    "lost",
-    "unqualified",
-    "duplicate",
-]
-ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
 # `closed` belongs to won opportunities and is never set by a client.
-ForecastCategoryIn = Literal["pipeline", "best_case", "commit", "omitted"]
-RenewalForecastCategory = Literal["best_case", "commit"]
-LossReason = Literal["no_decision", "competitor", "budget", "timing", "fit", "other"]
-EntryUseCase = Literal["scm", "ci", "cd", "security", "agile_planning", "other"]
-BpmStage = Literal[
-    "status_quo",
-    "problem_recognition",
-    "solution_exploration",
-    "evaluation",
-    "selection",
-    "commitment",
-]
-MeddppiccElement = Literal[
-    "metrics",
-    "economic_buyer",
-    "decision_criteria",
-    "decision_process",
-    "paper_process",
-    "partners",
-    "identify_pain",
-    "champion",
-    "competition",
-]
 HistoryField = Literal[
     "stage",
     "amount",
@@ -140,7 +113,7 @@ class OpportunityCreate(RequestModel):
 
     name: Name
     contact_id: uuid.UUID
-    type: OpportunityType = "new_business"
+    type: OpportunityType = OpportunityType.NEW_BUSINESS
     owner_id: uuid.UUID | None = None
     amount: NonNegativeMoney | None = None
     renewal_arr: PositiveMoney | None = Field(None, description="Renewals only.")
@@ -151,7 +124,7 @@ class OpportunityCreate(RequestModel):
     renewal_forecast_category: RenewalForecastCategory | None = Field(
         None, description="Renewals only."
     )
-    forecast_category: ForecastCategoryIn | None = Field(
+    forecast_category: ClientForecastCategory | None = Field(
         None, description="Overrides the stage's default (`omitted` at pending_acceptance)."
     )
     close_date: date | None = None
@@ -180,7 +153,7 @@ class OpportunityUpdate(RequestModel):
     renewal_arr: PositiveMoney | None = None
     renewal_loss_amount: NonNegativeMoney | None = None
     renewal_forecast_category: RenewalForecastCategory | None = None
-    forecast_category: ForecastCategoryIn | None = Field(
+    forecast_category: ClientForecastCategory | None = Field(
         None, description="Owner only, on open stages (0-6)."
     )
     close_date: date | None = None
@@ -257,7 +230,7 @@ class StageChange(RequestModel):
     duplicate_of_id: uuid.UUID | None = Field(
         None, description="Required to go to duplicate: another opportunity you can see."
     )
-    forecast_category: ForecastCategoryIn | None = Field(
+    forecast_category: ClientForecastCategory | None = Field(
         None,
         description="Owner only, to an open stage: keeps this category instead of the new "
         "stage's default.",

@@ -8,18 +8,15 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from app.core.enums import OpenStageSlug
 from app.core.schemas import MoneyOut, RequestModel, ResponseModel
 from app.pipeline.hygiene import FLAGS
-
-SummaryStage = Literal[
-    "discovery", "scoping", "technical_evaluation", "proposal", "negotiating", "awaiting_signature"
-]
 
 # --- summary ------------------------------------------------------------------------------
 
 
 class StageTotal(ResponseModel):
-    stage: SummaryStage
+    stage: OpenStageSlug
     count: int
     arr: MoneyOut
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AwareDatetime, Field, JsonValue
 
+from app.core.enums import EntryUseCase, InitiativeDriver, InitiativeKind, Involvement
 from app.core.schemas import RequestModel, ResponseModel, Str100, Text
-
-Involvement = Literal["evaluator", "decision_maker", "technical_buyer", "influencer", "none"]
-InitiativeKind = Literal["small_box", "top_2_priority", "none"]
-Driver = Literal["business_problem", "strategic_direction", "modernization"]
-EntryUseCase = Literal["scm", "ci", "cd", "security", "agile_planning", "other"]
 
 REASONS: list[JsonValue] = [
     "involved_as_evaluator",
@@ -42,7 +38,7 @@ class AuthorityIn(RequestModel):
 
 class InitiativeIn(RequestModel):
     kind: InitiativeKind
-    driver: Driver | None = Field(None, description="What makes it a top-2 priority.")
+    driver: InitiativeDriver | None = Field(None, description="What makes it a top-2 priority.")
     description: Text | None = None
 
 
@@ -73,7 +69,7 @@ class Authority(ResponseModel):
 
 class Initiative(ResponseModel):
     kind: InitiativeKind
-    driver: Driver | None
+    driver: InitiativeDriver | None
     description: str | None
 
 

@@ -7,6 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
+from app.core.enums import BpmStage, MeddppiccElement, PersonaSlug
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -14,7 +15,6 @@ from app.core.security import AdminPrincipal, CurrentPrincipal
 from app.core.session import Session
 from app.reference import repository, service
 from app.reference.schemas import (
-    BuyerProcessSlug,
     BuyerProcessStage,
     BuyerProcessStagePage,
     BuyerProcessStageUpdate,
@@ -22,10 +22,8 @@ from app.reference.schemas import (
     DiscoveryQuestionCreate,
     DiscoveryQuestionPage,
     DiscoveryQuestionUpdate,
-    MeddppiccElement,
     Persona,
     PersonaPage,
-    PersonaSlug,
     PersonaUpdate,
 )
 
@@ -154,7 +152,7 @@ async def list_buyer_process_stages(
     description="Admins edit a stage's name or buyer actions (JSON Merge Patch; lists replace).",
 )
 async def update_buyer_process_stage(
-    slug: BuyerProcessSlug,
+    slug: BpmStage,
     body: BuyerProcessStageUpdate,
     _: AdminPrincipal,
     session: Session,

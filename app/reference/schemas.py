@@ -4,38 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
+from app.core.enums import BpmStage, MeddppiccElement, PersonaSlug
 from app.core.schemas import Name, RequestModel, ResponseModel, Str500
 
-PersonaSlug = Literal[
-    "technology_leader",
-    "business_application_leader",
-    "security_leader",
-    "coo_cxo_leader",
-    "financial_leader",
-]
-MeddppiccElement = Literal[
-    "metrics",
-    "economic_buyer",
-    "decision_criteria",
-    "decision_process",
-    "paper_process",
-    "partners",
-    "identify_pain",
-    "champion",
-    "competition",
-]
-BuyerProcessSlug = Literal[
-    "status_quo",
-    "problem_recognition",
-    "solution_exploration",
-    "evaluation",
-    "selection",
-    "commitment",
-]
 Question = Annotated[
     str,
     StringConstraints(
@@ -106,7 +81,7 @@ class DiscoveryQuestionPage(ResponseModel):
 
 
 class BuyerProcessStage(ResponseModel):
-    slug: BuyerProcessSlug
+    slug: BpmStage
     number: int
     name: str
     buyer_actions: list[str]

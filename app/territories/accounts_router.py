@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from app.core.enums import AccountType, Adoption, Vertical
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -18,16 +19,13 @@ from app.territories.schemas import (
     Account,
     AccountCreate,
     AccountPage,
-    AccountType,
     AccountUpdate,
-    Adoption,
     AdoptionChange,
     AdoptionChangePage,
     Unit,
     UnitCreate,
     UnitPage,
     UnitUpdate,
-    Vertical,
 )
 
 router = APIRouter()

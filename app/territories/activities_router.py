@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from app.core.config import Settings
+from app.core.enums import ActivityStatus, ActivityType, Vertical
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -21,10 +22,7 @@ from app.territories.schemas import (
     ActivityCreate,
     ActivityPage,
     ActivityPerformance,
-    ActivityStatus,
-    ActivityType,
     ActivityUpdate,
-    Vertical,
 )
 
 router = APIRouter(tags=["activities"])

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import PARTNER_ACTIVITY_TYPES, PartnerKind
 from app.core.errors import FieldError, NotFound, ValidationFailed, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.models import Activity
-from app.models.enums import PARTNER_ACTIVITY_TYPES, PARTNER_KINDS
 from app.territories import accounts_repository
 from app.territories import activities_repository as repository
 from app.territories import repository as territories
@@ -50,7 +50,7 @@ def _check_shape(
                 errors.append(
                     FieldError(f"partner.{name}", "required", f"partner.{name} is required.")
                 )
-        if partner.get("kind") is not None and partner["kind"] not in PARTNER_KINDS:
+        if partner.get("kind") is not None and partner["kind"] not in list(PartnerKind):
             errors.append(FieldError("partner.kind", "invalid_choice", "Unknown partner kind."))
     if starts_on is not None and ends_on is not None and ends_on < starts_on:
         errors.append(FieldError("ends_on", "before_start", "ends_on is before starts_on."))

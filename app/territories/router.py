@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from app.core.config import Settings
+from app.core.enums import Segment, Vertical
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -24,7 +25,6 @@ from app.territories.schemas import (
     PlanCreate,
     PlanPage,
     PlanUpdate,
-    Segment,
     Team,
     TeamMember,
     TeamReplace,
@@ -32,7 +32,6 @@ from app.territories.schemas import (
     TerritoryCreate,
     TerritoryPage,
     TerritoryUpdate,
-    Vertical,
 )
 
 router = APIRouter(tags=["territories"])

@@ -6,69 +6,30 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.core.enums import (
+    AccountType,
+    ActivityStatus,
+    ActivityType,
+    Adoption,
+    AnalysisStatus,
+    ItSupport,
+    PartnerKind,
+    RouteToMarket,
+    Segment,
+    TeamRole,
+    UnitKind,
+    Vertical,
+)
 from app.core.schemas import MoneyOut, Name, RequestModel, ResponseModel, Str100, Str200
 from app.territories.domains import InvalidDomain, normalise_domain
 
-Segment = Literal["enterprise", "mid_market", "smb"]
-Vertical = Literal[
-    "financial_services",
-    "healthcare",
-    "public_sector",
-    "manufacturing",
-    "transportation",
-    "retail",
-    "technology",
-    "telecommunications",
-    "education",
-    "energy",
-    "media",
-    "other",
-]
-TeamRole = Literal[
-    "sdr",
-    "isr",
-    "sa",
-    "csm",
-    "reseller_channel_manager",
-    "si_channel_manager",
-    "oem_cloud_channel_manager",
-    "field_marketing",
-]
-AccountType = Literal["net_new", "customer"]
-RouteToMarket = Literal["direct", "channel", "programs"]
-PartnerKind = Literal["reseller", "si", "cloud", "oem"]
-ItSupport = Literal["in_house", "outsourced"]
-UnitKind = Literal["department", "division", "branch"]
-Adoption = Literal["green", "yellow", "red", "none"]
-AnalysisStatus = Literal[
-    "needs_point_of_entry",
-    "entry_in_progress",
-    "land_and_expand",
-    "fully_green",
-    "no_devops_mapped",
-]
-ActivityType = Literal[
-    "trade_show",
-    "lunch_and_learn",
-    "workshop",
-    "meetup",
-    "marketing_campaign",
-    "division_program",
-    "cloud_partner",
-    "si_partner",
-    "reseller",
-    "oem",
-    "industry_membership",
-]
-ActivityStatus = Literal["planned", "done", "cancelled"]
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-ROUTE_ORDER: tuple[RouteToMarket, ...] = ("direct", "channel", "programs")
+ROUTE_ORDER = tuple(RouteToMarket)
 
 
 def _domain(value: str) -> str:
@@ -290,7 +251,7 @@ class UnitCreate(RequestModel):
     kind: UnitKind
     name: Name
     adoption: Adoption = Field(
-        "none",
+        Adoption.NONE,
         description="green uses the product, yellow is DevOps-focused and evaluating it, red "
         "does DevOps without it, none does no DevOps. Recorded in the adoption history.",
     )
@@ -487,7 +448,7 @@ class ActivityCreate(RequestModel):
     partner: ActivityPartner | None = Field(
         None, description="Required for `cloud_partner`, `si_partner`, `reseller` and `oem`."
     )
-    status: ActivityStatus = "planned"
+    status: ActivityStatus = ActivityStatus.PLANNED
     read_only_fields: ClassVar[frozenset[str]] = frozenset({"created_by"})
 
 

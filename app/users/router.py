@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from app.core.enums import Role
 from app.core.errors import Forbidden
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
@@ -16,7 +17,6 @@ from app.core.security import AdminPrincipal, CurrentPrincipal
 from app.core.session import Session
 from app.users import repository, service
 from app.users.schemas import (
-    Role,
     Token,
     TokenCreate,
     TokenCreated,

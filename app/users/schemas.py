@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
+from app.core.enums import Role
 from app.core.schemas import Email, Moment, Name, RequestModel, ResponseModel
 
-Role = Literal["admin", "manager", "rep", "integration"]
 SourceSlug = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
 
 

@@ -1,0 +1,174 @@
+"""`Repository[M]`: what every table's repository does the same way — read a visible row, lock
+one, add one, apply a patch (version and `updated_at` bumped in one place) and serve a keyset
+page driven by declared sorts and a typed filter object. A domain repository declares its
+model, its visibility and its filters, and adds only its named queries.
+
+Filters are `ListFilters` dataclasses defined beside the schemas (routers build them from the
+query string); `filter_columns` and `conditions` turn one into WHERE clauses. Sorts are
+declared as `SortChoices` beside the schemas (the router's `sort` parameter and its OpenAPI
+enum) and mapped to columns by `sort_columns`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from app.core.pagination import ListFilters, PageParams, SortKey, fetch_page
+from app.core.sql import in_array
+from app.core.visibility import Viewer
+
+M = TypeVar("M")
+
+
+def matches(column: Any, value: Any) -> Iterable[ColumnElement[bool]]:
+    """`column = value` (or any of a tuple of values); nothing when the filter is absent."""
+    if value is None:
+        return
+    if isinstance(value, tuple):
+        yield in_array(column, value)
+    else:
+        yield column == value
+
+
+def after(column: Any, value: datetime | None) -> Iterable[ColumnElement[bool]]:
+    if value is not None:
+        yield column > value
+
+
+class Repository(Generic[M]):
+    """One table's SQL. `visible(viewer)` is the table's visibility rule (API.md section 2);
+    `sort_columns` maps a list's sort names to columns; `filter_columns` maps filter fields
+    compared for equality; `conditions` adds the others."""
+
+    model: ClassVar[type[Any]]
+    endpoint: ClassVar[str] = ""
+    sort_columns: ClassVar[Mapping[str, Any]] = {}
+    filter_columns: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ---- single rows ----------------------------------------------------------------------
+
+    def visible(self, viewer: Viewer) -> ColumnElement[bool]:
+        return true()
+
+    @property
+    def id_column(self) -> QueryableAttribute[Any]:
+        column: QueryableAttribute[Any] = self.model.id
+        return column
+
+    async def get(self, id: Any) -> M | None:
+        row: M | None = await self.session.get(self.model, id)
+        return row
+
+    async def get_visible(self, viewer: Viewer, id: Any, *, for_update: bool = False) -> M | None:
+        """The row when `viewer` may see it; with `for_update` locked and read afresh."""
+        stmt = select(self.model).where(self.id_column == id, self.visible(viewer))
+        if for_update:
+            stmt = stmt.with_for_update(of=self.model).execution_options(populate_existing=True)
+        row: M | None = await self.session.scalar(stmt)
+        return row
+
+    async def get_for_update(self, id: Any) -> M | None:
+        stmt = (
+            select(self.model)
+            .where(self.id_column == id)
+            .with_for_update(of=self.model)
+            .execution_options(populate_existing=True)
+        )
+        row: M | None = await self.session.scalar(stmt)
+        return row
+
+    async def is_visible(self, viewer: Viewer, id: Any) -> bool:
+        return bool(await self.visible_ids(viewer, [id]))
+
+    async def visible_ids(self, viewer: Viewer, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `ids` the viewer may see (one statement whatever their number)."""
+        wanted = list(set(ids))
+        if not wanted:
+            return set()
+        rows = await self.session.scalars(
+            select(self.id_column).where(in_array(self.id_column, wanted), self.visible(viewer))
+        )
+        return set(rows)
+
+    async def add(self, entity: M) -> M:
+        """INSERT and read back what PostgreSQL filled in (id, defaults, timestamps)."""
+        self.session.add(entity)
+        await self.session.flush()
+        await self.session.refresh(entity)
+        return entity
+
+    async def apply_patch(self, entity: M, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Write the changed values of `changes` to `entity`; when anything changed, bump its
+        `version` and `updated_at`. Returns what changed (empty: nothing written)."""
+        changed = {k: v for k, v in changes.items() if getattr(entity, k) != v}
+        if changed:
+            for name, value in changed.items():
+                setattr(entity, name, value)
+            bump_version(entity)
+            await self.session.flush()
+        return changed
+
+    # ---- lists ----------------------------------------------------------------------------
+
+    def conditions(self, filters: Any) -> Iterable[ColumnElement[bool]]:
+        """WHERE clauses of the filters `filter_columns` does not cover."""
+        return ()
+
+    def list_statement(self, viewer: Viewer, filters: ListFilters) -> Select[Any]:
+        stmt = select(self.model).where(self.visible(viewer))
+        for clause in self.filter_clauses(filters):
+            stmt = stmt.where(clause)
+        return stmt
+
+    def filter_clauses(self, filters: ListFilters) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        for f in fields(filters):
+            value = getattr(filters, f.name)
+            if f.name in self.filter_columns:
+                clauses.extend(matches(self.filter_columns[f.name], value))
+            elif f.name == "updated_after":
+                clauses.extend(after(self.model.updated_at, value))
+            elif f.name == "created_after":
+                clauses.extend(after(self.model.created_at, value))
+        clauses.extend(self.conditions(filters))
+        return clauses
+
+    def sort_keys(self, sort: str) -> list[SortKey]:
+        descending = sort.startswith("-")
+        column = self.sort_columns[sort.lstrip("-")]
+        return [SortKey(column, descending), SortKey(self.id_column, descending)]
+
+    async def list_page(
+        self,
+        viewer: Viewer,
+        page: PageParams,
+        filters: ListFilters,
+        sort: str,
+        *,
+        statement: Select[Any] | None = None,
+    ) -> tuple[list[M], str | None]:
+        """One keyset page of the visible rows matching `filters`, in `sort` order (`id`
+        breaks ties); the cursor is bound to the endpoint, the filters and the sort."""
+        stmt = statement if statement is not None else self.list_statement(viewer, filters)
+        binding = {**filters.cursor_binding(), "sort": sort}
+        rows, cursor = await fetch_page(
+            self.session, stmt, self.sort_keys(sort), page, self.endpoint, binding
+        )
+        return rows, cursor
+
+
+def bump_version(entity: Any) -> None:
+    """A changed row gets the next `version` (its ETag) and a new `updated_at`."""
+    entity.version += 1
+    entity.updated_at = datetime.now(UTC)
