@@ -44,9 +44,16 @@ from app.core.pagination import (
     next_cursor,
     paginate,
 )
+from app.core.repository import Repository
 from app.core.security import Principal
 from app.core.sql import in_array
-from app.core.visibility import activity_visible, lead_visible, territory_visible, user_visible
+from app.core.visibility import (
+    Viewer,
+    activity_visible,
+    lead_visible,
+    territory_visible,
+    user_visible,
+)
 from app.leads.rules import CLOSED_STATUSES
 from app.models import Account, Activity, Lead, Territory, Touch, User
 
@@ -673,3 +680,11 @@ async def owned_territory_ids(
         .limit(limit)
     )
     return list(rows)
+
+
+class LeadRepository(Repository[Lead]):
+    model = Lead
+    endpoint = "leads"
+
+    def visible(self, viewer: Viewer) -> ColumnElement[bool]:
+        return lead_visible(viewer)

@@ -42,10 +42,12 @@ from app.core.pagination import (
     next_cursor,
     paginate,
 )
+from app.core.repository import Repository
 from app.core.security import Principal
 from app.core.visibility import (
     VIEWER_ID,
     BoundViewer,
+    Viewer,
     account_visible,
     activity_visible,
     is_manager_of,
@@ -559,3 +561,11 @@ async def visible_account(
         select(Account.id).where(Account.id == account_id, account_visible(principal, Account.id))
     )
     return found is not None
+
+
+class OpportunityRepository(Repository[Opportunity]):
+    model = Opportunity
+    endpoint = "opportunities"
+
+    def visible(self, viewer: Viewer) -> ColumnElement[bool]:
+        return opportunity_visible(viewer)

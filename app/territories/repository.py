@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Duplicate
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.repository import Repository
 from app.core.security import Principal
 from app.core.visibility import (
     VIEWER_ID,
     BoundViewer,
+    Viewer,
     is_manager_of,
     territory_visible,
     user_visible,
@@ -312,3 +314,11 @@ async def list_plans(
 async def delete_plan(session: AsyncSession, plan: Plan) -> None:
     await session.delete(plan)
     await session.flush()
+
+
+class TerritoryRepository(Repository[Territory]):
+    model = Territory
+    endpoint = "territories"
+
+    def visible(self, viewer: Viewer) -> ColumnElement[bool]:
+        return territory_visible(viewer, Territory.id)

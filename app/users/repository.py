@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, fetch_page, next_cursor, paginate
+from app.core.repository import Repository
 from app.core.security import Principal
-from app.core.visibility import subtree_ids, user_visible
+from app.core.visibility import Viewer, subtree_ids, user_visible
 from app.models import ApiToken, User
 
 # Built once: every API request runs it, and building a select costs more than running it.
@@ -146,3 +147,11 @@ async def revoke_token(session: AsyncSession, token: ApiToken) -> None:
         await session.execute(
             update(ApiToken).where(ApiToken.id == token.id).values(revoked_at=func.now())
         )
+
+
+class UserRepository(Repository[User]):
+    model = User
+    endpoint = "users"
+
+    def visible(self, viewer: Viewer) -> ColumnElement[bool]:
+        return user_visible(viewer)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demo import DemoContext, load_users
-from app.leads.demo import load_leads
+from app.demo.leads import load_leads
 from app.models import Lead, Touch
 from tests.leads_factories import make_account, make_territory
 

@@ -53,10 +53,10 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
 
 def loaders() -> list[DemoLoader]:
     """In the order they build on each other; each domain appends its loader here."""
-    from app.forecasts.demo import load_forecasts
-    from app.leads.demo import load_leads
-    from app.opportunities.demo import load_opportunities
-    from app.territories.demo import load_territory
+    from app.demo.forecasts import load_forecasts
+    from app.demo.leads import load_leads
+    from app.demo.opportunities import load_opportunities
+    from app.demo.territories import load_territory
 
     # Forecasting backdates its own quarter of deals; the stage walk adds fresh ones after it.
     return [load_users, load_territory, load_leads, load_forecasts, load_opportunities]
