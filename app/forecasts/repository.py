@@ -2,12 +2,12 @@
 
 The roll-up is one statement: a recursive CTE walks the owner's subtree remembering which direct
 report each user sits under (`branch`), each owner's sums for the months of the period are read
-from `opportunity_month_sums` (kept by PostgreSQL triggers on every change to opportunities,
-measured per API.md section 8 with exact `numeric` arithmetic: migration 0010), and
+from `opportunity_month_sums` (kept by PostgreSQL triggers on every change to opportunities with
+the measures of `app.forecasts.rules` as SQL functions: migrations 0010 and 0013), and
 `GROUPING SETS` adds them up for the owner's whole subtree and for each direct report's subtree
 at once. Effective quotas come from a second recursive walk that descends from each subject and
 stops at the first explicit quota on every path, so a manager without one gets the sum of their
-direct reports' effective quotas. `app.forecasts.rules.rollup` is the pure reference the tests
+direct reports' effective quotas. `tests/oracles/rollup.py` is the Python oracle the tests
 compare this SQL against.
 """
 
@@ -17,45 +17,27 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, bindparam, func, select, text
+from sqlalchemy import ColumnElement, RowMapping, Select, func, select, text, true
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
-from app.core.security import Principal
-from app.core.visibility import VIEWER_ID, BoundViewer, owner_ids, user_visible
-from app.models import ForecastSubmission, Quota, User
-from app.opportunities.stages import OPEN_STAGES
+from app.core.repository import Repository
+from app.core.visibility import Viewer, owner_ids
+from app.forecasts.schemas import ForecastFilters
+from app.models import ForecastSubmission, OpportunityMonthSums, Quota, User
 
 __all__ = [
     "ENTERED_FIGURES",
-    "EXPECTED_LOSS_SQL",
-    "MEASURE_SQL",
-    "OPEN_STAGES_SQL",
     "QUOTA_WALK_SQL",
-    "REALISED_LOSS_SQL",
     "SUBTREE_SQL",
-    "add_quota",
-    "delete_quota",
-    "effective_quotas",
-    "get_quota_for_update",
-    "get_submission",
-    "get_visible_user",
-    "list_submissions",
-    "measure_sql",
-    "rollup",
-    "team_sums",
-    "upsert_submission",
+    "QuotaRepository",
+    "RollupRepository",
+    "SubmissionRepository",
 ]
 
 # --- shared SQL fragments (the pipeline repository reuses them) ---------------------------
-# The triggers keeping `opportunity_month_sums` (migration 0010) hold frozen copies of the
-# measures below: a change to one needs a migration that replaces them and rebuilds the table.
-
-OPEN_STAGES_SQL = "(" + ", ".join(f"'{slug}'" for slug in sorted(OPEN_STAGES)) + ")"
 
 # `tree(id, branch)`: the owner (branch NULL) and everyone below; branch = the direct report
 # of the owner whose subtree the user is in.
@@ -65,36 +47,6 @@ tree(id, branch) AS (
     UNION ALL
     SELECT c.id, COALESCE(t.branch, c.id) FROM users c JOIN tree t ON c.manager_id = t.id
 )"""
-
-
-def measure_sql(
-    type_: str = "o.type", amount: str = "o.amount", renewal_arr: str = "o.renewal_arr"
-) -> str:
-    """What an opportunity counts for: its amount, or for a renewal the uplift max(0, net_arr)."""
-    return f"""(CASE
-    WHEN {type_} <> 'renewal' THEN COALESCE({amount}, 0)
-    WHEN {amount} IS NULL OR {renewal_arr} IS NULL THEN 0
-    ELSE GREATEST(0, {amount} - {renewal_arr})
-END)"""
-
-
-MEASURE_SQL = measure_sql()
-
-# ARR a closed renewal lost: all of it when lost, the shortfall when won.
-REALISED_LOSS_SQL = """(CASE
-    WHEN o.type <> 'renewal' OR o.renewal_arr IS NULL THEN 0
-    WHEN o.stage = 'lost' THEN o.renewal_arr
-    WHEN o.stage = 'closed_won' THEN GREATEST(0, o.renewal_arr - COALESCE(o.amount, 0))
-    ELSE 0
-END)"""
-
-# ARR an open renewal is expected to lose: renewal_loss_amount, else its default.
-EXPECTED_LOSS_SQL = f"""(CASE
-    WHEN o.type <> 'renewal' OR o.stage NOT IN {OPEN_STAGES_SQL} THEN 0
-    WHEN o.renewal_loss_amount IS NOT NULL THEN o.renewal_loss_amount
-    WHEN o.renewal_arr IS NULL OR o.amount IS NULL THEN 0
-    ELSE GREATEST(0, o.renewal_arr - o.amount)
-END)"""
 
 # `quota_walk(anchor, id, amount)` from a CTE `subjects(user_id)`: descends from each subject
 # and stops below anyone with an explicit quota; `effective_quota` sums what it reached.
@@ -115,23 +67,6 @@ effective_quota(user_id, quota) AS (
 )"""
 
 
-# --- users --------------------------------------------------------------------------------
-
-
-@cache
-def _visible_user(role: str) -> Select[User]:
-    return select(User).where(User.id == bindparam("user_id"), user_visible(BoundViewer(role)))
-
-
-async def get_visible_user(
-    session: AsyncSession, principal: Principal, user_id: uuid.UUID
-) -> User | None:
-    user: User | None = await session.scalar(
-        _visible_user(principal.role), {"user_id": user_id, VIEWER_ID: principal.id}
-    )
-    return user
-
-
 # --- quotas -------------------------------------------------------------------------------
 
 
@@ -147,42 +82,39 @@ LEFT JOIN quotas q ON q.user_id = e.user_id AND q.period = CAST(:period AS text)
 )
 
 
-async def effective_quotas(
-    session: AsyncSession, user_ids: Sequence[uuid.UUID], period: str
-) -> dict[uuid.UUID, RowMapping]:
-    """Each user's effective quota for the period: `{quota, explicit, version}`."""
-    result = await session.execute(
-        _EFFECTIVE_QUOTAS, {"user_ids": list(user_ids), "period": period}
-    )
-    return {row["user_id"]: row for row in result.mappings()}
+class QuotaRepository(Repository[Quota]):
+    model = Quota
 
+    async def effective(
+        self, user_ids: Sequence[uuid.UUID], period: str
+    ) -> dict[uuid.UUID, RowMapping]:
+        """Each user's effective quota for the period: `{quota, explicit, version}`."""
+        result = await self.session.execute(
+            _EFFECTIVE_QUOTAS, {"user_ids": list(user_ids), "period": period}
+        )
+        return {row["user_id"]: row for row in result.mappings()}
 
-async def get_quota_for_update(
-    session: AsyncSession, user_id: uuid.UUID, period: str
-) -> Quota | None:
-    return await session.scalar(
-        select(Quota).where(Quota.user_id == user_id, Quota.period == period).with_for_update()
-    )
+    async def explicit_for_update(self, user_id: uuid.UUID, period: str) -> Quota | None:
+        quota: Quota | None = await self.session.scalar(
+            select(Quota).where(Quota.user_id == user_id, Quota.period == period).with_for_update()
+        )
+        return quota
 
+    async def add_explicit(self, user_id: uuid.UUID, period: str, amount: Decimal) -> Quota | None:
+        """Insert an explicit quota; None when a concurrent request inserted it first."""
+        quota_id = await self.session.scalar(
+            insert(Quota)
+            .values(user_id=user_id, period=period, amount=amount)
+            .on_conflict_do_nothing(index_elements=[Quota.user_id, Quota.period])
+            .returning(Quota.id)
+        )
+        if quota_id is None:
+            return None
+        return await self.session.get(Quota, quota_id)
 
-async def add_quota(
-    session: AsyncSession, user_id: uuid.UUID, period: str, amount: Decimal
-) -> Quota | None:
-    """Insert an explicit quota; None when a concurrent request inserted it first."""
-    quota_id = await session.scalar(
-        insert(Quota)
-        .values(user_id=user_id, period=period, amount=amount)
-        .on_conflict_do_nothing(index_elements=[Quota.user_id, Quota.period])
-        .returning(Quota.id)
-    )
-    if quota_id is None:
-        return None
-    return await session.get(Quota, quota_id)
-
-
-async def delete_quota(session: AsyncSession, quota: Quota) -> None:
-    await session.delete(quota)
-    await session.flush()
+    async def delete(self, quota: Quota) -> None:
+        await self.session.delete(quota)
+        await self.session.flush()
 
 
 # --- roll-up ------------------------------------------------------------------------------
@@ -266,15 +198,18 @@ ORDER BY n.is_total DESC, u.name, u.id
 )
 
 
-async def rollup(
-    session: AsyncSession, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
-) -> list[RowMapping]:
-    """The owner's figures first (`is_total`), then each direct report's subtree, by name."""
-    result = await session.execute(
-        _ROLLUP,
-        {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
-    )
-    return list(result.mappings())
+class RollupRepository(Repository[OpportunityMonthSums]):
+    model = OpportunityMonthSums
+
+    async def rollup(
+        self, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
+    ) -> list[RowMapping]:
+        """The owner's figures first (`is_total`), then each direct report's subtree, by name."""
+        result = await self.session.execute(
+            _ROLLUP,
+            {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
+        )
+        return list(result.mappings())
 
 
 # --- weekly submissions -------------------------------------------------------------------
@@ -286,98 +221,6 @@ ENTERED_FIGURES = (
     "renewal_loss_best_case",
     "net_most_likely",
 )
-
-
-async def upsert_submission(
-    session: AsyncSession,
-    owner_id: uuid.UUID,
-    period: str,
-    week: str,
-    figures: Mapping[str, Decimal],
-    notes: str | None,
-    at: datetime,
-) -> uuid.UUID:
-    """One submission per owner, period and week: a second in the same week replaces the first."""
-    S = ForecastSubmission
-    values: dict[str, Any] = {name: figures[name] for name in ENTERED_FIGURES}
-    values.update(notes=notes, submitted_at=at, updated_at=at)
-    stmt = (
-        insert(S)
-        .values(user_id=owner_id, period=period, week=week, created_at=at, **values)
-        .on_conflict_do_update(
-            index_elements=[S.user_id, S.period, S.week],
-            set_={**values, "version": S.version + 1},
-        )
-        .returning(S.id)
-    )
-    submission_id: uuid.UUID = (await session.execute(stmt)).scalar_one()
-    return submission_id
-
-
-def _submissions_query(principal: Principal, filters: Mapping[str, Any]) -> Select[Any]:
-    """Visible submissions with the previous week's figures (LAG over owner and period)."""
-    S = ForecastSubmission
-
-    def over_week(column: Any) -> Any:
-        return func.lag(column).over(partition_by=(S.user_id, S.period), order_by=S.week)
-
-    previous = [over_week(getattr(S, name)).label(f"prev_{name}") for name in ENTERED_FIGURES]
-    stmt = select(
-        S.id,
-        S.user_id,
-        S.period,
-        S.week,
-        *(getattr(S, name) for name in ENTERED_FIGURES),
-        S.notes,
-        S.submitted_at,
-        S.created_at,
-        S.updated_at,
-        S.version,
-        *previous,
-        over_week(S.id).is_not(None).label("has_previous"),
-    )
-    visible_owners = owner_ids(principal)
-    if visible_owners is not None:
-        stmt = stmt.where(S.user_id.in_(visible_owners))
-    if filters.get("owner_id") is not None:
-        stmt = stmt.where(S.user_id == filters["owner_id"])
-    if filters.get("period") is not None:
-        stmt = stmt.where(S.period == filters["period"])
-    inner = stmt.subquery("submissions")
-    outer = select(inner, User.role.label("owner_role")).join(User, User.id == inner.c.user_id)
-    # Outside the window, so a filtered-out earlier week still feeds `change`.
-    if filters.get("updated_after") is not None:
-        outer = outer.where(inner.c.updated_at > filters["updated_after"])
-    return outer
-
-
-async def list_submissions(
-    session: AsyncSession, principal: Principal, filters: Mapping[str, Any], page: PageParams
-) -> tuple[list[RowMapping], str | None]:
-    """Newest first: by week, then submission time, then id (all descending)."""
-    stmt = _submissions_query(principal, filters)
-    inner = stmt.selected_columns
-    keys = [
-        SortKey(inner.week, descending=True),
-        SortKey(inner.submitted_at, descending=True),
-        SortKey(inner.id, descending=True),
-    ]
-    stmt = paginate(stmt, keys, page, "forecasts", filters)
-    rows = list((await session.execute(stmt)).mappings())
-    cursor = next_cursor(
-        rows, page, "forecasts", filters, lambda r: [r["week"], r["submitted_at"], r["id"]]
-    )
-    return rows, cursor
-
-
-async def get_submission(
-    session: AsyncSession, principal: Principal, submission_id: uuid.UUID
-) -> RowMapping | None:
-    stmt = _submissions_query(principal, {})
-    stmt = stmt.where(stmt.selected_columns.id == submission_id)
-    row: RowMapping | None = (await session.execute(stmt)).mappings().first()
-    return row
-
 
 _TEAM_SUMS = text(
     f"""
@@ -399,18 +242,118 @@ GROUP BY k.user_id, k.period, k.week
 )
 
 
-async def team_sums(
-    session: AsyncSession, keys: Sequence[tuple[uuid.UUID, str, str]]
-) -> dict[tuple[uuid.UUID, str, str], RowMapping]:
-    """For each (manager, period, week): the sum of the direct reports' latest calls that week."""
-    if not keys:
-        return {}
-    result = await session.execute(
-        _TEAM_SUMS,
-        {
-            "user_ids": [k[0] for k in keys],
-            "periods": [k[1] for k in keys],
-            "weeks": [k[2] for k in keys],
-        },
-    )
-    return {(r["user_id"], r["period"], r["week"]): r for r in result.mappings()}
+class SubmissionRepository(Repository[ForecastSubmission]):
+    """Submissions are visible with their owner (a rep's own, a manager's subtree's, all for
+    an admin)."""
+
+    model = ForecastSubmission
+    endpoint = "forecasts"
+
+    def visible(self, viewer: Viewer) -> ColumnElement[bool]:
+        owners = owner_ids(viewer)
+        return true() if owners is None else ForecastSubmission.user_id.in_(owners)
+
+    async def upsert(
+        self,
+        owner_id: uuid.UUID,
+        period: str,
+        week: str,
+        figures: Mapping[str, Decimal],
+        notes: str | None,
+        at: datetime,
+    ) -> uuid.UUID:
+        """One submission per owner, period and week: a second in the same week replaces the
+        first."""
+        S = ForecastSubmission
+        values: dict[str, Any] = {name: figures[name] for name in ENTERED_FIGURES}
+        values.update(notes=notes, submitted_at=at, updated_at=at)
+        stmt = (
+            insert(S)
+            .values(user_id=owner_id, period=period, week=week, created_at=at, **values)
+            .on_conflict_do_update(
+                index_elements=[S.user_id, S.period, S.week],
+                set_={**values, "version": S.version + 1},
+            )
+            .returning(S.id)
+        )
+        submission_id: uuid.UUID = (await self.session.execute(stmt)).scalar_one()
+        return submission_id
+
+    def _rows(self, viewer: Viewer, filters: ForecastFilters) -> Select[Any]:
+        """Visible submissions with the previous week's figures (LAG over owner and period)."""
+        S = ForecastSubmission
+
+        def over_week(column: Any) -> Any:
+            return func.lag(column).over(partition_by=(S.user_id, S.period), order_by=S.week)
+
+        previous = [over_week(getattr(S, name)).label(f"prev_{name}") for name in ENTERED_FIGURES]
+        stmt = select(
+            S.id,
+            S.user_id,
+            S.period,
+            S.week,
+            *(getattr(S, name) for name in ENTERED_FIGURES),
+            S.notes,
+            S.submitted_at,
+            S.created_at,
+            S.updated_at,
+            S.version,
+            *previous,
+            over_week(S.id).is_not(None).label("has_previous"),
+        ).where(self.visible(viewer))
+        if filters.owner_id is not None:
+            stmt = stmt.where(S.user_id == filters.owner_id)
+        if filters.period is not None:
+            stmt = stmt.where(S.period == filters.period)
+        inner = stmt.subquery("submissions")
+        outer = select(inner, User.role.label("owner_role")).join(User, User.id == inner.c.user_id)
+        # Outside the window, so a filtered-out earlier week still feeds `change`.
+        if filters.updated_after is not None:
+            outer = outer.where(inner.c.updated_at > filters.updated_after)
+        return outer
+
+    async def rows_page(
+        self, viewer: Viewer, filters: ForecastFilters, page: PageParams
+    ) -> tuple[list[RowMapping], str | None]:
+        """Newest first: by week, then submission time, then id (all descending)."""
+        stmt = self._rows(viewer, filters)
+        inner = stmt.selected_columns
+        keys = [
+            SortKey(inner.week, descending=True),
+            SortKey(inner.submitted_at, descending=True),
+            SortKey(inner.id, descending=True),
+        ]
+        binding = filters.cursor_binding()
+        stmt = paginate(stmt, keys, page, self.endpoint, binding)
+        rows = list((await self.session.execute(stmt)).mappings())
+        cursor = next_cursor(
+            rows,
+            page,
+            self.endpoint,
+            binding,
+            lambda r: [r["week"], r["submitted_at"], r["id"]],
+        )
+        return rows, cursor
+
+    async def row(self, viewer: Viewer, submission_id: uuid.UUID) -> RowMapping | None:
+        stmt = self._rows(viewer, ForecastFilters())
+        stmt = stmt.where(stmt.selected_columns.id == submission_id)
+        row: RowMapping | None = (await self.session.execute(stmt)).mappings().first()
+        return row
+
+    async def team_sums(
+        self, keys: Sequence[tuple[uuid.UUID, str, str]]
+    ) -> dict[tuple[uuid.UUID, str, str], RowMapping]:
+        """For each (manager, period, week): the sum of the direct reports' latest calls that
+        week."""
+        if not keys:
+            return {}
+        result = await self.session.execute(
+            _TEAM_SUMS,
+            {
+                "user_ids": [k[0] for k in keys],
+                "periods": [k[1] for k in keys],
+                "weeks": [k[2] for k in keys],
+            },
+        )
+        return {(r["user_id"], r["period"], r["week"]): r for r in result.mappings()}

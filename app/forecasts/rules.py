@@ -1,39 +1,35 @@
 """Forecast rules: weekly submission checks, week keys, week-over-week changes and the
-roll-up arithmetic of API.md section 8 (the SQL roll-up is cross-checked against `rollup`).
+measures of API.md section 8 (what an opportunity counts for), each beside the name of its SQL
+definition. The roll-up's arithmetic over these is SQL (`app.forecasts.repository`), checked
+against the oracle in `tests/oracles/rollup.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from app.core.enums import OPEN_STAGES, OpportunityType, StageSlug
 
 __all__ = [
-    "DEAL_STATUSES",
-    "DEAL_TYPES",
     "SUBMISSION_FIGURE_NAMES",
-    "DealFacts",
-    "RollupFigures",
     "SubmissionFigures",
     "SubmissionProblem",
     "expected_loss",
     "figure_changes",
     "figure_values",
+    "is_pipeline",
     "iso_week",
     "measure",
     "net_best_case",
     "net_commit",
     "realised_loss",
-    "rollup",
     "validate_submission",
 ]
 
 ZERO = Decimal(0)
-_RATIO_PLACES = Decimal("0.0001")
-
-DEAL_TYPES = ("new_business", "expansion", "renewal")
-DEAL_STATUSES = ("won", "lost", "open")
 
 # Every figure of a submission, entered and derived, in the order a response shows them.
 SUBMISSION_FIGURE_NAMES = (
@@ -170,115 +166,55 @@ def figure_changes(
     return {name: value - previous.get(name, ZERO) for name, value in current.items()}
 
 
-@dataclass(frozen=True)
-class DealFacts:
-    """What the roll-up needs of one opportunity whose close date is in the period.
-
-    `status` is `won`, `lost` or `open`; opportunities closed as unqualified or duplicate
-    are not deals of the period and contribute nothing (any other status is ignored).
-    """
-
-    type: str
-    status: str
-    forecast_category: str
-    amount: Decimal | None
-    renewal_arr: Decimal | None
-    renewal_loss_amount: Decimal | None
-    renewal_forecast_category: str | None
+# --- the measures of API.md section 8 ----------------------------------------------------
+# Each has one SQL definition, a function of the same name with the `engage_` prefix
+# (migration 0013; a later migration replaces it when the rule changes), which the triggers
+# keeping `opportunity_month_sums` and every section-8 query call. PostgreSQL inlines them.
+# tests/api/test_forecast_rule_functions.py checks both definitions agree.
 
 
-@dataclass(frozen=True)
-class RollupFigures:
-    """The `figures` object of a forecast roll-up."""
-
-    closed_won: Decimal
-    realised_renewal_loss: Decimal
-    net_closed: Decimal
-    gross_commit: Decimal
-    gross_best_case: Decimal
-    renewal_loss_commit: Decimal
-    renewal_loss_best_case: Decimal
-    net_commit: Decimal
-    net_best_case: Decimal
-    quota: Decimal | None
-    gap_to_quota_commit: Decimal | None
-    gap_to_quota_best_case: Decimal | None
-    attainment: float | None
-
-
-def measure(deal: DealFacts) -> Decimal:
-    """ARR a deal counts for: its amount, or for a renewal the uplift max(0, net_arr)."""
-    if deal.type != "renewal":
-        return deal.amount if deal.amount is not None else ZERO
-    if deal.amount is None or deal.renewal_arr is None:
-        return ZERO  # net_arr is null until both are known
-    return max(ZERO, deal.amount - deal.renewal_arr)
-
-
-def realised_loss(deal: DealFacts) -> Decimal:
-    """ARR a closed renewal lost: all of it when lost, the shortfall when won."""
-    if deal.type != "renewal" or deal.renewal_arr is None:
+def measure(type_: str, amount: Decimal | None, renewal_arr: Decimal | None) -> Decimal:
+    """ARR an opportunity counts for: its amount, or for a renewal the uplift max(0, net_arr)
+    (null net_arr, until both figures are known, counts 0). SQL: `engage_measure`."""
+    if type_ != OpportunityType.RENEWAL:
+        return amount if amount is not None else ZERO
+    if amount is None or renewal_arr is None:
         return ZERO
-    if deal.status == "lost":
-        return deal.renewal_arr
-    if deal.status == "won":
-        return max(ZERO, deal.renewal_arr - (deal.amount if deal.amount is not None else ZERO))
+    return max(ZERO, amount - renewal_arr)
+
+
+def realised_loss(
+    type_: str, stage: str, amount: Decimal | None, renewal_arr: Decimal | None
+) -> Decimal:
+    """ARR a closed renewal lost: all of it when lost, the shortfall when won; 0 for anything
+    else (unqualified and duplicate lose nothing). SQL: `engage_realised_loss`."""
+    if type_ != OpportunityType.RENEWAL or renewal_arr is None:
+        return ZERO
+    if stage == StageSlug.LOST:
+        return renewal_arr
+    if stage == StageSlug.CLOSED_WON:
+        return max(ZERO, renewal_arr - (amount if amount is not None else ZERO))
     return ZERO
 
 
-def expected_loss(deal: DealFacts) -> Decimal:
-    """ARR an open renewal is expected to lose (renewal_loss_amount, else its default)."""
-    if deal.type != "renewal" or deal.status != "open":
+def expected_loss(
+    type_: str,
+    amount: Decimal | None,
+    renewal_arr: Decimal | None,
+    renewal_loss_amount: Decimal | None,
+) -> Decimal:
+    """ARR a renewal is expected to lose while open: renewal_loss_amount, else the default
+    max(0, renewal_arr - amount). SQL: `engage_expected_loss`."""
+    if type_ != OpportunityType.RENEWAL:
         return ZERO
-    if deal.renewal_loss_amount is not None:
-        return deal.renewal_loss_amount
-    if deal.renewal_arr is None or deal.amount is None:
+    if renewal_loss_amount is not None:
+        return renewal_loss_amount
+    if renewal_arr is None or amount is None:
         return ZERO
-    return max(ZERO, deal.renewal_arr - deal.amount)
+    return max(ZERO, renewal_arr - amount)
 
 
-def rollup(deals: Iterable[DealFacts], quota: Decimal | None) -> RollupFigures:
-    """The forecast roll-up figures of API.md section 8 over the deals of one period."""
-    closed_won = realised = open_commit = open_best_case = ZERO
-    loss_commit = loss_best_case = ZERO
-    for deal in deals:
-        if deal.status == "won":
-            closed_won += measure(deal)
-            realised += realised_loss(deal)
-        elif deal.status == "lost":
-            realised += realised_loss(deal)
-        elif deal.status == "open":
-            if deal.forecast_category == "commit":
-                open_commit += measure(deal)
-            elif deal.forecast_category == "best_case":
-                open_best_case += measure(deal)
-            if deal.renewal_forecast_category == "commit":
-                loss_commit += expected_loss(deal)
-            elif deal.renewal_forecast_category == "best_case":
-                loss_best_case += expected_loss(deal)
-    gross_commit = closed_won + open_commit
-    gross_best_case = gross_commit + open_best_case
-    renewal_loss_commit = realised + loss_commit
-    renewal_loss_best_case = renewal_loss_commit + loss_best_case
-    net_commit_ = gross_commit - renewal_loss_commit
-    net_best_case_ = gross_best_case - renewal_loss_best_case
-    net_closed = closed_won - realised
-    attainment = None
-    if quota is not None and quota != ZERO:
-        # ROUND_HALF_UP rounds half away from zero, as PostgreSQL's round(numeric, 4) does.
-        attainment = float((net_closed / quota).quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP))
-    return RollupFigures(
-        closed_won=closed_won,
-        realised_renewal_loss=realised,
-        net_closed=net_closed,
-        gross_commit=gross_commit,
-        gross_best_case=gross_best_case,
-        renewal_loss_commit=renewal_loss_commit,
-        renewal_loss_best_case=renewal_loss_best_case,
-        net_commit=net_commit_,
-        net_best_case=net_best_case_,
-        quota=quota,
-        gap_to_quota_commit=None if quota is None else quota - net_commit_,
-        gap_to_quota_best_case=None if quota is None else quota - net_best_case_,
-        attainment=attainment,
-    )
+def is_pipeline(stage: str) -> bool:
+    """Whether an opportunity in `stage` counts in the open figures of section 8 (the roll-up's
+    commit and best case, the summary, the waterfall, hygiene). SQL: `engage_is_pipeline`."""
+    return stage in OPEN_STAGES

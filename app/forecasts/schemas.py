@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
+from app.core.pagination import ListFilters
 from app.core.schemas import MoneyIn, MoneyOut, RequestModel, ResponseModel, Text
 from app.forecasts.fiscal import PERIOD_PATTERN
 
@@ -181,3 +183,12 @@ class Forecast(ResponseModel):
 class ForecastPage(ResponseModel):
     items: list[Forecast]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ForecastFilters(ListFilters):
+    """What `GET /forecasts` narrows to (the period already checked against the calendar)."""
+
+    owner_id: uuid.UUID | None = None
+    period: str | None = None
+    updated_after: datetime | None = None

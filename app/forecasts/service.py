@@ -26,8 +26,13 @@ from app.core.errors import (
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.forecasts import repository
 from app.forecasts.fiscal import InvalidPeriod, Period, parse_period, period_for
+from app.forecasts.repository import (
+    ENTERED_FIGURES,
+    QuotaRepository,
+    RollupRepository,
+    SubmissionRepository,
+)
 from app.forecasts.rules import (
     SubmissionFigures,
     figure_changes,
@@ -42,12 +47,14 @@ from app.forecasts.schemas import (
     Forecast,
     ForecastCreate,
     ForecastFigures,
+    ForecastFilters,
     Quota,
     Rollup,
     RollupFigures,
     TeamSum,
 )
 from app.models import User
+from app.users.repository import UserRepository
 
 FISCAL_KEY = "fiscal"
 FISCAL_DEFAULTS: Mapping[str, Any] = {"fiscal_year_start_month": 1}
@@ -107,7 +114,7 @@ async def resolve_owner(
 ) -> User:
     """The owner a report is about: the caller by default; someone the caller cannot see is
     treated as nonexistent (422 `not_found` on `field`)."""
-    user = await repository.get_visible_user(session, principal, owner_id or principal.id)
+    user = await UserRepository(session).get_visible(principal, owner_id or principal.id)
     if user is None:
         raise not_visible(field)
     return user
@@ -140,7 +147,7 @@ async def _quota_target(
     session: AsyncSession, principal: Principal, user_id: uuid.UUID, label: str, tz: tzinfo
 ) -> tuple[User, Period]:
     period = await resolve_period(session, label, "path.period", tz)
-    user = await repository.get_visible_user(session, principal, user_id)
+    user = await UserRepository(session).get_visible(principal, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user, period
@@ -156,7 +163,7 @@ async def get_quota(
 ) -> Quota:
     """Visible to the user, their managers and admins (anyone else: 404)."""
     _, period = await _quota_target(session, principal, user_id, label, tz)
-    rows = await repository.effective_quotas(session, [user_id], period.label)
+    rows = await QuotaRepository(session).effective([user_id], period.label)
     return _quota_view(user_id, period.label, rows.get(user_id), currency)
 
 
@@ -184,23 +191,20 @@ async def put_quota(
         raise field_error("path.user_id", "not_a_seller", "Integration users do not carry quotas.")
     if amount < 0:
         raise field_error("amount", "negative", "amount must be 0 or more.")
+    quotas = QuotaRepository(session)
     created = False
-    quota = await repository.get_quota_for_update(session, user_id, period.label)
+    quota = await quotas.explicit_for_update(user_id, period.label)
     if quota is None:
         check_if_match(if_match, 0)
-        quota = await repository.add_quota(session, user_id, period.label, amount)
+        quota = await quotas.add_explicit(user_id, period.label, amount)
         created = quota is not None
         if quota is None:  # inserted concurrently: update that one instead
-            quota = await repository.get_quota_for_update(session, user_id, period.label)
+            quota = await quotas.explicit_for_update(user_id, period.label)
             assert quota is not None
     if not created:
         check_if_match(if_match, quota.version)
-        if quota.amount != amount:
-            quota.amount = amount
-            quota.version += 1
-            quota.updated_at = datetime.now(UTC)
-            await session.flush()
-    rows = await repository.effective_quotas(session, [user_id], period.label)
+        await quotas.apply_patch(quota, {"amount": amount})
+    rows = await quotas.effective([user_id], period.label)
     return _quota_view(user_id, period.label, rows.get(user_id), currency), created
 
 
@@ -215,11 +219,12 @@ async def delete_quota(
     """Remove the explicit quota so a manager's quota rolls up from their reports again."""
     _check_may_set_quota(principal, user_id)
     _, period = await _quota_target(session, principal, user_id, label, tz)
-    quota = await repository.get_quota_for_update(session, user_id, period.label)
+    quotas = QuotaRepository(session)
+    quota = await quotas.explicit_for_update(user_id, period.label)
     if quota is None:
         raise NotFound("This user has no explicit quota for the period.")
     check_if_match(if_match, quota.version)
-    await repository.delete_quota(session, quota)
+    await quotas.delete(quota)
 
 
 # --- roll-up -----------------------------------------------------------------------------
@@ -258,7 +263,7 @@ async def rollup(
 ) -> Rollup:
     period = await resolve_period(session, label, "query.period", tz)
     owner = await resolve_owner(session, principal, owner_id)
-    rows = await repository.rollup(session, owner.id, period.label, period.start, period.end)
+    rows = await RollupRepository(session).rollup(owner.id, period.label, period.start, period.end)
     total, reports = rows[0], rows[1:]
     return Rollup(
         period=period.label,
@@ -318,7 +323,7 @@ async def _with_team_sums(
     keys = [
         (r["user_id"], r["period"], r["week"]) for r in rows if r["owner_role"] in TEAM_CALL_ROLES
     ]
-    sums = await repository.team_sums(session, keys)
+    sums = await SubmissionRepository(session).team_sums(keys)
     forecasts = []
     for row in rows:
         team = None
@@ -353,16 +358,16 @@ async def submit(
             errors=[FieldError(p.field, p.code, p.message) for p in problems],
         )
     at = now or datetime.now(UTC)
-    submission_id = await repository.upsert_submission(
-        session,
+    submissions = SubmissionRepository(session)
+    submission_id = await submissions.upsert(
         principal.id,
         period.label,
         iso_week(at, tz),
-        {name: getattr(figures, name) for name in repository.ENTERED_FIGURES},
+        {name: getattr(figures, name) for name in ENTERED_FIGURES},
         data.notes,
         at,
     )
-    row = await repository.get_submission(session, principal, submission_id)
+    row = await submissions.row(principal, submission_id)
     assert row is not None
     await events.emit(
         session, "forecast.submitted", "forecast", submission_id, principal.id, row["version"]
@@ -373,7 +378,7 @@ async def submit(
 async def get_submission(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, currency: str
 ) -> Forecast:
-    row = await repository.get_submission(session, principal, submission_id)
+    row = await SubmissionRepository(session).row(principal, submission_id)
     if row is None:
         raise NotFound("No such forecast submission.")
     return (await _with_team_sums(session, [row], currency))[0]
@@ -392,10 +397,10 @@ async def list_submissions(
     period = None if label is None else await resolve_period(session, label, "query.period", tz)
     if owner_id is not None:
         await resolve_owner(session, principal, owner_id)
-    filters = {
-        "owner_id": owner_id,
-        "period": None if period is None else period.label,
-        "updated_after": updated_after,
-    }
-    rows, cursor = await repository.list_submissions(session, principal, filters, page)
+    filters = ForecastFilters(
+        owner_id=owner_id,
+        period=None if period is None else period.label,
+        updated_after=updated_after,
+    )
+    rows, cursor = await SubmissionRepository(session).rows_page(principal, filters, page)
     return await _with_team_sums(session, rows, currency), cursor

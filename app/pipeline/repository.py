@@ -1,7 +1,8 @@
 """SQL for the pipeline summary, hygiene and the waterfall (API.md section 8).
 
-Each report is one statement over the owner's subtree (the recursive `tree` CTE shared with the
-forecast roll-up) with the measure, quota walk and stage sets of `app.forecasts.repository`.
+Each report is one statement over the owner's subtree (the recursive `tree` CTE and the quota
+walk shared with the forecast roll-up in `app.forecasts.repository`) calling the SQL functions
+of the rules in `app.forecasts.rules` (`engage_measure`, `engage_is_pipeline`, ...).
 """
 
 from __future__ import annotations
@@ -12,23 +13,19 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, RowMapping, bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.forecasts.repository import (
-    MEASURE_SQL,
-    OPEN_STAGES_SQL,
-    QUOTA_WALK_SQL,
-    REALISED_LOSS_SQL,
-    SUBTREE_SQL,
-    measure_sql,
-)
+from app.core.enums import LOST_STAGES, StageSlug
+from app.core.repository import Repository
+from app.forecasts.repository import QUOTA_WALK_SQL, SUBTREE_SQL
+from app.models import Opportunity
 from app.opportunities.stages import DEFAULT_STAGES
-from app.pipeline.waterfall import AMOUNT_TEXT, DATE_TEXT, LOST_STAGES, WON_STAGE
+from app.pipeline.waterfall import AMOUNT_TEXT, CATEGORIES, DATE_TEXT
 
 # The stages a pipeline summary lists: the open ones after pending acceptance (1-6).
 SUMMARY_STAGES = tuple(s for s in DEFAULT_STAGES if 1 <= s.number <= 6)
 _STAGE_VALUES = ", ".join(f"('{s.slug}', {s.number})" for s in SUMMARY_STAGES)
 _LOST_SQL = "(" + ", ".join(f"'{slug}'" for slug in sorted(LOST_STAGES)) + ")"
+WON_STAGE = StageSlug.CLOSED_WON.value
 
 # --- summary ------------------------------------------------------------------------------
 
@@ -43,7 +40,8 @@ per_owner AS (
     -- One pass over the period (the covering close_date index), summed per owner and stage;
     -- the subtree's owners are then added up per stage (as in the forecast roll-up).
     SELECT o.owner_id, o.stage, count(*) AS deals,
-           SUM({MEASURE_SQL}) AS measure, SUM({REALISED_LOSS_SQL}) AS realised
+           SUM(engage_measure(o.type, o.amount, o.renewal_arr)) AS measure,
+           SUM(engage_realised_loss(o.type, o.stage, o.amount, o.renewal_arr)) AS realised
     FROM opportunities o
     WHERE o.close_date BETWEEN CAST(:starts_on AS date) AND CAST(:ends_on AS date)
     GROUP BY o.owner_id, o.stage
@@ -94,17 +92,6 @@ ORDER BY b.number
 )
 
 
-async def summary(
-    session: AsyncSession, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
-) -> list[RowMapping]:
-    """One row per stage 1-6, each carrying the totals."""
-    result = await session.execute(
-        _SUMMARY,
-        {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
-    )
-    return list(result.mappings())
-
-
 # --- hygiene ------------------------------------------------------------------------------
 
 # The owner's (a manager's: the subtree's) won deals of the last 365 days and the mean days
@@ -146,7 +133,7 @@ facts AS (
     LEFT JOIN LATERAL (
         SELECT max(r.at) AS last_at FROM command_plan_revisions r WHERE r.opportunity_id = o.id
     ) rv ON true
-    WHERE o.stage IN {OPEN_STAGES_SQL}
+    WHERE engage_is_pipeline(o.stage)
 ),
 flagged AS MATERIALIZED (
     SELECT f.*, c.days AS average_days,
@@ -203,37 +190,6 @@ LIMIT CAST(:limit AS int)
 )
 
 _AVERAGE_CYCLE = text(f"WITH RECURSIVE {_CYCLE_CTES}\nSELECT won, days FROM cycle")
-
-
-async def average_sales_cycle(
-    session: AsyncSession, owner_id: uuid.UUID, params: dict[str, Any]
-) -> RowMapping:
-    """`{won, days}`: won deals of the last 365 days and the mean cycle (or the default)."""
-    result = await session.execute(_AVERAGE_CYCLE, {"owner_id": owner_id, **params})
-    return result.mappings().one()
-
-
-async def hygiene(
-    session: AsyncSession,
-    owner_id: uuid.UUID,
-    params: dict[str, Any],
-    flag: str | None,
-    after: tuple[int, uuid.UUID] | None,
-    limit: int,
-) -> list[RowMapping]:
-    """Open opportunities with at least one flag, most flags first, then by id."""
-    result = await session.execute(
-        _HYGIENE_ITEMS,
-        {
-            "owner_id": owner_id,
-            **params,
-            "flag": flag,
-            "after_count": None if after is None else after[0],
-            "after_id": None if after is None else after[1],
-            "limit": limit,
-        },
-    )
-    return list(result.mappings())
 
 
 # --- waterfall ----------------------------------------------------------------------------
@@ -299,10 +255,10 @@ states AS MATERIALIZED (
 ),
 facts AS (
     SELECT st.*,
-           {measure_sql("st.type", "st.amount_then", "st.renewal_arr")} AS arr_then,
-           {measure_sql("st.type", "st.amount_now", "st.renewal_arr")} AS arr_now,
-           COALESCE(st.existed_then AND st.stage_then IN {OPEN_STAGES_SQL}, false) AS open_then,
-           COALESCE(st.stage_now IN {OPEN_STAGES_SQL} AND st.close_now {_IN_PERIOD}, false)
+           engage_measure(st.type, st.amount_then, st.renewal_arr) AS arr_then,
+           engage_measure(st.type, st.amount_now, st.renewal_arr) AS arr_now,
+           COALESCE(st.existed_then AND engage_is_pipeline(st.stage_then), false) AS open_then,
+           COALESCE(engage_is_pipeline(st.stage_now) AND st.close_now {_IN_PERIOD}, false)
                AS in_now,
            COALESCE((st.stage_now = '{WON_STAGE}' OR st.stage_now IN {_LOST_SQL})
                AND st.close_now {_IN_PERIOD}, false) AS closed_in_period_now
@@ -352,33 +308,69 @@ FROM classified
 )
 
 
-async def waterfall(
-    session: AsyncSession,
-    owner_id: uuid.UUID,
-    since: datetime,
-    starts_on: date,
-    ends_on: date,
-) -> dict[str, tuple[int, Decimal]]:
-    """Per category of `app.pipeline.waterfall`: (count, arr)."""
-    row = (
-        (
-            await session.execute(
-                _WATERFALL,
-                {"owner_id": owner_id, "since": since, "starts_on": starts_on, "ends_on": ends_on},
-            )
+class PipelineRepository(Repository[Opportunity]):
+    """The section-8 reports over the opportunities of an owner's subtree."""
+
+    model = Opportunity
+
+    async def summary(
+        self, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
+    ) -> list[RowMapping]:
+        """One row per stage 1-6, each carrying the totals."""
+        result = await self.session.execute(
+            _SUMMARY,
+            {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
         )
-        .mappings()
-        .one()
-    )
-    names = (
-        "starting",
-        "created",
-        "pulled_in",
-        "pushed_out",
-        "increased",
-        "decreased",
-        "won",
-        "lost",
-        "ending",
-    )
-    return {name: (row[f"{name}_count"], row[f"{name}_arr"]) for name in names}
+        return list(result.mappings())
+
+    async def average_sales_cycle(self, owner_id: uuid.UUID, params: dict[str, Any]) -> RowMapping:
+        """`{won, days}`: won deals of the last 365 days and the mean cycle (or the default)."""
+        result = await self.session.execute(_AVERAGE_CYCLE, {"owner_id": owner_id, **params})
+        return result.mappings().one()
+
+    async def hygiene(
+        self,
+        owner_id: uuid.UUID,
+        params: dict[str, Any],
+        flag: str | None,
+        after: tuple[int, uuid.UUID] | None,
+        limit: int,
+    ) -> list[RowMapping]:
+        """Open opportunities with at least one flag, most flags first, then by id."""
+        result = await self.session.execute(
+            _HYGIENE_ITEMS,
+            {
+                "owner_id": owner_id,
+                **params,
+                "flag": flag,
+                "after_count": None if after is None else after[0],
+                "after_id": None if after is None else after[1],
+                "limit": limit,
+            },
+        )
+        return list(result.mappings())
+
+    async def waterfall(
+        self,
+        owner_id: uuid.UUID,
+        since: datetime,
+        starts_on: date,
+        ends_on: date,
+    ) -> dict[str, tuple[int, Decimal]]:
+        """Per category of `app.pipeline.waterfall`: (count, arr)."""
+        row = (
+            (
+                await self.session.execute(
+                    _WATERFALL,
+                    {
+                        "owner_id": owner_id,
+                        "since": since,
+                        "starts_on": starts_on,
+                        "ends_on": ends_on,
+                    },
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return {name: (row[f"{name}_count"], row[f"{name}_arr"]) for name in CATEGORIES}

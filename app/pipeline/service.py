@@ -17,7 +17,6 @@ from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.security import Principal
 from app.forecasts.service import local_now, ratio, resolve_owner, resolve_period
 from app.opportunities.stages import DEFAULT_STAGES
-from app.pipeline import repository
 from app.pipeline.hygiene import (
     DEFAULT_SALES_CYCLE_DAYS,
     FLAGS,
@@ -26,6 +25,7 @@ from app.pipeline.hygiene import (
     FlagFacts,
     reason,
 )
+from app.pipeline.repository import PipelineRepository
 from app.pipeline.schemas import (
     CoverageTarget,
     Flow,
@@ -57,7 +57,9 @@ async def summary(
 ) -> PipelineSummary:
     period = await resolve_period(session, label, "query.period", tz)
     owner = await resolve_owner(session, principal, owner_id)
-    rows = await repository.summary(session, owner.id, period.label, period.start, period.end)
+    rows = await PipelineRepository(session).summary(
+        owner.id, period.label, period.start, period.end
+    )
     totals = rows[0]
     return PipelineSummary(
         period=period.label,
@@ -149,8 +151,9 @@ async def hygiene(
             after = (int(keys[0]), uuid.UUID(str(keys[1])))
         except (ValueError, IndexError, TypeError) as exc:
             raise field_error("query.cursor", "invalid", "The cursor is invalid.") from exc
-    cycle = await repository.average_sales_cycle(session, owner.id, params)
-    rows = await repository.hygiene(session, owner.id, params, flag, after, page.limit + 1)
+    pipeline = PipelineRepository(session)
+    cycle = await pipeline.average_sales_cycle(owner.id, params)
+    rows = await pipeline.hygiene(owner.id, params, flag, after, page.limit + 1)
     cursor = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]
@@ -207,7 +210,7 @@ async def changes(
     period = await resolve_period(session, label, "query.period", tz)
     since = parse_since(since_text, tz)
     owner = await resolve_owner(session, principal, owner_id)
-    totals = await repository.waterfall(session, owner.id, since, period.start, period.end)
+    totals = await PipelineRepository(session).waterfall(owner.id, since, period.start, period.end)
     flows = {name: Flow(count=count, arr=arr) for name, (count, arr) in totals.items()}
     return Waterfall(
         period=period.label, since=since, owner_id=owner.id, currency=currency, **flows

@@ -1,6 +1,7 @@
-"""`opportunity_month_sums`, kept by the triggers of migration 0010: after every kind of write to
-opportunities (ORM, HTTP, raw multi-row statements, DELETE, TRUNCATE) it equals a from-scratch
-GROUP BY with the forecast repository's current measures; the roll-up follows each change."""
+"""`opportunity_month_sums`, kept by the triggers of migration 0010 (calling the rules' SQL
+functions since 0013): after every kind of write to opportunities (ORM, HTTP, raw multi-row
+statements, DELETE, TRUNCATE) it equals a from-scratch GROUP BY with the same functions; the
+roll-up follows each change."""
 
 from __future__ import annotations
 
@@ -18,12 +19,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from app.core.migrate import alembic_config
-from app.forecasts.repository import (
-    EXPECTED_LOSS_SQL,
-    MEASURE_SQL,
-    OPEN_STAGES_SQL,
-    REALISED_LOSS_SQL,
-)
 from app.models import Opportunity, User
 from tests.conftest import create_database, drop_database
 from tests.factories import Actors, make_user
@@ -43,24 +38,26 @@ COLUMNS = (
     "loss_best_case",
 )
 
-# The table's definition with the measures the application uses today.
+# The table's definition, from scratch, with the rules' SQL functions (migration 0013).
+MEASURE = "engage_measure(o.type, o.amount, o.renewal_arr)"
+EXPECTED_LOSS = "engage_expected_loss(o.type, o.amount, o.renewal_arr, o.renewal_loss_amount)"
 RECOMPUTED = f"""
 SELECT o.owner_id, CAST(date_trunc('month', o.close_date) AS date) AS close_month,
        count(*) AS opportunities,
-       COALESCE(SUM({MEASURE_SQL}) FILTER (WHERE o.stage = 'closed_won'), 0) AS closed_won,
-       COALESCE(SUM({REALISED_LOSS_SQL}) FILTER (WHERE o.stage IN ('closed_won', 'lost')), 0)
+       COALESCE(SUM({MEASURE}) FILTER (WHERE o.stage = 'closed_won'), 0) AS closed_won,
+       COALESCE(SUM(engage_realised_loss(o.type, o.stage, o.amount, o.renewal_arr)), 0)
            AS realised,
-       COALESCE(SUM({MEASURE_SQL}) FILTER (
-           WHERE o.stage IN {OPEN_STAGES_SQL} AND o.forecast_category = 'commit'), 0)
+       COALESCE(SUM({MEASURE}) FILTER (
+           WHERE engage_is_pipeline(o.stage) AND o.forecast_category = 'commit'), 0)
            AS open_commit,
-       COALESCE(SUM({MEASURE_SQL}) FILTER (
-           WHERE o.stage IN {OPEN_STAGES_SQL} AND o.forecast_category = 'best_case'), 0)
+       COALESCE(SUM({MEASURE}) FILTER (
+           WHERE engage_is_pipeline(o.stage) AND o.forecast_category = 'best_case'), 0)
            AS open_best_case,
-       COALESCE(SUM({EXPECTED_LOSS_SQL}) FILTER (
-           WHERE o.stage IN {OPEN_STAGES_SQL} AND o.renewal_forecast_category = 'commit'), 0)
+       COALESCE(SUM({EXPECTED_LOSS}) FILTER (
+           WHERE engage_is_pipeline(o.stage) AND o.renewal_forecast_category = 'commit'), 0)
            AS loss_commit,
-       COALESCE(SUM({EXPECTED_LOSS_SQL}) FILTER (
-           WHERE o.stage IN {OPEN_STAGES_SQL} AND o.renewal_forecast_category = 'best_case'), 0)
+       COALESCE(SUM({EXPECTED_LOSS}) FILTER (
+           WHERE engage_is_pipeline(o.stage) AND o.renewal_forecast_category = 'best_case'), 0)
            AS loss_best_case
 FROM opportunities o
 WHERE o.close_date IS NOT NULL
@@ -321,7 +318,7 @@ async def test_migration_backfills_existing_opportunities(own_database: str) -> 
             assert await conn.scalar(text("SELECT to_regclass('opportunity_month_sums')")) is None
             triggers = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'opportunity_month%'"
             assert await conn.scalar(text(triggers)) == 0
-            await conn.run_sync(lambda c: command.upgrade(alembic_config(connection=c), "0010"))
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(connection=c), "head"))
             assert await assert_exact(conn) == expected
             assert await conn.scalar(text(triggers)) == 4
     finally:

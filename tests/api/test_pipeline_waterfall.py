@@ -14,8 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import OpportunityHistory
-from app.pipeline import repository
-from app.pipeline.waterfall import (
+from app.pipeline.repository import PipelineRepository
+from tests.factories import Actors, make_user
+from tests.forecasts_factories import add_history, make_opportunity
+from tests.oracles.waterfall import (
     HistoryEntry,
     OpportunityState,
     WaterfallFacts,
@@ -25,8 +27,6 @@ from app.pipeline.waterfall import (
     unquote,
     waterfall,
 )
-from tests.factories import Actors, make_user
-from tests.forecasts_factories import add_history, make_opportunity
 
 Q1 = "FY2027-Q1"
 Q1_START, Q1_END = date(2027, 1, 1), date(2027, 3, 31)
@@ -295,7 +295,7 @@ async def test_waterfall_reconciles_and_matches_reference(
                 now=OpportunityState(opp.stage, opp.amount, opp.close_date),
             )
         )
-    totals = await repository.waterfall(session, rep.id, SINCE, Q1_START, Q1_END)
+    totals = await PipelineRepository(session).waterfall(rep.id, SINCE, Q1_START, Q1_END)
     assert totals == waterfall(facts, Q1_START, Q1_END)
     arr = {name: value for name, (_, value) in totals.items()}
     count = {name: n for name, (n, _) in totals.items()}

@@ -1,4 +1,5 @@
-"""Forecast submission rules, week keys, week-over-week changes and roll-up arithmetic."""
+"""Forecast submission rules, week keys, week-over-week changes, the measures, and the roll-up
+oracle's arithmetic."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from hypothesis import strategies as st
 
 from app.forecasts.rules import (
     SUBMISSION_FIGURE_NAMES,
-    DealFacts,
     SubmissionFigures,
     SubmissionProblem,
     expected_loss,
@@ -24,9 +24,9 @@ from app.forecasts.rules import (
     net_best_case,
     net_commit,
     realised_loss,
-    rollup,
     validate_submission,
 )
+from tests.oracles.rollup import DealFacts, rollup
 
 D = Decimal
 
@@ -200,6 +200,15 @@ def test_changes_treat_missing_previous_figure_as_zero() -> None:
 
 # --- roll-up -----------------------------------------------------------------------------
 
+# A deal's status as the stage it is in ("open" is a pipeline stage).
+STAGE_OF = {
+    "won": "closed_won",
+    "lost": "lost",
+    "open": "proposal",
+    "unqualified": "unqualified",
+    "duplicate": "duplicate",
+}
+
 
 def deal(
     type: str = "new_business",
@@ -212,7 +221,7 @@ def deal(
 ) -> DealFacts:
     return DealFacts(
         type=type,
-        status=status,
+        stage=STAGE_OF[status],
         forecast_category=forecast_category,
         amount=None if amount is None else D(amount),
         renewal_arr=None if renewal_arr is None else D(renewal_arr),
@@ -222,35 +231,39 @@ def deal(
 
 
 def test_measure() -> None:
-    assert measure(deal(amount="1000.50")) == D("1000.50")
-    assert measure(deal(type="expansion", amount="20.00")) == D("20.00")
-    assert measure(deal()) == D(0)
-    assert measure(deal(type="renewal", amount="1200.00", renewal_arr="1000.00")) == D("200.00")
-    assert measure(deal(type="renewal", amount="800.00", renewal_arr="1000.00")) == D(0)
-    assert measure(deal(type="renewal", renewal_arr="1000.00")) == D(0)
-    assert measure(deal(type="renewal", amount="800.00")) == D(0)
+    assert measure("new_business", D("1000.50"), None) == D("1000.50")
+    assert measure("expansion", D("20.00"), D("5.00")) == D("20.00")
+    assert measure("new_business", None, None) == D(0)
+    assert measure("renewal", D("1200.00"), D("1000.00")) == D("200.00")
+    assert measure("renewal", D("800.00"), D("1000.00")) == D(0)
+    assert measure("renewal", None, D("1000.00")) == D(0)
+    assert measure("renewal", D("800.00"), None) == D(0)
 
 
 def test_realised_loss() -> None:
-    lost = deal(type="renewal", status="lost", amount="900.00", renewal_arr="1000.00")
-    assert realised_loss(lost) == D("1000.00")
-    won_short = deal(type="renewal", status="won", amount="700.00", renewal_arr="1000.00")
-    assert realised_loss(won_short) == D("300.00")
-    won_up = deal(type="renewal", status="won", amount="1100.00", renewal_arr="1000.00")
-    assert realised_loss(won_up) == D(0)
-    assert realised_loss(deal(status="lost", amount="500.00")) == D(0)
-    assert realised_loss(deal(type="renewal", status="open", renewal_arr="1000.00")) == D(0)
+    assert realised_loss("renewal", "lost", D("900.00"), D("1000.00")) == D("1000.00")
+    assert realised_loss("renewal", "closed_won", D("700.00"), D("1000.00")) == D("300.00")
+    assert realised_loss("renewal", "closed_won", None, D("1000.00")) == D("1000.00")
+    assert realised_loss("renewal", "closed_won", D("1100.00"), D("1000.00")) == D(0)
+    assert realised_loss("new_business", "lost", D("500.00"), None) == D(0)
+    assert realised_loss("renewal", "proposal", None, D("1000.00")) == D(0)
+    assert realised_loss("renewal", "unqualified", D("1.00"), D("1000.00")) == D(0)
+    assert realised_loss("renewal", "lost", D("1.00"), None) == D(0)
 
 
 def test_expected_loss_uses_amount_else_default() -> None:
-    explicit = deal(
-        type="renewal", amount="900.00", renewal_arr="1000.00", renewal_loss_amount="50"
-    )
-    assert expected_loss(explicit) == D(50)
-    defaulted = deal(type="renewal", amount="900.00", renewal_arr="1000.00")
-    assert expected_loss(defaulted) == D("100.00")
-    assert expected_loss(deal(type="renewal", renewal_arr="1000.00")) == D(0)
-    assert expected_loss(deal(type="renewal", status="won", renewal_loss_amount="5")) == D(0)
+    assert expected_loss("renewal", D("900.00"), D("1000.00"), D(50)) == D(50)
+    assert expected_loss("renewal", D("900.00"), D("1000.00"), None) == D("100.00")
+    assert expected_loss("renewal", D("1100.00"), D("1000.00"), None) == D(0)
+    assert expected_loss("renewal", None, D("1000.00"), None) == D(0)
+    assert expected_loss("expansion", D("1.00"), D("1000.00"), D(5)) == D(0)
+
+
+def test_won_renewal_expects_no_loss_in_the_rollup() -> None:
+    won = deal(type="renewal", status="won", renewal_loss_amount="5")
+    assert won.expected_loss == D(5)  # the rule; the roll-up counts it only while open
+    r = rollup([replace(won, renewal_forecast_category="commit")], None)
+    assert r.renewal_loss_commit == D(0)
 
 
 def test_empty_rollup() -> None:
@@ -359,7 +372,7 @@ def test_zero_quota_has_gaps_but_no_attainment() -> None:
 
 def test_unqualified_and_duplicate_statuses_contribute_nothing() -> None:
     ghost = deal(type="renewal", status="duplicate", amount="5", renewal_arr="100")
-    r = rollup([ghost, replace(ghost, status="unqualified")], D(100))
+    r = rollup([ghost, replace(ghost, stage="unqualified")], D(100))
     assert r == rollup([], D(100))
 
 
@@ -372,7 +385,7 @@ def deal_facts(draw: st.DrawFn) -> DealFacts:
     renewal = type_ == "renewal"
     return DealFacts(
         type=type_,
-        status=draw(st.sampled_from(["won", "lost", "open"])),
+        stage=STAGE_OF[draw(st.sampled_from(["won", "lost", "open"]))],
         forecast_category=draw(
             st.sampled_from(["pipeline", "best_case", "commit", "closed", "omitted"])
         ),

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from app.forecasts.rules import SUBMISSION_FIGURE_NAMES
 from app.forecasts.schemas import ForecastFigures
 from app.pipeline.hygiene import FLAGS, FlagFacts, reason
-from app.pipeline.waterfall import (
-    CATEGORIES,
+from app.pipeline.waterfall import CATEGORIES
+from tests.oracles.waterfall import (
     HistoryEntry,
     OpportunityState,
     WaterfallFacts,
