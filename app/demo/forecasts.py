@@ -2,8 +2,9 @@
 a quarter of opportunity history (when earlier loaders left no opportunities), and weekly
 forecast calls over several weeks, so that the roll-up, waterfall and hygiene show something.
 
-Quotas and this week's calls go through the services; earlier weeks' calls, opportunities and
-their history are written through the models because they are backdated.
+Territories, accounts, quotas and the weekly calls (each as of its week) go through the
+services; the opportunities and their history are backdated, which no service does, so they go
+through the demo's own repository method.
 """
 
 from __future__ import annotations
@@ -16,20 +17,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import get_settings
+from app.demo.repository import BackdatedOpportunityRepository
 from app.forecasts import service
 from app.forecasts.fiscal import Period, fiscal_year_of, period_for
-from app.forecasts.rules import iso_week
 from app.forecasts.schemas import ForecastCreate
-from app.models import (
-    Account,
-    CommandPlan,
-    ForecastSubmission,
-    Opportunity,
-    OpportunityHistory,
-    Territory,
-    User,
-)
+from app.models import Account, CommandPlan, Opportunity, OpportunityHistory
 from app.opportunities.stages import DEFAULT_STAGES
+from app.territories import accounts_service as accounts
+from app.territories import service as territories
+from app.territories.schemas import AccountCreate, TerritoryCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext
@@ -243,28 +239,35 @@ def _day(spec: str, today: date, period: Period) -> date:
     return min(max(today + timedelta(days=int(days)), period.start), period.end)
 
 
-async def _account(session: AsyncSession, owner: User) -> Account:
-    territory = Territory(
-        name=f"{owner.name} - Forecast territory", owner_id=owner.id, segment="enterprise"
+async def _account(session: AsyncSession, ctx: DemoContext, owner_key: str) -> Account:
+    owner = ctx.users[owner_key]
+    territory = await territories.create_territory(
+        session,
+        ctx.principal("admin"),
+        TerritoryCreate(
+            name=f"{owner.name} - Forecast territory", owner_id=owner.id, segment="enterprise"
+        ),
     )
-    session.add(territory)
-    await session.flush()
-    account = Account(
-        territory_id=territory.id,
-        name=f"{owner.name} book",
-        vertical="technology",
-        account_type="customer",
+    return await accounts.create_account(
+        session,
+        ctx.principal(owner_key),
+        AccountCreate.model_validate(
+            {
+                "territory_id": territory.id,
+                "name": f"{owner.name} book",
+                "vertical": "technology",
+                "account_type": "customer",
+            }
+        ),
     )
-    session.add(account)
-    await session.flush()
-    return account
 
 
 async def _deals(
     session: AsyncSession, ctx: DemoContext, period: Period, now: datetime
 ) -> list[Opportunity]:
     today = now.date()
-    accounts: dict[str, Account] = {}
+    books: dict[str, Account] = {}
+    backdated = BackdatedOpportunityRepository(session)
     # The territory loader's accounts (name -> id) belong to the rep's territory: the rep's
     # deals go there, named after them; the others get an account of their own.
     loaded = ctx.ids.get("accounts")
@@ -277,9 +280,9 @@ async def _deals(
             account_name, account_id = territory_accounts[index % len(territory_accounts)]
             name = f"{account_name} - {deal.name.split(' - ', 1)[-1]}"
         else:
-            if deal.owner not in accounts:
-                accounts[deal.owner] = await _account(session, owner)
-            account_id = accounts[deal.owner].id
+            if deal.owner not in books:
+                books[deal.owner] = await _account(session, ctx, deal.owner)
+            account_id = books[deal.owner].id
         stage = STAGES[deal.stage]
         created_at = now - timedelta(days=deal.age_days)
         accepted = None if deal.stage == "pending_acceptance" else created_at + timedelta(days=2)
@@ -313,29 +316,19 @@ async def _deals(
             closed_at=now - timedelta(days=min(deal.age_days, 5)) if closed else None,
             loss_reason="budget" if deal.stage == "lost" else None,
         )
-        session.add(opportunity)
-        await session.flush()
         plan_at = now - timedelta(days=min(deal.plan_age_days, deal.age_days))
-        session.add(
-            CommandPlan(
-                opportunity_id=opportunity.id,
-                created_at=created_at,
-                updated_at=plan_at,
-                updated_by=owner.id,
+        plan = CommandPlan(created_at=created_at, updated_at=plan_at, updated_by=owner.id)
+        history = [
+            OpportunityHistory(
+                at=now - timedelta(days=days_ago),
+                actor_id=owner.id,
+                field=field,
+                old=_render(old, field, today, period),
+                new=_render(new, field, today, period),
             )
-        )
-        for days_ago, field, old, new in deal.history:
-            session.add(
-                OpportunityHistory(
-                    opportunity_id=opportunity.id,
-                    at=now - timedelta(days=days_ago),
-                    actor_id=owner.id,
-                    field=field,
-                    old=_render(old, field, today, period),
-                    new=_render(new, field, today, period),
-                )
-            )
-        await session.flush()
+            for days_ago, field, old, new in deal.history
+        ]
+        await backdated.add_backdated(opportunity, plan, history)
         created.append(opportunity)
     return created
 
@@ -348,46 +341,27 @@ def _render(value: str | None, field: str, today: date, period: Period) -> str |
 
 
 async def _calls(session: AsyncSession, ctx: DemoContext, period: Period, now: datetime) -> None:
+    """Each call through the service as of its week (the service derives the week from it)."""
     settings = get_settings()
     for key, weeks_ago, gc, gb, lc, lb, ml in CALLS:
-        if weeks_ago == 0:
-            await service.submit(
-                session,
-                ctx.principal(key),
-                ForecastCreate.model_validate(
-                    {
-                        "period": period.label,
-                        "gross_commit": gc,
-                        "gross_best_case": gb,
-                        "renewal_loss_commit": lc,
-                        "renewal_loss_best_case": lb,
-                        "net_most_likely": ml,
-                        "notes": "This week's call.",
-                    }
-                ),
-                settings.tz,
-                settings.currency,
-                now,
-            )
-            continue
-        at = now - timedelta(weeks=weeks_ago)
-        session.add(
-            ForecastSubmission(
-                user_id=ctx.users[key].id,
-                period=period.label,
-                week=iso_week(at, settings.tz),
-                gross_commit=Decimal(gc),
-                gross_best_case=Decimal(gb),
-                renewal_loss_commit=Decimal(lc),
-                renewal_loss_best_case=Decimal(lb),
-                net_most_likely=Decimal(ml),
-                notes=None,
-                submitted_at=at,
-                created_at=at,
-                updated_at=at,
-            )
+        await service.submit(
+            session,
+            ctx.principal(key),
+            ForecastCreate.model_validate(
+                {
+                    "period": period.label,
+                    "gross_commit": gc,
+                    "gross_best_case": gb,
+                    "renewal_loss_commit": lc,
+                    "renewal_loss_best_case": lb,
+                    "net_most_likely": ml,
+                    "notes": "This week's call." if weeks_ago == 0 else None,
+                }
+            ),
+            settings.tz,
+            settings.currency,
+            now - timedelta(weeks=weeks_ago),
         )
-    await session.flush()
 
 
 async def load_forecasts(session: AsyncSession, ctx: DemoContext) -> None:

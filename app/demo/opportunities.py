@@ -1,8 +1,9 @@
 """`engage demo`: opportunities in every stage, with qualifications, command plans, meetings,
 reviews and the history their walks through the stages leave behind.
 
-Uses the accounts earlier loaders stored in `ctx.ids["accounts"]` when Riley (the demo rep)
-owns their territory; otherwise creates a small territory of its own.
+Uses the accounts earlier loaders stored in `ctx.ids["accounts"]` (Riley's, the demo rep's,
+territory) where it can, and creates a small territory of its own for the rest; everything
+goes through the services.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.contacts import service as contacts
+from app.contacts.schemas import ContactCreate, ContactFilters
 from app.core.config import get_settings
+from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.meetings import service as meetings
 from app.meetings.schemas import MeetingCreate
-from app.models import Account, Contact, Opportunity, Territory, Unit
+from app.models import Account, Contact, Opportunity, Territory
 from app.opportunities import command_plans, service, stage_moves
 from app.opportunities.schemas import (
     CommandPlanUpdate,
@@ -31,6 +34,10 @@ from app.opportunities.schemas import (
 )
 from app.qualification import service as qualification
 from app.qualification.schemas import QualificationCreate
+from app.territories import accounts_service as accounts
+from app.territories import service as territories
+from app.territories import units_service
+from app.territories.schemas import AccountCreate, TerritoryCreate, UnitCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext
@@ -121,88 +128,93 @@ def _ids(values: object) -> list[uuid.UUID]:
     return found
 
 
-async def _own_territory(session: AsyncSession, rep: Principal) -> Territory:
+async def _own_territory(session: AsyncSession, ctx: DemoContext) -> Territory:
     """A small Commercial territory of the demo's own: its units move with the deals without
     changing the figures of the territory an earlier loader built."""
-    territory = Territory(
-        name="Commercial East", owner_id=rep.id, segment="mid_market", region="US East"
+    data = {"name": "Commercial East", "owner_id": ctx.users["rep"].id, "segment": "mid_market"}
+    return await territories.create_territory(
+        session,
+        ctx.principal("manager"),
+        TerritoryCreate.model_validate({**data, "region": "US East"}),
     )
-    session.add(territory)
-    await session.flush()
-    return territory
 
 
-def _account(territory: Territory, name: str, domain: str, vertical: str, kind: str) -> Account:
-    return Account(
-        territory_id=territory.id, name=name, domain=domain, vertical=vertical, account_type=kind
+async def _account(
+    session: AsyncSession,
+    rep: Principal,
+    territory: Territory,
+    name: str,
+    domain: str,
+    vertical: str,
+    kind: str,
+) -> Account:
+    data = {"name": name, "domain": domain, "vertical": vertical, "account_type": kind}
+    return await accounts.create_account(
+        session, rep, AccountCreate.model_validate({"territory_id": territory.id, **data})
     )
 
 
 async def _accounts(
     session: AsyncSession, rep: Principal, ctx: DemoContext, own: Territory
 ) -> tuple[Account, Account]:
-    """A net-new and a customer account: an earlier loader's in a territory the rep owns when
-    there are such, else new ones in the demo's own territory."""
-    known = _ids(ctx.ids.get("accounts"))
-    owned = list(
-        (
-            await session.scalars(
-                select(Account)
-                .join(Territory, Territory.id == Account.territory_id)
-                .where(Account.id.in_(known), Territory.owner_id == rep.id)
-                .order_by(Account.name)
-            )
-        ).all()
-    )
-    net_new = next((a for a in owned if a.account_type == "net_new"), None) or _account(
-        own, "Fabrikam Retail", "fabrikam-retail.example", "retail", "net_new"
-    )
-    customer = next((a for a in owned if a.account_type == "customer"), None) or _account(
-        own, "Contoso Health", "contoso-health.example", "healthcare", "customer"
-    )
-    session.add_all([net_new, customer])
-    await session.flush()
+    """A net-new and a customer account: an earlier loader's (the rep's territory) when there
+    are such, else new ones in the demo's own territory."""
+    known = [await accounts.get_account(session, rep, i) for i in _ids(ctx.ids.get("accounts"))]
+    owned = sorted(known, key=lambda a: a.name)
+    net_new = next((a for a in owned if a.account_type == "net_new"), None)
+    if net_new is None:
+        net_new = await _account(
+            session, rep, own, "Fabrikam Retail", "fabrikam-retail.example", "retail", "net_new"
+        )
+    customer = next((a for a in owned if a.account_type == "customer"), None)
+    if customer is None:
+        customer = await _account(
+            session,
+            rep,
+            own,
+            "Contoso Health",
+            "contoso-health.example",
+            "healthcare",
+            "customer",
+        )
     return net_new, customer
 
 
 async def _contact(
-    session: AsyncSession, account: Account, first: str, last: str, title: str
+    session: AsyncSession, rep: Principal, account: Account, first: str, last: str, title: str
 ) -> Contact:
-    existing = await session.scalar(
-        select(Contact)
-        .where(Contact.account_id == account.id)
-        .order_by(Contact.created_at)
-        .limit(1)
+    """The account's first contact, else a new one."""
+    existing, _ = await contacts.list_contacts(
+        session, rep, PageParams(1, None), ContactFilters(account_id=account.id), "created_at"
     )
-    if existing is not None:
-        return existing
+    if existing:
+        return existing[0]
     domain = account.domain or "example.com"
-    contact = Contact(
-        account_id=account.id,
-        first_name=first,
-        last_name=last,
-        email=f"{first.lower()}.{last.lower()}@{domain}",
-        title=title,
-        persona="technology_leader",
-    )
-    session.add(contact)
-    await session.flush()
-    return contact
-
-
-async def _units(session: AsyncSession, account: Account) -> dict[str, uuid.UUID]:
-    units = {
-        name: Unit(account_id=account.id, kind="department", name=name, adoption=adoption)
-        for name, adoption in (
-            ("Route Planning", "red"),
-            ("Fleet Telematics", "yellow"),
-            ("Warehouse Systems", "red"),
-            ("Finance IT", "none"),
-        )
+    data = {
+        "account_id": account.id,
+        "first_name": first,
+        "last_name": last,
+        "email": f"{first.lower()}.{last.lower()}@{domain}",
+        "title": title,
+        "persona": "technology_leader",
     }
-    session.add_all(units.values())
-    await session.flush()
-    return {name: unit.id for name, unit in units.items()}
+    return await contacts.create_contact(session, rep, ContactCreate.model_validate(data))
+
+
+async def _units(session: AsyncSession, rep: Principal, account: Account) -> dict[str, uuid.UUID]:
+    units: dict[str, uuid.UUID] = {}
+    for name, adoption in (
+        ("Route Planning", "red"),
+        ("Fleet Telematics", "yellow"),
+        ("Warehouse Systems", "red"),
+        ("Finance IT", "none"),
+    ):
+        data = {"kind": "department", "name": name, "adoption": adoption}
+        unit = await units_service.create_unit(
+            session, rep, account.id, UnitCreate.model_validate(data)
+        )
+        units[name] = unit.id
+    return units
 
 
 async def _walk(session: AsyncSession, rep: Principal, opportunity_id: uuid.UUID, to: str) -> None:
@@ -222,17 +234,23 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
     rep, manager = ctx.principal("rep"), ctx.principal("manager")
     tz = get_settings().tz
     today = datetime.now(tz).date()
-    own = await _own_territory(session, rep)
+    own = await _own_territory(session, ctx)
     net_new, customer = await _accounts(session, rep, ctx, own)
-    northwind = _account(
-        own, "Northwind Logistics", "northwind-logistics.example", "transportation", "net_new"
+    northwind = await _account(
+        session,
+        rep,
+        own,
+        "Northwind Logistics",
+        "northwind-logistics.example",
+        "transportation",
+        "net_new",
     )
-    session.add(northwind)
-    await session.flush()
-    buyer = await _contact(session, net_new, "Priya", "Raman", "VP Engineering")
-    renewal_buyer = await _contact(session, customer, "Tomás", "Ortega", "Director of Platform")
-    northwind_buyer = await _contact(session, northwind, "Dana", "Okafor", "CTO")
-    units = await _units(session, northwind)
+    buyer = await _contact(session, rep, net_new, "Priya", "Raman", "VP Engineering")
+    renewal_buyer = await _contact(
+        session, rep, customer, "Tomás", "Ortega", "Director of Platform"
+    )
+    northwind_buyer = await _contact(session, rep, northwind, "Dana", "Okafor", "CTO")
+    units = await _units(session, rep, northwind)
     activities = _ids(ctx.ids.get("activities"))
 
     created: list[uuid.UUID] = []
