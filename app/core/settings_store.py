@@ -15,14 +15,40 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.http import check_if_match
+from app.core.repository import Repository
 from app.models import Setting
+
+
+class SettingsRepository(Repository[Setting]):
+    model = Setting
+
+    @property
+    def id_column(self) -> Any:
+        return Setting.key
+
+    async def row(self, key: str, *, for_update: bool = False) -> Setting | None:
+        stmt = select(Setting).where(Setting.key == key)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row: Setting | None = await self.session.scalar(stmt)
+        return row
+
+    async def put(self, key: str, document: Mapping[str, Any], version: int) -> None:
+        await self.session.execute(
+            insert(Setting)
+            .values(key=key, value=document, version=version)
+            .on_conflict_do_update(
+                index_elements=[Setting.key],
+                set_={"value": document, "version": version, "updated_at": datetime.now(UTC)},
+            )
+        )
 
 
 async def read(
     session: AsyncSession, key: str, defaults: Mapping[str, Any]
 ) -> tuple[dict[str, Any], int]:
     """The document merged over its defaults, and its version (1 while never written)."""
-    row = await session.scalar(select(Setting).where(Setting.key == key))
+    row = await SettingsRepository(session).row(key)
     if row is None:
         return dict(defaults), 1
     return {**defaults, **row.value}, row.version
@@ -36,17 +62,11 @@ async def write(
     if_match: str | None,
 ) -> tuple[dict[str, Any], int]:
     """Replace the document (PUT semantics), bumping its version; 412 when If-Match is stale."""
-    row = await session.scalar(select(Setting).where(Setting.key == key).with_for_update())
+    settings = SettingsRepository(session)
+    row = await settings.row(key, for_update=True)
     current = 1 if row is None else row.version
     check_if_match(if_match, current)
     document = {**defaults, **value}
     version = current + 1
-    await session.execute(
-        insert(Setting)
-        .values(key=key, value=document, version=version)
-        .on_conflict_do_update(
-            index_elements=[Setting.key],
-            set_={"value": document, "version": version, "updated_at": datetime.now(UTC)},
-        )
-    )
+    await settings.put(key, document, version)
     return document, version

@@ -120,6 +120,19 @@ async def resolve_owner(
     return user
 
 
+async def report_scope(
+    session: AsyncSession,
+    principal: Principal,
+    label: str | None,
+    owner_id: uuid.UUID | None,
+    tz: tzinfo,
+) -> tuple[Period, User]:
+    """The period and owner a section-8 report is about (`query.period`, `query.owner_id`)."""
+    return await resolve_period(session, label, "query.period", tz), await resolve_owner(
+        session, principal, owner_id
+    )
+
+
 # --- quotas ------------------------------------------------------------------------------
 
 
@@ -261,8 +274,7 @@ async def rollup(
     tz: tzinfo,
     currency: str,
 ) -> Rollup:
-    period = await resolve_period(session, label, "query.period", tz)
-    owner = await resolve_owner(session, principal, owner_id)
+    period, owner = await report_scope(session, principal, label, owner_id, tz)
     rows = await RollupRepository(session).rollup(owner.id, period.label, period.start, period.end)
     total, reports = rows[0], rows[1:]
     return Rollup(

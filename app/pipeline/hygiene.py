@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 __all__ = [
     "DEFAULT_SALES_CYCLE_DAYS",
@@ -17,11 +17,12 @@ __all__ = [
     "HYGIENE_DEFAULTS",
     "MIN_WON_FOR_AVERAGE",
     "FlagFacts",
+    "HygieneFlag",
     "reason",
 ]
 
 # In the order a response lists them.
-FLAGS = (
+HygieneFlag = Literal[
     "stale",
     "no_next_step",
     "next_step_overdue",
@@ -29,7 +30,8 @@ FLAGS = (
     "stuck_in_stage",
     "pending_acceptance_too_long",
     "command_plan_stale",
-)
+]
+FLAGS: tuple[HygieneFlag, ...] = get_args(HygieneFlag)
 
 HYGIENE_DEFAULTS: Mapping[str, Any] = {
     "stuck_in_stage_days": 30,

@@ -13,8 +13,8 @@ from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts.deps import AppSettings, PeriodQuery
 from app.pipeline import service
+from app.pipeline.hygiene import HygieneFlag
 from app.pipeline.schemas import (
-    HygieneFlag,
     HygienePage,
     HygieneSettings,
     HygieneSettingsUpdate,

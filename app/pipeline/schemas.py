@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -61,17 +61,6 @@ class HygieneSettingsUpdate(RequestModel):
     pending_acceptance_days: int = Field(ge=1, le=3650)
     command_plan_stale_days: int = Field(ge=1, le=3650)
     read_only_fields: ClassVar[frozenset[str]] = frozenset({"version"})
-
-
-HygieneFlag = Literal[
-    "stale",
-    "no_next_step",
-    "next_step_overdue",
-    "close_date_past",
-    "stuck_in_stage",
-    "pending_acceptance_too_long",
-    "command_plan_stale",
-]
 
 
 class HygieneItem(ResponseModel):

@@ -15,7 +15,7 @@ from app.core import settings_store
 from app.core.errors import field_error
 from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.security import Principal
-from app.forecasts.service import local_now, ratio, resolve_owner, resolve_period
+from app.forecasts.service import local_now, ratio, report_scope, resolve_owner
 from app.opportunities.stages import DEFAULT_STAGES
 from app.pipeline.hygiene import (
     DEFAULT_SALES_CYCLE_DAYS,
@@ -55,8 +55,7 @@ async def summary(
     tz: tzinfo,
     currency: str,
 ) -> PipelineSummary:
-    period = await resolve_period(session, label, "query.period", tz)
-    owner = await resolve_owner(session, principal, owner_id)
+    period, owner = await report_scope(session, principal, label, owner_id, tz)
     rows = await PipelineRepository(session).summary(
         owner.id, period.label, period.start, period.end
     )
@@ -207,9 +206,8 @@ async def changes(
     tz: tzinfo,
     currency: str,
 ) -> Waterfall:
-    period = await resolve_period(session, label, "query.period", tz)
     since = parse_since(since_text, tz)
-    owner = await resolve_owner(session, principal, owner_id)
+    period, owner = await report_scope(session, principal, label, owner_id, tz)
     totals = await PipelineRepository(session).waterfall(owner.id, since, period.start, period.end)
     flows = {name: Flow(count=count, arr=arr) for name, (count, arr) in totals.items()}
     return Waterfall(
