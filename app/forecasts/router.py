@@ -180,8 +180,8 @@ async def delete_quota(
     description="Forecast figures (API.md section 8) over the opportunities whose close_date "
     "falls in the period, owned by the owner or anyone below them, each direct report's subtree "
     "broken out. Won = stage closed_won, lost = stage lost (unqualified and duplicate count "
-    "nothing), open = stages 0-6 with their forecast_category. Computed in SQL with exact "
-    "decimals.",
+    "nothing), open = the pipeline stages 1-6 with their forecast_category (stage 0, pending "
+    "acceptance, is not pipeline and counts nothing). Computed in SQL with exact decimals.",
 )
 async def get_rollup(
     principal: HumanPrincipal,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from app.core.enums import OPEN_STAGES, OpportunityType, StageSlug
+from app.core.enums import PIPELINE_STAGES, OpportunityType, StageSlug
 
 __all__ = [
     "SUBMISSION_FIGURE_NAMES",
@@ -215,6 +215,8 @@ def expected_loss(
 
 
 def is_pipeline(stage: str) -> bool:
-    """Whether an opportunity in `stage` counts in the open figures of section 8 (the roll-up's
-    commit and best case, the summary, the waterfall, hygiene). SQL: `engage_is_pipeline`."""
-    return stage in OPEN_STAGES
+    """Whether an opportunity in `stage` is pipeline, counted in the open figures of section 8
+    (the roll-up's commit, best case and expected losses, the summary, the waterfall,
+    hygiene): stages 1-6. Stage 0, pending acceptance, is open but not pipeline (API.md
+    section 14). SQL: `engage_is_pipeline`."""
+    return stage in PIPELINE_STAGES

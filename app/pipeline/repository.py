@@ -126,28 +126,33 @@ facts AS (
            CAST(:now AS timestamptz) - GREATEST(
                COALESCE(cp.updated_at, o.created_at), COALESCE(rv.last_at, o.created_at)
            ) AS plan_unchanged_for,
-           (NULLIF(btrim(o.next_step), '') IS NULL AND o.next_step_at IS NULL) AS no_next_step
+           (NULLIF(btrim(o.next_step), '') IS NULL AND o.next_step_at IS NULL)
+               AS lacks_next_step,
+           engage_is_pipeline(o.stage) AS pipeline
     FROM opportunities o
     JOIN tree t ON t.id = o.owner_id
     LEFT JOIN command_plans cp ON cp.opportunity_id = o.id
     LEFT JOIN LATERAL (
         SELECT max(r.at) AS last_at FROM command_plan_revisions r WHERE r.opportunity_id = o.id
     ) rv ON true
-    WHERE engage_is_pipeline(o.stage)
+    WHERE engage_is_pipeline(o.stage) OR o.stage = 'pending_acceptance'
 ),
 flagged AS MATERIALIZED (
+    -- Stage 0 is not pipeline (API.md section 14): an opportunity waiting for acceptance shows
+    -- only when it has waited too long; every other flag is about pipeline, stages 1-6.
     SELECT f.*, c.days AS average_days,
-           f.open_for > make_interval(secs => c.days::float8 * 86400) AS stale,
-           COALESCE(f.next_step_due_on < CAST(:today AS date), false) AS next_step_overdue,
-           COALESCE(f.close_date < CAST(:today AS date), false) AS close_date_past,
-           (f.stage <> 'pending_acceptance'
-               AND f.in_stage_for > make_interval(days => CAST(:stuck_days AS int)))
+           (f.pipeline AND f.open_for > make_interval(secs => c.days::float8 * 86400)) AS stale,
+           (f.pipeline AND f.lacks_next_step) AS no_next_step,
+           (f.pipeline AND COALESCE(f.next_step_due_on < CAST(:today AS date), false))
+               AS next_step_overdue,
+           (f.pipeline AND COALESCE(f.close_date < CAST(:today AS date), false))
+               AS close_date_past,
+           (f.pipeline AND f.in_stage_for > make_interval(days => CAST(:stuck_days AS int)))
                AS stuck_in_stage,
-           (f.stage = 'pending_acceptance'
+           (NOT f.pipeline
                AND f.in_stage_for > make_interval(days => CAST(:pending_days AS int)))
                AS pending_acceptance_too_long,
-           (f.stage <> 'pending_acceptance'
-               AND f.plan_unchanged_for > make_interval(days => CAST(:plan_days AS int)))
+           (f.pipeline AND f.plan_unchanged_for > make_interval(days => CAST(:plan_days AS int)))
                AS command_plan_stale
     FROM facts f CROSS JOIN cycle c
 ),

@@ -61,8 +61,9 @@ async def get_summary(
     "/pipeline/hygiene",
     operation_id="pipeline-hygiene",
     response_model=HygienePage,
-    description="Open opportunities (stages 0-6) of the owner (a manager: their subtree) with "
-    "at least one flag, most flags first. `stale`: open (since sales acceptance, else "
+    description="Pipeline opportunities (stages 1-6) of the owner (a manager: their subtree) "
+    "with at least one flag, most flags first, and those in stage 0 (not pipeline) only with "
+    "`pending_acceptance_too_long`. `stale`: open (since sales acceptance, else "
     "creation) longer than the average sales cycle; `no_next_step`: neither next_step nor "
     "next_step_at; `next_step_overdue`: next_step_at's date (ENGAGE_TIMEZONE) before today; "
     "`close_date_past`: close_date before today; `stuck_in_stage`: in a stage 1-6 longer than "
@@ -119,15 +120,17 @@ async def put_hygiene_settings(
     "/pipeline/changes",
     operation_id="pipeline-changes",
     response_model=Waterfall,
-    description="Waterfall of the period's open pipeline (stages 0-6, close_date in the period) "
+    description="Waterfall of the period's open pipeline (stages 1-6, close_date in the period) "
     "between `since` and now, reconstructed from the opportunity history (stage, amount, "
     "close_date). arr is the measure. `starting` + `created` + `pulled_in` - `pushed_out` + "
     "`increased` - `decreased` - `won` - `lost` = `ending` (arr). An opportunity in the period "
     "at `since` shows its change of arr in increased/decreased and, if it left, leaves at its "
     "arr now (won, lost - including unqualified and duplicate - or pushed_out when its close "
-    "date moved out); one that entered shows in created (new since, or reopened) or pulled_in "
-    "(close date moved in) at its arr now, and also in won/lost if it closed in the period. "
-    "Opportunities are scoped by their current owner.",
+    "date moved out or it went back to stage 0); one that entered shows in created (new since, "
+    "reopened, or accepted out of stage 0) or pulled_in (close date moved in) at its arr now, "
+    "and also in won/lost if it closed in the period. `ending` equals the pipeline summary's "
+    "`pipeline_arr` for the same period and owner. Opportunities are scoped by their current "
+    "owner.",
 )
 async def get_changes(
     principal: HumanPrincipal,

@@ -12,12 +12,14 @@ history) and a state *now* (its row). "Open" means a pipeline stage (`is_pipelin
 - An opportunity in *starting* that is still in the period now shows its change of arr as
   **increased** or **decreased** (count 1 each). If it left, it also shows that change, then
   leaves at its arr now as **won** (closed won now), **lost** (lost, unqualified or duplicate
-  now) or **pushed_out** (still open, close date now outside the period).
+  now) or **pushed_out** (still open, but its close date is now outside the period or it went
+  back to stage 0, which is not pipeline).
 - An opportunity not in *starting* enters at its arr now, when it is open in the period now or
-  closed now with a close date in the period (having been open then, or not existing, or
-  closed differently then): **created** when it did not exist then or was closed then
-  (reopened), **pulled_in** when it was open then with a close date outside the period. One
-  that entered and is closed now also leaves (won or lost) at the same arr.
+  closed now with a close date in the period (having been open then, or not existing, or in
+  another stage then): **created** when it did not exist then, was closed then (reopened) or
+  was in stage 0 then (accepted since), **pulled_in** when it was open then with a close date
+  outside the period. One that entered and is closed now also leaves (won or lost) at the
+  same arr.
 - Everything else (closed then and still closed the same way, or never in the period) is
   not part of the waterfall.
 

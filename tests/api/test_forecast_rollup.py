@@ -107,6 +107,27 @@ async def build_rep_quarter(session: AsyncSession, rep: User) -> None:
     await mk(session, rep, stage="unqualified", amount="7000.00", close_date=IN_Q1)
     await mk(session, rep, stage="duplicate", amount="3000.00", close_date=IN_Q1)
     await mk(session, rep, stage="lost", amount="25000.00", close_date=IN_Q1)
+    # stage 0 is not pipeline (API.md section 14): in commit and best case, it counts nothing
+    await mk(
+        session,
+        rep,
+        stage="pending_acceptance",
+        amount="60000.00",
+        forecast_category="commit",
+        close_date=IN_Q1,
+    )
+    await mk(
+        session,
+        rep,
+        stage="pending_acceptance",
+        type="renewal",
+        renewal_arr="30000.00",
+        amount="35000.00",
+        renewal_loss_amount="9000.00",
+        renewal_forecast_category="commit",
+        forecast_category="best_case",
+        close_date=IN_Q1,
+    )
 
 
 async def build_rep2_quarter(session: AsyncSession, rep2: User) -> None:

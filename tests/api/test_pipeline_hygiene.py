@@ -333,3 +333,32 @@ async def test_visibility_paging_and_flag_filter(
     assert r.status_code == 400
     r = await client.get(URL, params={"cursor": "garbage"}, headers=actors.manager.headers)
     assert r.status_code == 400
+
+
+async def test_stage_zero_is_flagged_only_for_waiting_too_long(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    """Stage 0 is not pipeline (API.md section 14): none of the pipeline flags apply to it,
+    however neglected it looks; only the wait for acceptance does."""
+    neglected = {
+        "stage": "pending_acceptance",
+        "sales_accepted_at": None,
+        "next_step": None,
+        "next_step_at": None,
+        "close_date": datetime.now(UTC).date() - timedelta(days=10),
+        "created_at": ago(200),
+        "command_plan_updated_at": ago(100),
+    }
+    fresh = await make_opportunity(
+        session, actors.rep.user, **clean(**neglected, stage_entered_at=ago(5))
+    )
+    waiting = await make_opportunity(
+        session, actors.rep.user, **clean(**neglected, stage_entered_at=ago(20))
+    )
+    items = await flagged(client, actors.rep.headers)
+    assert [(i["opportunity_id"], i["flags"]) for i in items] == [
+        (str(waiting.id), ["pending_acceptance_too_long"])
+    ]
+    assert str(fresh.id) not in {i["opportunity_id"] for i in items}
+    for flag in ("stale", "no_next_step", "close_date_past", "command_plan_stale"):
+        assert await flagged(client, actors.rep.headers, flag=flag) == []

@@ -116,6 +116,13 @@ async def test_hand_built_waterfall(
         created_at=old,
     )
     await add_history(session, o, "amount", "1000.00", "1100.00", ago(1))
+    # stage 0 is not pipeline: waiting for acceptance throughout is not part of it; accepted
+    # since is created
+    await mk(
+        session, rep, stage="pending_acceptance", amount="500.00", close_date=IN_Q1, created_at=old
+    )
+    o = await mk(session, rep, stage="discovery", amount="20.00", close_date=IN_Q1, created_at=old)
+    await add_history(session, o, "stage", "pending_acceptance", "discovery", ago(6))
     # out of the period throughout, and a peer's deal: not part of it
     await mk(
         session, rep, stage="proposal", amount="5.00", close_date=date(2027, 4, 2), created_at=old
@@ -139,14 +146,14 @@ async def test_hand_built_waterfall(
     body = r.json()
     assert flows(body) == {
         "starting": (7, "495.00"),  # 100 + 50 + 40 + 200 + 60 + 45 + 0 (the renewal's uplift)
-        "created": (2, "18.00"),
+        "created": (3, "38.00"),  # 7 + 11 + 20
         "pulled_in": (1, "300.00"),
         "pushed_out": (1, "200.00"),
         "increased": (3, "145.00"),
         "decreased": (1, "15.00"),
         "won": (1, "70.00"),
         "lost": (2, "56.00"),
-        "ending": (6, "617.00"),  # 100 + 85 + 25 + 7 + 300 + 100
+        "ending": (7, "637.00"),  # 100 + 85 + 25 + 7 + 300 + 100 + 20
     }
     assert reconciles(body)
     assert (
@@ -319,4 +326,44 @@ async def test_waterfall_reconciles_and_matches_reference(
         - count["lost"]
         == count["ending"]
     )
+    await session.rollback()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    opportunities=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=2), opportunity_strategy), max_size=10
+    )
+)
+async def test_waterfall_ending_is_the_summary_pipeline(
+    session: AsyncSession, opportunities: list[tuple[int, dict[str, Any]]]
+) -> None:
+    """API.md section 14: for one period and owner, the waterfall's ending (arr and count) is
+    the pipeline summary's `pipeline_arr` (and its stage counts), whatever the history: stage 0
+    counts in neither. Checked for a manager's subtree and for each rep in it."""
+    manager = (await make_user(session, "manager")).user
+    reps = [(await make_user(session, "rep", manager)).user for _ in range(2)]
+    owners = [manager, *reps]
+    for owner, spec in opportunities:
+        renewal = spec["type"] == "renewal"
+        opp = await make_opportunity(
+            session,
+            owners[owner],
+            stage=spec["stage"],
+            type=spec["type"],
+            amount=spec["amount"],
+            renewal_arr=spec["renewal_arr"] if renewal else None,
+            close_date=spec["close_date"],
+            created_at=SINCE + timedelta(days=spec["created_offset"]),
+            with_command_plan=False,
+        )
+        for h in spec["history"]:
+            at = SINCE + timedelta(days=h["offset"])
+            await add_history(session, opp, h["field"], h["old"], h["new"], at)
+    pipeline = PipelineRepository(session)
+    for owner in owners:
+        totals = await pipeline.waterfall(owner.id, SINCE, Q1_START, Q1_END)
+        stages = await pipeline.summary(owner.id, Q1, Q1_START, Q1_END)
+        assert totals["ending"][1] == stages[0]["pipeline_arr"]
+        assert totals["ending"][0] == sum(row["count"] for row in stages)
     await session.rollback()
