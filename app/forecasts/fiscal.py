@@ -21,6 +21,7 @@ __all__ = [
     "parse_period",
     "period_for",
     "quarters_of",
+    "submittable_periods",
 ]
 
 # [0-9] rather than \d: \d also matches non-ASCII digits (e.g. Arabic-Indic) in most engines.
@@ -131,3 +132,11 @@ def quarters_of(fiscal_year: int, start_month: int) -> tuple[Period, ...]:
     _check_start_month(start_month)
     _check_fiscal_year(fiscal_year)
     return tuple(_make(fiscal_year, quarter, start_month) for quarter in (1, 2, 3, 4))
+
+
+def submittable_periods(today: date, start_month: int) -> tuple[Period, Period, Period]:
+    """The periods a forecast may be submitted for on `today` (API.md section 14): the fiscal
+    quarter and the fiscal year containing it, and the next quarter."""
+    quarter = period_for(today, start_month)
+    year = fiscal_year_of(quarter, start_month)
+    return quarter, year, period_for(quarter.end + timedelta(days=1), start_month)

@@ -259,6 +259,7 @@ class SubmissionRepository(Repository[ForecastSubmission]):
         period: str,
         week: str,
         figures: Mapping[str, Decimal],
+        system: Mapping[str, Any],
         notes: str | None,
         at: datetime,
     ) -> uuid.UUID:
@@ -266,7 +267,7 @@ class SubmissionRepository(Repository[ForecastSubmission]):
         first."""
         S = ForecastSubmission
         values: dict[str, Any] = {name: figures[name] for name in ENTERED_FIGURES}
-        values.update(notes=notes, submitted_at=at, updated_at=at)
+        values.update(system=system, notes=notes, submitted_at=at, updated_at=at)
         stmt = (
             insert(S)
             .values(user_id=owner_id, period=period, week=week, created_at=at, **values)
@@ -294,6 +295,7 @@ class SubmissionRepository(Repository[ForecastSubmission]):
             S.week,
             *(getattr(S, name) for name in ENTERED_FIGURES),
             S.notes,
+            S.system,
             S.submitted_at,
             S.created_at,
             S.updated_at,

@@ -204,8 +204,11 @@ async def get_rollup(
     status_code=201,
     response_model=Forecast,
     dependencies=[Idempotent],
-    description="The caller's weekly call (a manager's is their team call). The server derives "
-    "net_commit, net_best_case and `week` (ISO week in ENGAGE_TIMEZONE). 422 unless "
+    description="The caller's weekly call (a manager's is their team call) for the fiscal "
+    "quarter or year containing today (ENGAGE_TIMEZONE) or the next quarter; any other period "
+    "-> 422 `not_open` on `period`. The server derives net_commit, net_best_case and `week` "
+    "(ISO week in ENGAGE_TIMEZONE) and keeps `system`, the caller's roll-up figures for the "
+    "period at that moment. 422 unless "
     "gross_best_case >= gross_commit >= 0, renewal_loss_best_case >= renewal_loss_commit >= 0 "
     "and net_most_likely lies between the two nets. One submission per owner, period and week: "
     "a second in the same week replaces the first and still answers 201 with the replaced "

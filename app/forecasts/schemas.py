@@ -171,6 +171,11 @@ class Forecast(ResponseModel):
         description="Each figure minus the same owner's previous submission for the period (the "
         "latest from an earlier week); null for the first."
     )
+    system: RollupFigures | None = Field(
+        description="The submitter's roll-up figures for the period when they called (what "
+        "`GET /forecasts/rollup` said then; a manager's cover their subtree); null for calls "
+        "made before Engage kept them. A resubmission in the same week takes them anew."
+    )
     team_sum: TeamSum | None = Field(
         description="For a manager's (or admin's) call: the sum of their direct reports' latest "
         "calls that week; null for reps."

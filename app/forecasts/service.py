@@ -26,7 +26,13 @@ from app.core.errors import (
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.forecasts.fiscal import InvalidPeriod, Period, parse_period, period_for
+from app.forecasts.fiscal import (
+    InvalidPeriod,
+    Period,
+    parse_period,
+    period_for,
+    submittable_periods,
+)
 from app.forecasts.repository import (
     ENTERED_FIGURES,
     QuotaRepository,
@@ -323,6 +329,7 @@ def _forecast(row: RowMapping, team: _Team | None, currency: str) -> Forecast:
         submitted_at=row["submitted_at"],
         change=None if change is None else ForecastFigures(**change),
         team_sum=None if team is None else TeamSum(**team.figures, calls=team.calls),
+        system=None if row["system"] is None else RollupFigures.model_validate(row["system"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         version=row["version"],
@@ -354,8 +361,20 @@ async def submit(
     currency: str,
     now: datetime | None = None,
 ) -> Forecast:
-    """Record the caller's call for the week; a second one in the same week replaces it."""
+    """Record the caller's call for the week, with the caller's roll-up figures at that moment
+    (`system`); a second one in the same week replaces it."""
+    at = now or datetime.now(UTC)
+    start_month = await fiscal_start_month(session)
     period = await resolve_period(session, data.period, "period", tz)
+    open_periods = submittable_periods(local_now(tz, at).date(), start_month)
+    if period.label not in {p.label for p in open_periods}:
+        quarter, year, following = (p.label for p in open_periods)
+        raise field_error(
+            "period",
+            "not_open",
+            f"Forecasts are submitted for the current fiscal quarter ({quarter}) or year "
+            f"({year}), or the next quarter ({following}); not for {period.label}.",
+        )
     figures = SubmissionFigures(
         gross_commit=data.gross_commit,
         gross_best_case=data.gross_best_case,
@@ -369,13 +388,17 @@ async def submit(
             "; ".join(p.message for p in problems),
             errors=[FieldError(p.field, p.code, p.message) for p in problems],
         )
-    at = now or datetime.now(UTC)
+    rows = await RollupRepository(session).rollup(
+        principal.id, period.label, period.start, period.end
+    )
+    system = _rollup_figures(rows[0]).model_dump(mode="json")
     submissions = SubmissionRepository(session)
     submission_id = await submissions.upsert(
         principal.id,
         period.label,
         iso_week(at, tz),
         {name: getattr(figures, name) for name in ENTERED_FIGURES},
+        system,
         data.notes,
         at,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Versioned, uuid_pk
@@ -61,6 +62,8 @@ class ForecastSubmission(Versioned, Base):
     submitted_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+    # The submitter's roll-up figures when they called (API.md section 14); null before 0015.
+    system: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 def _sum() -> Mapped[Decimal]:

@@ -13,12 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
+from app.forecasts.fiscal import fiscal_year_of, parse_period, period_for
 from app.forecasts.rules import iso_week
 from app.models import Event, ForecastSubmission
 from tests.factories import Actors
-from tests.forecasts_factories import make_submission
+from tests.forecasts_factories import make_opportunity, make_quota, make_submission
 
-P = "FY2027-Q1"
+# Submissions are for the current quarter or year, or the next quarter (API.md section 14).
+CURRENT = period_for(datetime.now(UTC).date(), 1)
+P = CURRENT.label
+NEXT = period_for(CURRENT.end + timedelta(days=1), 1).label
 VALID = {
     "period": P,
     "gross_commit": "100000.00",
@@ -138,7 +142,7 @@ async def test_resubmission_in_the_same_week_replaces(
     assert await count(session) == 1
     # another period is another submission
     r = await client.post(
-        "/api/v1/forecasts", json={**VALID, "period": "FY2027-Q2"}, headers=actors.rep.headers
+        "/api/v1/forecasts", json={**VALID, "period": NEXT}, headers=actors.rep.headers
     )
     assert r.json()["id"] != first.json()["id"]
     assert await count(session) == 2
@@ -198,7 +202,7 @@ async def test_week_over_week_change_and_history(
     ).json()
     assert page1["items"] + page2["items"] == items and page2["next_cursor"] is None
     # a skipped week compares with the latest earlier one
-    other = "FY2027-Q2"
+    other = NEXT
     await make_submission(
         session,
         rep,
@@ -242,7 +246,7 @@ async def test_manager_call_carries_team_sum(
     await make_submission(
         session,
         actors.rep2.user,
-        "FY2027-Q2",
+        NEXT,
         this_week(),
         gross_commit="5000",
         gross_best_case="5000",
@@ -378,3 +382,112 @@ async def test_updated_after_keeps_the_change(
     )
     [item] = r.json()["items"]
     assert item["change"]["gross_commit"] == "99999.00"
+
+
+# --- API.md section 14: which periods, and what the system said ------------------------
+
+
+async def test_only_this_quarter_or_year_or_the_next_quarter(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    year = fiscal_year_of(CURRENT, 1).label
+    for label in (P, year, NEXT):
+        r = await client.post(
+            "/api/v1/forecasts", json={**VALID, "period": label}, headers=actors.rep.headers
+        )
+        assert r.status_code == 201, (label, r.text)
+    previous = period_for(CURRENT.start - timedelta(days=1), 1)
+    after_next = period_for(parse_period(NEXT, 1).end + timedelta(days=1), 1)
+    next_year = f"FY{CURRENT.fiscal_year + 1}"
+    for label in (previous.label, after_next.label, next_year, "FY2020-Q1", "FY2020"):
+        r = await client.post(
+            "/api/v1/forecasts", json={**VALID, "period": label}, headers=actors.rep.headers
+        )
+        assert r.status_code == 422, label
+        error = r.json()["errors"][0]
+        assert (error["field"], error["code"]) == ("period", "not_open"), label
+        assert P in error["message"] and NEXT in error["message"]
+    assert await count(session) == 3
+
+
+async def test_open_periods_follow_the_fiscal_calendar(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    r = await client.put(
+        "/api/v1/settings/fiscal",
+        json={"fiscal_year_start_month": 2},
+        headers=actors.admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    quarter = period_for(datetime.now(UTC).date(), 2)
+    r = await client.post(
+        "/api/v1/forecasts", json={**VALID, "period": quarter.label}, headers=actors.rep.headers
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        "/api/v1/forecasts",
+        json={**VALID, "period": fiscal_year_of(quarter, 2).label},
+        headers=actors.rep.headers,
+    )
+    assert r.status_code == 201, r.text
+
+
+async def _rollup_figures(client: httpx.AsyncClient, actor: Any) -> dict[str, Any]:
+    r = await client.get(f"/api/v1/forecasts/rollup?period={P}", headers=actor.headers)
+    assert r.status_code == 200, r.text
+    figures: dict[str, Any] = r.json()["figures"]
+    return figures
+
+
+async def test_a_submission_keeps_what_the_system_said(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    rep, rep2 = actors.rep.user, actors.rep2.user
+    in_period = CURRENT.start + timedelta(days=10)
+    await make_opportunity(session, rep, stage="closed_won", amount="1000.00", close_date=in_period)
+    await make_opportunity(
+        session, rep, stage="awaiting_signature", amount="500.00", close_date=in_period
+    )
+    await make_opportunity(session, rep2, stage="closed_won", amount="70.00", close_date=in_period)
+    await make_quota(session, rep, P, "10000.00")
+    said = await _rollup_figures(client, actors.rep)
+    assert (said["closed_won"], said["gross_commit"]) == ("1000.00", "1500.00")
+    first = (await client.post("/api/v1/forecasts", json=VALID, headers=actors.rep.headers)).json()
+    assert first["system"] == said
+    assert first["system"]["attainment"] == 0.1
+
+    # later wins change the roll-up, not the stored call
+    await make_opportunity(session, rep, stage="closed_won", amount="250.00", close_date=in_period)
+    r = await client.get(f"/api/v1/forecasts/{first['id']}", headers=actors.rep.headers)
+    assert r.json()["system"] == said
+    listed = (await client.get(f"/api/v1/forecasts?period={P}", headers=actors.rep.headers)).json()
+    assert listed["items"][0]["system"] == said
+    # a resubmission in the same week takes the figures anew
+    again = (await client.post("/api/v1/forecasts", json=VALID, headers=actors.rep.headers)).json()
+    assert again["id"] == first["id"] and again["system"]["closed_won"] == "1250.00"
+    # a manager's call keeps their subtree's figures; a call for the year the year's
+    call = _figures("0", "0", "0", "0", "0")
+    r = await client.post("/api/v1/forecasts", json=call, headers=actors.manager.headers)
+    assert r.json()["system"] == await _rollup_figures(client, actors.manager)
+    assert r.json()["system"]["closed_won"] == "1320.00"
+    year = fiscal_year_of(CURRENT, 1).label
+    r = await client.post(
+        "/api/v1/forecasts", json={**call, "period": year}, headers=actors.rep2.headers
+    )
+    assert r.json()["system"]["closed_won"] == "70.00" and r.json()["system"]["quota"] is None
+
+
+async def test_calls_from_before_system_figures_show_none(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    await make_submission(
+        session,
+        actors.rep.user,
+        P,
+        this_week(7),
+        gross_commit="1",
+        gross_best_case="1",
+        net_most_likely="1",
+    )
+    r = await client.get(f"/api/v1/forecasts?period={P}", headers=actors.rep.headers)
+    assert r.json()["items"][0]["system"] is None

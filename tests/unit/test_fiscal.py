@@ -18,6 +18,7 @@ from app.forecasts.fiscal import (
     parse_period,
     period_for,
     quarters_of,
+    submittable_periods,
 )
 
 START_MONTHS = range(1, 13)
@@ -194,3 +195,28 @@ def test_extreme_years_for_every_start_month() -> None:
 
 def test_pattern_is_the_documented_shape() -> None:
     assert PERIOD_PATTERN.startswith("^FY") and PERIOD_PATTERN.endswith("$")
+
+
+@pytest.mark.parametrize(
+    ("today", "start_month", "expected"),
+    [
+        (date(2026, 12, 5), 1, ("FY2026-Q4", "FY2026", "FY2027-Q1")),
+        (date(2026, 12, 31), 1, ("FY2026-Q4", "FY2026", "FY2027-Q1")),
+        (date(2027, 1, 1), 1, ("FY2027-Q1", "FY2027", "FY2027-Q2")),
+        (date(2026, 12, 5), 2, ("FY2027-Q4", "FY2027", "FY2028-Q1")),
+        (date(2027, 2, 1), 2, ("FY2028-Q1", "FY2028", "FY2028-Q2")),
+        (date(2027, 1, 31), 2, ("FY2027-Q4", "FY2027", "FY2028-Q1")),
+    ],
+)
+def test_submittable_periods(today: date, start_month: int, expected: tuple[str, ...]) -> None:
+    assert tuple(p.label for p in submittable_periods(today, start_month)) == expected
+
+
+@given(
+    st.dates(min_value=date(1950, 1, 1), max_value=date(2900, 12, 31)),
+    st.sampled_from(START_MONTHS),
+)
+def test_submittable_periods_contain_today_then_follow(today: date, start_month: int) -> None:
+    quarter, year, following = submittable_periods(today, start_month)
+    assert quarter.contains(today) and year.contains(today)
+    assert following.start == quarter.end + timedelta(days=1) and following.is_quarter
