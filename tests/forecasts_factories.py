@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,6 +150,7 @@ async def make_submission(
     net_most_likely: str = "0",
     submitted_at: datetime | None = None,
     notes: str | None = None,
+    system: dict[str, Any] | None = None,
 ) -> ForecastSubmission:
     at = submitted_at or datetime.now(UTC)
     submission = ForecastSubmission(
@@ -161,6 +163,7 @@ async def make_submission(
         renewal_loss_best_case=D(renewal_loss_best_case),
         net_most_likely=D(net_most_likely),
         notes=notes,
+        system=system,
         submitted_at=at,
         created_at=at,
         updated_at=at,

@@ -241,6 +241,37 @@ GROUP BY k.user_id, k.period, k.week
 """
 )
 
+# One statement: the owner's net closed now (their subtree's month sums for the period, as the
+# roll-up adds them) against each of their calls for the period, oldest week first; a row with a
+# null week when there are none.
+_ACCURACY = text(
+    """
+WITH actual AS (
+    SELECT COALESCE(SUM(m.closed_won - m.realised), 0) AS net_closed
+    FROM opportunity_month_sums m
+    WHERE m.owner_id IN (SELECT t.id FROM engage_subtree(CAST(:owner_id AS uuid)) t)
+      AND m.close_month
+          BETWEEN CAST(date_trunc('month', CAST(CAST(:starts_on AS date) AS timestamp)) AS date)
+          AND CAST(:ends_on AS date)
+),
+calls AS (
+    SELECT s.week, s.submitted_at,
+           s.gross_commit - s.renewal_loss_commit AS net_commit,
+           s.net_most_likely,
+           s.gross_best_case - s.renewal_loss_best_case AS net_best_case,
+           CAST(s.system ->> 'net_commit' AS numeric) AS system_net_commit
+    FROM forecast_submissions s
+    WHERE s.user_id = CAST(:owner_id AS uuid) AND s.period = CAST(:period AS text)
+)
+SELECT a.net_closed AS actual_net_closed, c.*,
+       c.net_most_likely - a.net_closed AS error_most_likely,
+       round(AVG(abs(c.net_most_likely - a.net_closed)) OVER (), 2) AS mean_absolute_error
+FROM actual a
+LEFT JOIN calls c ON true
+ORDER BY c.week
+"""
+)
+
 
 class SubmissionRepository(Repository[ForecastSubmission]):
     """Submissions are visible with their owner (a rep's own, a manager's subtree's, all for
@@ -342,6 +373,18 @@ class SubmissionRepository(Repository[ForecastSubmission]):
         stmt = stmt.where(stmt.selected_columns.id == submission_id)
         row: RowMapping | None = (await self.session.execute(stmt)).mappings().first()
         return row
+
+    async def accuracy(
+        self, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
+    ) -> list[RowMapping]:
+        """The owner's calls for the period against their net closed now (API.md section 14):
+        one row per week, each carrying `actual_net_closed` and `mean_absolute_error`; one row
+        with a null `week` when they made no call."""
+        result = await self.session.execute(
+            _ACCURACY,
+            {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
+        )
+        return list(result.mappings())
 
     async def team_sums(
         self, keys: Sequence[tuple[uuid.UUID, str, str]]

@@ -20,6 +20,7 @@ from app.forecasts.schemas import (
     FiscalSettings,
     FiscalSettingsUpdate,
     Forecast,
+    ForecastAccuracy,
     ForecastCreate,
     ForecastPage,
     Quota,
@@ -261,6 +262,29 @@ async def list_forecasts(
         session, principal, period, owner_id, updated_after, page, settings.tz, settings.currency
     )
     return ForecastPage(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/forecasts/accuracy",
+    operation_id="forecasts-accuracy",
+    response_model=ForecastAccuracy,
+    description="The owner's track record for a period (API.md section 14): each weekly call "
+    "(net commit, net 50/50, net best case, and what the roll-up's net_commit said when it was "
+    "made) against `actual_net_closed`, the roll-up's net_closed now (a manager's covers their "
+    "subtree), with `error_most_likely` = net_most_likely - actual_net_closed per week and "
+    "their mean absolute error. `final` turns true once the period has ended. Visible like "
+    "the roll-up: an owner the caller cannot see -> 422 `not_found`.",
+)
+async def get_accuracy(
+    principal: HumanPrincipal,
+    session: Session,
+    settings: AppSettings,
+    period: PeriodQuery = None,
+    owner_id: OwnerQuery = None,
+) -> ForecastAccuracy:
+    return await service.accuracy(
+        session, principal, period, owner_id, settings.tz, settings.currency
+    )
 
 
 @router.get(

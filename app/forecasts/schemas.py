@@ -190,6 +190,45 @@ class ForecastPage(ResponseModel):
     next_cursor: str | None
 
 
+# --- accuracy ----------------------------------------------------------------------------
+
+
+class AccuracyWeek(ResponseModel):
+    week: str = Field(description="ISO week of the call, e.g. 2026-W48.")
+    submitted_at: datetime
+    net_commit: MoneyOut = Field(description="The call's gross_commit - renewal_loss_commit.")
+    net_most_likely: MoneyOut = Field(description="The call's net 50/50.")
+    net_best_case: MoneyOut = Field(
+        description="The call's gross_best_case - renewal_loss_best_case."
+    )
+    system_net_commit: MoneyOut | None = Field(
+        description="The roll-up's net_commit when the call was made (its `system`); null for "
+        "calls made before Engage kept it."
+    )
+    error_most_likely: MoneyOut = Field(
+        description="net_most_likely - actual_net_closed: above 0 the call was too high."
+    )
+
+
+class ForecastAccuracy(ResponseModel):
+    period: str
+    owner_id: uuid.UUID
+    currency: str
+    actual_net_closed: MoneyOut = Field(
+        description="The roll-up's net_closed for the period now (a manager's: their subtree's)."
+    )
+    final: bool = Field(
+        description="True once the period has ended (ENGAGE_TIMEZONE): actual_net_closed is "
+        "then the outcome, before it is the outcome so far."
+    )
+    weeks: list[AccuracyWeek] = Field(
+        description="The owner's weekly calls for the period, oldest first.", max_length=60
+    )
+    mean_absolute_error: MoneyOut | None = Field(
+        description="Mean of |error_most_likely| over the weeks, to the cent; null without weeks."
+    )
+
+
 @dataclass(frozen=True)
 class ForecastFilters(ListFilters):
     """What `GET /forecasts` narrows to (the period already checked against the calendar)."""

@@ -47,10 +47,12 @@ from app.forecasts.rules import (
     validate_submission,
 )
 from app.forecasts.schemas import (
+    AccuracyWeek,
     DirectReportRollup,
     FiscalSettings,
     FiscalSettingsUpdate,
     Forecast,
+    ForecastAccuracy,
     ForecastCreate,
     ForecastFigures,
     ForecastFilters,
@@ -439,3 +441,43 @@ async def list_submissions(
     )
     rows, cursor = await SubmissionRepository(session).rows_page(principal, filters, page)
     return await _with_team_sums(session, rows, currency), cursor
+
+
+# --- accuracy ----------------------------------------------------------------------------
+
+
+async def accuracy(
+    session: AsyncSession,
+    principal: Principal,
+    label: str | None,
+    owner_id: uuid.UUID | None,
+    tz: tzinfo,
+    currency: str,
+) -> ForecastAccuracy:
+    """The owner's weekly calls for the period held against their net closed now."""
+    period, owner = await report_scope(session, principal, label, owner_id, tz)
+    rows = await SubmissionRepository(session).accuracy(
+        owner.id, period.label, period.start, period.end
+    )
+    weeks = [
+        AccuracyWeek(
+            week=r["week"],
+            submitted_at=r["submitted_at"],
+            net_commit=r["net_commit"],
+            net_most_likely=r["net_most_likely"],
+            net_best_case=r["net_best_case"],
+            system_net_commit=r["system_net_commit"],
+            error_most_likely=r["error_most_likely"],
+        )
+        for r in rows
+        if r["week"] is not None
+    ]
+    return ForecastAccuracy(
+        period=period.label,
+        owner_id=owner.id,
+        currency=currency,
+        actual_net_closed=rows[0]["actual_net_closed"],
+        final=local_now(tz).date() > period.end,
+        weeks=weeks,
+        mean_absolute_error=rows[0]["mean_absolute_error"] if weeks else None,
+    )
