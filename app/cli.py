@@ -47,7 +47,7 @@ async def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 def cmd_users_create(args: argparse.Namespace) -> int:
     from app.core.errors import AppError
     from app.core.migrate import upgrade
-    from app.users import repository, service
+    from app.users import service
     from app.users.schemas import TokenCreate, UserCreate
 
     upgrade(_database_url())
@@ -55,7 +55,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> Any:
         manager_id = None
         if args.manager_email:
-            manager_id = await repository.email_taken(session, args.manager_email)
+            manager_id = await service.user_id_with_email(session, args.manager_email)
             if manager_id is None:
                 raise SystemExit(f"no user with email {args.manager_email}")
         user = await service.create_user(

@@ -10,6 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.accounts.router import router as accounts_router
+from app.activities.router import router as activities_router
 from app.contacts.router import router as contacts_router
 from app.core import handlers
 from app.core.config import Settings, get_settings
@@ -56,6 +58,8 @@ bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 API_ROUTERS: list[APIRouter] = [
     users_router,
     territories_router,
+    accounts_router,
+    activities_router,
     forecasts_router,
     pipeline_router,
     events_router,

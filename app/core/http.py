@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Response
+from pydantic import BaseModel
 
 from app.core.errors import PROBLEM_JSON, PreconditionFailed
 from app.core.schemas import Problem
@@ -78,3 +79,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem("Validation failed; `errors` lists each field with a code."),
     429: _problem("Rate limited; see `Retry-After`."),
 }
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def tagged(response: Response, schema: type[ModelT], entity: Any) -> ModelT:
+    """A single resource's representation, with its `ETag`."""
+    set_etag(response, entity.version)
+    return schema.model_validate(entity)
+
+
+def created(response: Response, schema: type[ModelT], entity: Any, location: str) -> ModelT:
+    """A created resource's representation, with its `Location` and `ETag`."""
+    set_created(response, location, entity.version)
+    return schema.model_validate(entity)
+
+
+def page_of(schema: type[ModelT], rows: Sequence[Any], next_cursor: str | None) -> ModelT:
+    """`{items, next_cursor}` of `schema` (a page model) from a repository's rows."""
+    return schema.model_validate({"items": rows, "next_cursor": next_cursor})

@@ -12,15 +12,18 @@ enum) and mapped to columns by `sort_columns`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from app.core.errors import Duplicate
 from app.core.pagination import ListFilters, PageParams, SortKey, fetch_page
 from app.core.sql import in_array
 from app.core.visibility import Viewer
@@ -118,6 +121,23 @@ class Repository(Generic[M]):
             bump_version(entity)
             await self.session.flush()
         return changed
+
+    async def delete(self, entity: M) -> None:
+        await self.session.delete(entity)
+        await self.session.flush()
+
+    @asynccontextmanager
+    async def unique(
+        self, detail: str, existing: Callable[[], Awaitable[Any]]
+    ) -> AsyncIterator[None]:
+        """Flush what the block writes in a savepoint, so that a unique violation (a concurrent
+        twin) becomes 409 `duplicate` with `existing()` as `existing_id`, never a 500."""
+        try:
+            async with self.session.begin_nested():
+                yield
+                await self.session.flush()
+        except IntegrityError as exc:
+            raise Duplicate(detail, await existing()) from exc
 
     # ---- lists ----------------------------------------------------------------------------
 

@@ -78,3 +78,4 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 HUMANS = ("admin", "manager", "rep")
 AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
 HumanPrincipal = Annotated[Principal, Depends(require_roles(*HUMANS))]
+ManagerPrincipal = Annotated[Principal, Depends(require_roles("admin", "manager"))]

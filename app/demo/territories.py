@@ -8,16 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.territories import accounts_service, activities_service, service, units_service
-from app.territories.schemas import (
-    AccountCreate,
-    ActivityCreate,
-    PlanCreate,
-    TeamReplace,
-    TerritoryCreate,
-    UnitCreate,
-    UnitUpdate,
-)
+from app.accounts import service as accounts_service
+from app.accounts.schemas import AccountCreate, UnitCreate, UnitUpdate
+from app.activities import service as activities_service
+from app.activities.schemas import ActivityCreate
+from app.territories import service
+from app.territories.schemas import PlanCreate, TeamReplace, TerritoryCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext
@@ -345,7 +341,7 @@ async def _add_units(
     rep = ctx.principal("rep")
     for name, kind, adoption, headcount, children in units:
         first, _, then = adoption.partition("->")
-        created = await units_service.create_unit(
+        created = await accounts_service.create_unit(
             session,
             rep,
             account_id,
@@ -360,7 +356,7 @@ async def _add_units(
             ),
         )
         if then:
-            await units_service.update_unit(
+            await accounts_service.update_unit(
                 session, rep, created.id, UnitUpdate.model_validate({"adoption": then}), None
             )
         await _add_units(session, ctx, account_id, children, created.id)

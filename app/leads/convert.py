@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts_service
+from app.accounts.schemas import AccountCreate
 from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.errors import InvalidTransition, field_error, not_visible
@@ -21,8 +23,6 @@ from app.leads.schemas import ConvertRequest
 from app.leads.service import get_lead
 from app.models import Account, Contact, Lead, Opportunity
 from app.opportunities.conversion import open_from_lead
-from app.territories import accounts_service
-from app.territories.schemas import AccountCreate
 
 NEW_ACCOUNT_VERTICAL = "other"
 NEW_ACCOUNT_TYPE = "net_new"

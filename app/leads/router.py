@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
+from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
 from app.core.enums import LeadStatus, PersonaSlug
 from app.core.errors import PayloadTooLarge
@@ -40,7 +41,6 @@ from app.leads.schemas import (
     TouchPage,
 )
 from app.opportunities.conversion import ConvertedOpportunity
-from app.territories.schemas import Account
 
 router = APIRouter(tags=["leads"])
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.accounts.domains import InvalidDomain, normalise_domain
 from app.core.errors import FieldError
-from app.territories.domains import InvalidDomain, normalise_domain
 
 # Mailbox providers: a lead's email domain says nothing about its company, so an account
 # created from such a lead gets no domain (it would otherwise swallow every gmail lead).

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
 from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
 from app.core.schemas import (
@@ -23,7 +24,6 @@ from app.core.schemas import (
 )
 from app.leads.rules import NEXT_ACTIONS, normalize_domain
 from app.opportunities.conversion import ConvertedOpportunity, ConvertOpportunitySpec
-from app.territories.schemas import Account
 
 # `converted` is reached only through POST /leads/{id}/convert.
 WritableLeadStatus = Literal["new", "working", "nurture", "disqualified"]

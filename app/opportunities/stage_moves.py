@@ -12,6 +12,7 @@ from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts_service
 from app.core import events
 from app.core.errors import (
     Forbidden,
@@ -34,7 +35,6 @@ from app.opportunities.stages import (
     is_open,
     stage_by_slug,
 )
-from app.territories import accounts_repository
 
 CLOSED_WON = "closed_won"
 LOST = "lost"
@@ -186,7 +186,7 @@ async def _advance_units(
     to: str,
 ) -> None:
     """Linked units move with the deal, recorded in their adoption history with it."""
-    await accounts_repository.change_adoption(
+    await accounts_service.change_adoption(
         session,
         opportunity.unit_ids,
         to,

@@ -1,28 +1,28 @@
-"""/territories (with team, plans, analysis and diagram) and /plans; includes the accounts,
-units and activities routers so that the app mounts one territories router."""
+"""/territories (with team, plans, analysis and diagram) and /plans."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.config import Settings
-from app.core.enums import Segment, Vertical
-from app.core.http import IfMatch, set_created, set_etag
+from app.core.enums import Vertical
+from app.core.http import IfMatch, created, page_of, set_etag, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.schemas import Moment
-from app.core.security import CurrentPrincipal
+from app.core.security import CurrentPrincipal, HumanPrincipal, ManagerPrincipal
 from app.core.session import Session
-from app.territories import analysis, service
-from app.territories.accounts_router import router as accounts_router
-from app.territories.activities_router import router as activities_router
+from app.territories import service
+from app.territories.analysis import service as analysis
+from app.territories.analysis.schemas import Analysis
 from app.territories.schemas import (
-    Analysis,
+    TERRITORY_SORTS,
     Plan,
     PlanCreate,
+    PlanFilters,
     PlanPage,
     PlanUpdate,
     Team,
@@ -30,6 +30,7 @@ from app.territories.schemas import (
     TeamReplace,
     Territory,
     TerritoryCreate,
+    TerritoryFilters,
     TerritoryPage,
     TerritoryUpdate,
 )
@@ -56,11 +57,10 @@ class SVGResponse(Response):
     description="Admins, or a manager for an owner in their subtree (themselves included).",
 )
 async def create_territory(
-    body: TerritoryCreate, principal: CurrentPrincipal, session: Session, response: Response
+    body: TerritoryCreate, principal: ManagerPrincipal, session: Session, response: Response
 ) -> Territory:
     territory = await service.create_territory(session, principal, body)
-    set_created(response, f"/api/v1/territories/{territory.id}", territory.version)
-    return Territory.model_validate(territory)
+    return created(response, Territory, territory, f"/api/v1/territories/{territory.id}")
 
 
 @router.get(
@@ -72,20 +72,15 @@ async def create_territory(
     "`-` for descending.",
 )
 async def list_territories(
+    *,
     principal: CurrentPrincipal,
     session: Session,
+    filters: Annotated[TerritoryFilters, Depends()],
+    sort: str = TERRITORY_SORTS.param,
     page: Page,
-    owner_id: uuid.UUID | None = None,
-    segment: Segment | None = None,
-    updated_after: Moment | None = None,
-    sort: Annotated[
-        Literal["created_at", "-created_at", "name", "-name", "updated_at", "-updated_at"],
-        Query(),
-    ] = "created_at",
 ) -> TerritoryPage:
-    filters = {"owner_id": owner_id, "segment": segment, "updated_after": updated_after}
     rows, cursor = await service.list_territories(session, principal, page, filters, sort)
-    return TerritoryPage(items=[Territory.model_validate(t) for t in rows], next_cursor=cursor)
+    return page_of(TerritoryPage, rows, cursor)
 
 
 @router.get("/territories/{territory_id}", operation_id="territories-get", response_model=Territory)
@@ -93,8 +88,7 @@ async def get_territory(
     territory_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
 ) -> Territory:
     territory = await service.get_territory(session, principal, territory_id)
-    set_etag(response, territory.version)
-    return Territory.model_validate(territory)
+    return tagged(response, Territory, territory)
 
 
 @router.patch(
@@ -106,14 +100,13 @@ async def get_territory(
 async def update_territory(
     territory_id: uuid.UUID,
     body: TerritoryUpdate,
-    principal: CurrentPrincipal,
+    principal: HumanPrincipal,
     session: Session,
     response: Response,
     if_match: IfMatch = None,
 ) -> Territory:
     territory = await service.update_territory(session, principal, territory_id, body, if_match)
-    set_etag(response, territory.version)
-    return Territory.model_validate(territory)
+    return tagged(response, Territory, territory)
 
 
 @router.delete(
@@ -125,7 +118,7 @@ async def update_territory(
 )
 async def delete_territory(
     territory_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: ManagerPrincipal,
     session: Session,
     if_match: IfMatch = None,
 ) -> Response:
@@ -165,7 +158,7 @@ async def get_team(
 async def replace_team(
     territory_id: uuid.UUID,
     body: TeamReplace,
-    principal: CurrentPrincipal,
+    principal: HumanPrincipal,
     session: Session,
     response: Response,
     if_match: IfMatch = None,
@@ -244,13 +237,12 @@ async def territory_diagram(
 async def create_plan(
     territory_id: uuid.UUID,
     body: PlanCreate,
-    principal: CurrentPrincipal,
+    principal: HumanPrincipal,
     session: Session,
     response: Response,
 ) -> Plan:
     plan = await service.create_plan(session, principal, territory_id, body)
-    set_created(response, f"/api/v1/plans/{plan.id}", plan.version)
-    return Plan.model_validate(plan)
+    return created(response, Plan, plan, f"/api/v1/plans/{plan.id}")
 
 
 @router.get(
@@ -267,9 +259,9 @@ async def list_plans(
     vertical: Vertical | None = None,
     updated_after: Moment | None = None,
 ) -> PlanPage:
-    filters = {"vertical": vertical, "updated_after": updated_after}
-    rows, cursor = await service.list_plans(session, principal, territory_id, page, filters)
-    return PlanPage(items=[Plan.model_validate(p) for p in rows], next_cursor=cursor)
+    filters = PlanFilters(territory_id, vertical, updated_after)
+    rows, cursor = await service.list_plans(session, principal, page, filters)
+    return page_of(PlanPage, rows, cursor)
 
 
 @router.get("/plans/{plan_id}", operation_id="plans-get", response_model=Plan)
@@ -277,31 +269,25 @@ async def get_plan(
     plan_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
 ) -> Plan:
     plan = await service.get_plan(session, principal, plan_id)
-    set_etag(response, plan.version)
-    return Plan.model_validate(plan)
+    return tagged(response, Plan, plan)
 
 
 @router.patch("/plans/{plan_id}", operation_id="plans-update", response_model=Plan)
 async def update_plan(
     plan_id: uuid.UUID,
     body: PlanUpdate,
-    principal: CurrentPrincipal,
+    principal: HumanPrincipal,
     session: Session,
     response: Response,
     if_match: IfMatch = None,
 ) -> Plan:
     plan = await service.update_plan(session, principal, plan_id, body, if_match)
-    set_etag(response, plan.version)
-    return Plan.model_validate(plan)
+    return tagged(response, Plan, plan)
 
 
 @router.delete("/plans/{plan_id}", operation_id="plans-delete", status_code=204)
 async def delete_plan(
-    plan_id: uuid.UUID, principal: CurrentPrincipal, session: Session, if_match: IfMatch = None
+    plan_id: uuid.UUID, principal: HumanPrincipal, session: Session, if_match: IfMatch = None
 ) -> Response:
     await service.delete_plan(session, principal, plan_id, if_match)
     return Response(status_code=204)
-
-
-router.include_router(accounts_router)
-router.include_router(activities_router)

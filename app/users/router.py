@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Response
 
-from app.core.enums import Role
-from app.core.errors import Forbidden
-from app.core.http import IfMatch, set_created, set_etag
+from app.core.http import IfMatch, created, page_of, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
-from app.core.schemas import Moment
 from app.core.security import AdminPrincipal, CurrentPrincipal
 from app.core.session import Session
-from app.users import repository, service
+from app.users import service
 from app.users.schemas import (
-    Token,
+    USER_SORTS,
     TokenCreate,
     TokenCreated,
     TokenPage,
     User,
     UserCreate,
+    UserFilters,
     UserPage,
     UserUpdate,
 )
@@ -33,8 +31,7 @@ router = APIRouter(tags=["users"])
 @router.get("/me", operation_id="me-get", response_model=User)
 async def me(principal: CurrentPrincipal, session: Session, response: Response) -> User:
     user = await service.get_user(session, principal, principal.id)
-    set_etag(response, user.version)
-    return User.model_validate(user)
+    return tagged(response, User, user)
 
 
 @router.post(
@@ -48,8 +45,7 @@ async def create_user(
     body: UserCreate, principal: AdminPrincipal, session: Session, response: Response
 ) -> User:
     user = await service.create_user(session, principal, body)
-    set_created(response, f"/api/v1/users/{user.id}", user.version)
-    return User.model_validate(user)
+    return created(response, User, user, f"/api/v1/users/{user.id}")
 
 
 @router.get(
@@ -60,27 +56,15 @@ async def create_user(
     "`email`, `name`, `-` for descending.",
 )
 async def list_users(
+    *,
     principal: CurrentPrincipal,
     session: Session,
+    filters: Annotated[UserFilters, Depends()],
+    sort: str = USER_SORTS.param,
     page: Page,
-    role: Role | None = None,
-    active: bool | None = None,
-    manager_id: uuid.UUID | None = None,
-    updated_after: Moment | None = None,
-    sort: Annotated[
-        Literal["created_at", "-created_at", "email", "-email", "name", "-name"], Query()
-    ] = "created_at",
 ) -> UserPage:
-    if principal.role not in ("admin", "manager"):
-        raise Forbidden("Only admins and managers list users.")
-    filters = {
-        "role": role,
-        "active": active,
-        "manager_id": manager_id,
-        "updated_after": updated_after,
-    }
-    rows, cursor = await repository.list_page(session, principal, page, filters, sort)
-    return UserPage(items=[User.model_validate(u) for u in rows], next_cursor=cursor)
+    rows, cursor = await service.list_users(session, principal, page, filters, sort)
+    return page_of(UserPage, rows, cursor)
 
 
 @router.get("/users/{user_id}", operation_id="users-get", response_model=User)
@@ -88,8 +72,7 @@ async def get_user(
     user_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
 ) -> User:
     user = await service.get_user(session, principal, user_id)
-    set_etag(response, user.version)
-    return User.model_validate(user)
+    return tagged(response, User, user)
 
 
 @router.patch("/users/{user_id}", operation_id="users-update", response_model=User)
@@ -102,8 +85,7 @@ async def update_user(
     if_match: IfMatch = None,
 ) -> User:
     user = await service.update_user(session, principal, user_id, body, if_match)
-    set_etag(response, user.version)
-    return User.model_validate(user)
+    return tagged(response, User, user)
 
 
 @router.post(
@@ -137,7 +119,7 @@ async def list_tokens(
     user_id: uuid.UUID, principal: CurrentPrincipal, session: Session, page: Page
 ) -> TokenPage:
     rows, cursor = await service.list_tokens(session, principal, user_id, page)
-    return TokenPage(items=[Token.model_validate(t) for t in rows], next_cursor=cursor)
+    return page_of(TokenPage, rows, cursor)
 
 
 @router.delete("/tokens/{token_id}", operation_id="tokens-revoke", status_code=204)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
 from app.core.enums import Role
+from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import Email, Moment, Name, RequestModel, ResponseModel
 
 SourceSlug = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
@@ -79,6 +81,22 @@ class Token(ResponseModel):
 class UserPage(ResponseModel):
     items: list[User]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class UserFilters(ListFilters):
+    role: Role | None = None
+    active: bool | None = None
+    manager_id: uuid.UUID | None = None
+    updated_after: Moment | None = None
+
+
+USER_SORTS = SortChoices("created_at", "email", "name")
+
+
+@dataclass(frozen=True)
+class TokenFilters(ListFilters):
+    user_id: uuid.UUID  # the path's user
 
 
 class TokenPage(ResponseModel):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,19 +12,19 @@ from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal, new_token
 from app.models import ApiToken, User
-from app.users import repository
-from app.users.schemas import TokenCreate, UserCreate, UserUpdate
+from app.users.repository import TokenRepository, UserRepository
+from app.users.schemas import TokenCreate, TokenFilters, UserCreate, UserFilters, UserUpdate
 
 MANAGING_ROLES = ("manager", "admin")
 
 
 async def _check_manager(
-    session: AsyncSession, principal: Principal | None, manager_id: uuid.UUID
+    users: UserRepository, principal: Principal | None, manager_id: uuid.UUID
 ) -> None:
     manager = (
-        await repository.get(session, manager_id)
+        await users.get(manager_id)
         if principal is None
-        else await repository.get_visible(session, principal, manager_id)
+        else await users.get_visible(principal, manager_id)
     )
     if manager is None:
         raise not_visible("manager_id")
@@ -37,27 +36,38 @@ async def _check_manager(
 
 async def create_user(session: AsyncSession, principal: Principal | None, data: UserCreate) -> User:
     """Create a user; `principal` None is the command line (acts as admin)."""
+    users = UserRepository(session)
     if data.role == "integration" and data.source is None:
         raise field_error("source", "required", "Integration users need a `source` slug.")
     if data.role != "integration" and data.source is not None:
         raise field_error("source", "not_allowed", "Only integration users have a `source`.")
     if data.manager_id is not None:
-        await _check_manager(session, principal, data.manager_id)
-    if (existing := await repository.email_taken(session, data.email)) is not None:
+        await _check_manager(users, principal, data.manager_id)
+    if (existing := await users.with_email(data.email)) is not None:
         raise Duplicate("A user with this email exists.", existing)
-    if (
-        data.source
-        and (existing := await repository.source_taken(session, data.source)) is not None
-    ):
+    if data.source and (existing := await users.with_source(data.source)) is not None:
         raise Duplicate("An integration with this source exists.", existing)
-    return await repository.add(session, User(**data.model_dump()))
+    return await users.add(User(**data.model_dump()))
+
+
+async def user_id_with_email(session: AsyncSession, email: str) -> uuid.UUID | None:
+    """The id of the user with this email (case-insensitive), for the command line."""
+    return await UserRepository(session).with_email(email)
 
 
 async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
-    user = await repository.get_visible(session, principal, user_id)
+    user = await UserRepository(session).get_visible(principal, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+async def list_users(
+    session: AsyncSession, principal: Principal, page: PageParams, filters: UserFilters, sort: str
+) -> tuple[list[User], str | None]:
+    if principal.role not in MANAGING_ROLES:
+        raise Forbidden("Only admins and managers list users.")
+    return await UserRepository(session).list_page(principal, page, filters, sort)
 
 
 async def update_user(
@@ -67,14 +77,15 @@ async def update_user(
     patch: UserUpdate,
     if_match: str | None,
 ) -> User:
+    users = UserRepository(session)
     await get_user(session, principal, user_id)
-    changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    changes = patch.model_dump(exclude_unset=True)
     if not principal.is_admin and (principal.id != user_id or set(changes) - {"name"}):
         raise Forbidden("Only admins change users; you may change your own name.")
-    user = await repository.get_for_update(session, user_id)
+    user = await users.get_for_update(user_id)
     assert user is not None
     check_if_match(if_match, user.version)
-    if "email" in changes and await repository.email_taken(session, changes["email"], user_id):
+    if "email" in changes and await users.with_email(changes["email"], user_id):
         raise Duplicate("A user with this email exists.")
     role = changes.get("role", user.role)
     if (role == "integration") != (user.source is not None):
@@ -82,17 +93,12 @@ async def update_user(
             "role", "source_mismatch", "Only users created as integrations have that role."
         )
     if changes.get("manager_id") is not None:
-        await _check_manager(session, principal, changes["manager_id"])
-        if await repository.in_subtree(session, user_id, changes["manager_id"]):
+        await _check_manager(users, principal, changes["manager_id"])
+        if await users.in_subtree(user_id, changes["manager_id"]):
             raise field_error("manager_id", "cycle", "That manager reports to this user: a cycle.")
-    if changes:
-        for name, value in changes.items():
-            setattr(user, name, value)
-        user.version += 1
-        user.updated_at = datetime.now(UTC)
-        if changes.get("active") is False:
-            await repository.revoke_tokens(session, [user.id])
-        await session.flush()
+    changed = await users.apply_patch(user, changes)
+    if changed.get("active") is False:
+        await TokenRepository(session).revoke_all_of([user.id])
     return user
 
 
@@ -110,15 +116,14 @@ async def create_token(
     if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
         raise field_error("expires_at", "in_past", "expires_at must be in the future.")
     token, digest, prefix = new_token()
-    record = await repository.add_token(
-        session,
+    record = await TokenRepository(session).add(
         ApiToken(
             user_id=user_id,
             name=data.name,
             token_hash=digest,
             prefix=prefix,
             expires_at=data.expires_at,
-        ),
+        )
     )
     return record, token
 
@@ -129,11 +134,13 @@ async def list_tokens(
     await get_user(session, principal, user_id)
     if not _may_manage_tokens(principal, user_id):
         raise Forbidden("Only admins list other users' tokens.")
-    return await repository.list_tokens(session, user_id, page)
+    filters = TokenFilters(user_id=user_id)
+    return await TokenRepository(session).list_page(principal, page, filters, "created_at")
 
 
 async def revoke_token(session: AsyncSession, principal: Principal, token_id: uuid.UUID) -> None:
-    token = await repository.get_token(session, token_id)
+    tokens = TokenRepository(session)
+    token = await tokens.get(token_id)
     if token is None or not _may_manage_tokens(principal, token.user_id):
         raise NotFound("No such token.")
-    await repository.revoke_token(session, token)
+    await tokens.revoke(token)

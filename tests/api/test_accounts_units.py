@@ -6,8 +6,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts_service
+from app.accounts.repository import AccountRepository
 from app.models import AdoptionChange
-from app.territories import accounts_repository
 from tests.api.territory_helpers import account, territory, unit
 from tests.factories import Actors
 
@@ -126,7 +127,7 @@ async def test_concurrent_duplicate_in_the_database_is_409(
         account_type="customer",
     )
     try:
-        await accounts_repository.add_account(session, twin)
+        await AccountRepository(session).add(twin)
     except Duplicate as exc:
         assert exc.extra["existing_id"] == first["id"]
     else:
@@ -403,7 +404,7 @@ async def test_change_adoption_for_an_opportunity(
     none = await unit(client, actors.rep, a["id"], "none")
     ids = [uuid.UUID(x["id"]) for x in (red, yellow, none)]
     opportunity_id = uuid.uuid4()
-    changed = await accounts_repository.change_adoption(
+    changed = await accounts_service.change_adoption(
         session,
         ids,
         "green",

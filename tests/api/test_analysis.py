@@ -17,8 +17,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import AdoptionChange
-from app.territories import analysis_repository
-from app.territories.analysis import conversion_windows
+from app.territories.analysis import repository as analysis_repository
+from app.territories.analysis.service import conversion_windows
 from tests.api.territory_helpers import account, territory, unit
 from tests.factories import Actor, Actors
 

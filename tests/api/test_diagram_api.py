@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.territories.diagram import POINT_OF_ENTRY_TEXT
+from app.territories.analysis.diagram import POINT_OF_ENTRY_TEXT
 from tests.api.territory_helpers import account, territory, unit
 from tests.factories import Actors
 

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal, hash_token
 from app.models import AdoptionChange
-from app.territories import analysis, analysis_repository
+from app.territories.analysis import repository as analysis_repository
+from app.territories.analysis import service as analysis
 from app.users.repository import load_principal
 from tests.api.territory_helpers import account, territory, unit
 from tests.factories import Actor, Actors

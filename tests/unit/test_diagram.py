@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app.territories.diagram import (
+from app.territories.analysis.diagram import (
     ADOPTION_COLOURS,
     PAGE_WIDTH,
     POINT_OF_ENTRY_TEXT,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.territories.domains import InvalidDomain, normalise_domain
+from app.accounts.domains import InvalidDomain, normalise_domain
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.territories import schemas
+from app.accounts import schemas
 
 
 def test_routes_are_deduplicated_in_a_stable_order() -> None:

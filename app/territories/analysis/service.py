@@ -1,5 +1,5 @@
 """The territory analysis (seed steps 1-2) and the territory diagram, for callers who can see
-the territory. The figures come from `analysis_repository`, aggregated in PostgreSQL.
+the territory. The figures come from `repository`, aggregated in PostgreSQL.
 
 Both are answered from the stored report while its input is unchanged (a per-territory version
 that triggers raise on every change of accounts, units, adoption history and the territory's
@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound, ValidationFailed, field_error
 from app.core.security import Principal
-from app.territories import analysis_repository as repository
-from app.territories import diagram, schemas
-from app.territories.analysis_repository import ConversionWindows, ReportKey, StoredReport
-from app.territories.diagram import DiagramAccount, DiagramUnit, render_territory_svg
-from app.territories.schemas import Analysis
+from app.territories.analysis import diagram, repository, schemas
+from app.territories.analysis.diagram import DiagramAccount, DiagramUnit, render_territory_svg
+from app.territories.analysis.repository import ConversionWindows, ReportKey, StoredReport
+from app.territories.analysis.schemas import Analysis
 
 DIAGRAM_MAX_ACCOUNTS = 500
 

@@ -4,31 +4,32 @@ partner types, accounts of the activity's own territory, and the activity's perf
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.repository import AccountRepository
+from app.activities.repository import ActivityRepository
+from app.activities.schemas import ActivityCreate, ActivityFilters, ActivityUpdate
 from app.core.enums import PARTNER_ACTIVITY_TYPES, PartnerKind
 from app.core.errors import FieldError, NotFound, ValidationFailed, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.models import Activity
-from app.territories import accounts_repository
-from app.territories import activities_repository as repository
-from app.territories import repository as territories
-from app.territories.schemas import ActivityCreate, ActivityUpdate, dump
+from app.territories.repository import TerritoryRepository
 
 
 async def _check_territory(
     session: AsyncSession, principal: Principal, territory_id: uuid.UUID
 ) -> None:
     """Humans name a territory they can see; integrations may name any territory."""
+    territories = TerritoryRepository(session)
     if principal.role == "integration":
-        found = await territories.exists_by_id(session, territory_id)
+        found = await territories.exists(territory_id)
     else:
-        found = await territories.get_visible(session, principal, territory_id) is not None
+        found = await territories.is_visible(principal, territory_id)
     if not found:
         raise not_visible("territory_id")
 
@@ -60,7 +61,7 @@ def _check_shape(
 async def _account_errors(
     session: AsyncSession, territory_id: uuid.UUID, account_ids: list[uuid.UUID]
 ) -> list[FieldError]:
-    found = await accounts_repository.accounts_in_territory(session, territory_id, account_ids)
+    found = await AccountRepository(session).in_territory(territory_id, account_ids)
     return [
         FieldError(f"account_ids.{i}", "not_found", "No such account in the activity's territory.")
         for i, account_id in enumerate(account_ids)
@@ -82,13 +83,15 @@ async def create_activity(
     errors = _check_shape(data.type, values["partner"], data.starts_on, data.ends_on)
     errors += await _account_errors(session, data.territory_id, values["account_ids"])
     _raise(errors)
-    return await repository.add_activity(session, Activity(**values, created_by=principal.id))
+    return await ActivityRepository(session).add(Activity(**values, created_by=principal.id))
 
 
 async def get_activity(
-    session: AsyncSession, principal: Principal, activity_id: uuid.UUID
+    session: AsyncSession, principal: Principal, activity_id: uuid.UUID, *, for_update: bool = False
 ) -> Activity:
-    activity = await repository.get_activity(session, principal, activity_id)
+    activity = await ActivityRepository(session).get_visible(
+        principal, activity_id, for_update=for_update
+    )
     if activity is None:
         raise NotFound("No such activity.")
     return activity
@@ -98,10 +101,10 @@ async def list_activities(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
-    filters: dict[str, Any],
+    filters: ActivityFilters,
     sort: str,
 ) -> tuple[list[Activity], str | None]:
-    return await repository.list_activities(session, principal, page, filters, sort)
+    return await ActivityRepository(session).list_page(principal, page, filters, sort)
 
 
 def _merge_partner(
@@ -120,11 +123,9 @@ async def update_activity(
     patch: ActivityUpdate,
     if_match: str | None,
 ) -> Activity:
-    activity = await repository.get_activity(session, principal, activity_id, for_update=True)
-    if activity is None:
-        raise NotFound("No such activity.")
+    activity = await get_activity(session, principal, activity_id, for_update=True)
     check_if_match(if_match, activity.version)
-    changes = dump(patch)
+    changes = patch.model_dump(exclude_unset=True)
     if "partner" in changes:
         changes["partner"] = _merge_partner(activity.partner, changes["partner"])
     if "account_ids" in changes:
@@ -143,13 +144,7 @@ async def update_activity(
             session, territory_id, changes.get("account_ids", activity.account_ids)
         )
     _raise(errors)
-    changed = {k: v for k, v in changes.items() if getattr(activity, k) != v}
-    if changed:
-        for name, value in changed.items():
-            setattr(activity, name, value)
-        activity.version += 1
-        activity.updated_at = datetime.now(UTC)
-        await session.flush()
+    await ActivityRepository(session).apply_patch(activity, changes)
     return activity
 
 
@@ -157,4 +152,4 @@ async def activity_performance(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID
 ) -> dict[str, Any]:
     await get_activity(session, principal, activity_id)
-    return await repository.performance(session, activity_id)
+    return await ActivityRepository(session).performance(activity_id)

@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from app.core.config import Settings
-from app.core.enums import ActivityStatus, ActivityType, Vertical
-from app.core.http import IfMatch, set_created, set_etag
-from app.core.idempotency import Idempotent
-from app.core.pagination import Page
-from app.core.schemas import Moment
-from app.core.security import CurrentPrincipal
-from app.core.session import Session
-from app.territories import activities_service as service
-from app.territories.schemas import (
+from app.activities import service
+from app.activities.schemas import (
+    ACTIVITY_SORTS,
     Activity,
     ActivityCreate,
+    ActivityFilters,
     ActivityPage,
     ActivityPerformance,
     ActivityUpdate,
 )
+from app.core.config import Settings
+from app.core.http import IfMatch, created, page_of, tagged
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.security import CurrentPrincipal
+from app.core.session import Session
 
-router = APIRouter(tags=["activities"])
+# Tagged `territories` first, as since v1: generated SDKs group operations by their first tag.
+router = APIRouter(tags=["territories"])
+activities = APIRouter(tags=["activities"])
 
 
-@router.post(
+@activities.post(
     "/activities",
     operation_id="activities-create",
     status_code=201,
@@ -42,11 +43,10 @@ async def create_activity(
     body: ActivityCreate, principal: CurrentPrincipal, session: Session, response: Response
 ) -> Activity:
     activity = await service.create_activity(session, principal, body)
-    set_created(response, f"/api/v1/activities/{activity.id}", activity.version)
-    return Activity.model_validate(activity)
+    return created(response, Activity, activity, f"/api/v1/activities/{activity.id}")
 
 
-@router.get(
+@activities.get(
     "/activities",
     operation_id="activities-list",
     response_model=ActivityPage,
@@ -55,46 +55,26 @@ async def create_activity(
     "`created_at` (default), `name`, `updated_at`; `-` for descending.",
 )
 async def list_activities(
+    *,
     principal: CurrentPrincipal,
     session: Session,
+    filters: Annotated[ActivityFilters, Depends()],
+    sort: str = ACTIVITY_SORTS.param,
     page: Page,
-    territory_id: uuid.UUID | None = None,
-    type: ActivityType | None = None,
-    status: ActivityStatus | None = None,
-    vertical: Vertical | None = None,
-    account_id: uuid.UUID | None = None,
-    starts_from: date | None = None,
-    starts_to: date | None = None,
-    updated_after: Moment | None = None,
-    sort: Annotated[
-        Literal["created_at", "-created_at", "name", "-name", "updated_at", "-updated_at"],
-        Query(),
-    ] = "created_at",
 ) -> ActivityPage:
-    filters = {
-        "territory_id": territory_id,
-        "type": type,
-        "status": status,
-        "vertical": vertical,
-        "account_id": account_id,
-        "starts_from": starts_from,
-        "starts_to": starts_to,
-        "updated_after": updated_after,
-    }
     rows, cursor = await service.list_activities(session, principal, page, filters, sort)
-    return ActivityPage(items=[Activity.model_validate(a) for a in rows], next_cursor=cursor)
+    return page_of(ActivityPage, rows, cursor)
 
 
-@router.get("/activities/{activity_id}", operation_id="activities-get", response_model=Activity)
+@activities.get("/activities/{activity_id}", operation_id="activities-get", response_model=Activity)
 async def get_activity(
     activity_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
 ) -> Activity:
     activity = await service.get_activity(session, principal, activity_id)
-    set_etag(response, activity.version)
-    return Activity.model_validate(activity)
+    return tagged(response, Activity, activity)
 
 
-@router.patch(
+@activities.patch(
     "/activities/{activity_id}",
     operation_id="activities-update",
     response_model=Activity,
@@ -110,11 +90,10 @@ async def update_activity(
     if_match: IfMatch = None,
 ) -> Activity:
     activity = await service.update_activity(session, principal, activity_id, body, if_match)
-    set_etag(response, activity.version)
-    return Activity.model_validate(activity)
+    return tagged(response, Activity, activity)
 
 
-@router.get(
+@activities.get(
     "/activities/{activity_id}/performance",
     operation_id="activities-performance",
     response_model=ActivityPerformance,
@@ -128,3 +107,6 @@ async def activity_performance(
     settings: Settings = request.app.state.settings
     figures = await service.activity_performance(session, principal, activity_id)
     return ActivityPerformance(activity_id=activity_id, currency=settings.currency, **figures)
+
+
+router.include_router(activities)

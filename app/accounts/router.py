@@ -1,0 +1,189 @@
+"""/accounts, /accounts/{id}/units, /units/{id} and /units/{id}/adoption-history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from app.accounts import service
+from app.accounts.schemas import (
+    ACCOUNT_SORTS,
+    UNIT_SORTS,
+    Account,
+    AccountCreate,
+    AccountFilters,
+    AccountPage,
+    AccountUpdate,
+    AdoptionChangePage,
+    Unit,
+    UnitCreate,
+    UnitFilters,
+    UnitPage,
+    UnitUpdate,
+)
+from app.core.enums import Adoption
+from app.core.http import IfMatch, created, page_of, tagged
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.schemas import Moment
+from app.core.security import CurrentPrincipal, HumanPrincipal
+from app.core.session import Session
+
+# Tagged `territories` first, as since v1: generated SDKs group operations by their first tag.
+router = APIRouter(tags=["territories"])
+accounts = APIRouter(tags=["accounts"])
+
+
+@accounts.post(
+    "/accounts",
+    operation_id="accounts-create",
+    status_code=201,
+    response_model=Account,
+    dependencies=[Idempotent],
+    description="In a territory the caller can see (integrations: 403). The domain is "
+    "normalised (lower-case, no scheme, `www.`, port or path) and unique: 409 `duplicate` "
+    "with `existing_id`.",
+)
+async def create_account(
+    body: AccountCreate, principal: HumanPrincipal, session: Session, response: Response
+) -> Account:
+    account = await service.create_account(session, principal, body)
+    return created(response, Account, account, f"/api/v1/accounts/{account.id}")
+
+
+@accounts.get(
+    "/accounts",
+    operation_id="accounts-list",
+    response_model=AccountPage,
+    description="Accounts of the territories the caller can see. `domain` matches the "
+    "normalised domain (a URL works). Sort: `created_at` (default), `name`, `updated_at`; "
+    "`-` for descending.",
+)
+async def list_accounts(
+    *,
+    principal: CurrentPrincipal,
+    session: Session,
+    filters: Annotated[AccountFilters, Depends()],
+    sort: str = ACCOUNT_SORTS.param,
+    page: Page,
+) -> AccountPage:
+    rows, cursor = await service.list_accounts(session, principal, page, filters, sort)
+    return page_of(AccountPage, rows, cursor)
+
+
+@accounts.get("/accounts/{account_id}", operation_id="accounts-get", response_model=Account)
+async def get_account(
+    account_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
+) -> Account:
+    account = await service.get_account(session, principal, account_id)
+    return tagged(response, Account, account)
+
+
+@accounts.patch(
+    "/accounts/{account_id}",
+    operation_id="accounts-update",
+    response_model=Account,
+    description="JSON Merge Patch by whoever can see the account (integrations: 403); a new "
+    "`territory_id` must be visible too.",
+)
+async def update_account(
+    account_id: uuid.UUID,
+    body: AccountUpdate,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Account:
+    account = await service.update_account(session, principal, account_id, body, if_match)
+    return tagged(response, Account, account)
+
+
+units = APIRouter(tags=["units"])
+
+
+@units.post(
+    "/accounts/{account_id}/units",
+    operation_id="units-create",
+    status_code=201,
+    response_model=Unit,
+    dependencies=[Idempotent],
+    description="A department, division or branch of the account; `parent_id` must be a unit "
+    "of the same account (422 `other_account`). The first adoption is recorded in the history.",
+)
+async def create_unit(
+    account_id: uuid.UUID,
+    body: UnitCreate,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+) -> Unit:
+    unit = await service.create_unit(session, principal, account_id, body)
+    return created(response, Unit, unit, f"/api/v1/units/{unit.id}")
+
+
+@units.get(
+    "/accounts/{account_id}/units",
+    operation_id="units-list",
+    response_model=UnitPage,
+    description="Sort: `created_at` (default), `name`; `-` for descending.",
+)
+async def list_units(
+    *,
+    account_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: Session,
+    adoption: Adoption | None = None,
+    parent_id: uuid.UUID | None = None,
+    updated_after: Moment | None = None,
+    sort: str = UNIT_SORTS.param,
+    page: Page,
+) -> UnitPage:
+    filters = UnitFilters(account_id, adoption, parent_id, updated_after)
+    rows, cursor = await service.list_units(session, principal, page, filters, sort)
+    return page_of(UnitPage, rows, cursor)
+
+
+@units.get("/units/{unit_id}", operation_id="units-get", response_model=Unit)
+async def get_unit(
+    unit_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
+) -> Unit:
+    unit = await service.get_unit(session, principal, unit_id)
+    return tagged(response, Unit, unit)
+
+
+@units.patch(
+    "/units/{unit_id}",
+    operation_id="units-update",
+    response_model=Unit,
+    description="A new `parent_id` must be a unit of the same account that is not this unit or "
+    "below it (422 `cycle`). Every change of `adoption` is recorded with its actor and time.",
+)
+async def update_unit(
+    unit_id: uuid.UUID,
+    body: UnitUpdate,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Unit:
+    unit = await service.update_unit(session, principal, unit_id, body, if_match)
+    return tagged(response, Unit, unit)
+
+
+@units.get(
+    "/units/{unit_id}/adoption-history",
+    operation_id="units-adoption-history",
+    response_model=AdoptionChangePage,
+    description="Every recorded adoption of the unit, oldest first.",
+)
+async def adoption_history(
+    unit_id: uuid.UUID, principal: CurrentPrincipal, session: Session, page: Page
+) -> AdoptionChangePage:
+    rows, cursor = await service.adoption_history(session, principal, unit_id, page)
+    return page_of(AdoptionChangePage, rows, cursor)
+
+
+router.include_router(accounts)
+router.include_router(units)

@@ -1,0 +1,203 @@
+"""Accounts and their units: created and changed by whoever can see the territory (API.md
+section 2), accounts unique by domain, units a tree inside one account whose every change of
+`adoption` is recorded with its actor and time."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.domains import InvalidDomain, normalise_domain
+from app.accounts.repository import (
+    DUPLICATE_DOMAIN,
+    AccountRepository,
+    AdoptionChangeRepository,
+    UnitRepository,
+)
+from app.accounts.schemas import (
+    AccountCreate,
+    AccountFilters,
+    AccountUpdate,
+    AdoptionHistoryFilters,
+    UnitCreate,
+    UnitFilters,
+    UnitUpdate,
+)
+from app.core.errors import Duplicate, NotFound, field_error, not_visible
+from app.core.http import check_if_match
+from app.core.pagination import PageParams
+from app.core.security import Principal
+from app.models import Account, AdoptionChange, Unit
+from app.territories.repository import TerritoryRepository
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+async def _check_territory(
+    session: AsyncSession, principal: Principal, territory_id: uuid.UUID
+) -> None:
+    if not await TerritoryRepository(session).is_visible(principal, territory_id):
+        raise not_visible("territory_id")
+
+
+async def _check_domain_free(
+    accounts: AccountRepository, domain: str | None, except_id: uuid.UUID | None = None
+) -> None:
+    if domain and (existing := await accounts.with_domain(domain, except_id)):
+        raise Duplicate(DUPLICATE_DOMAIN, existing)
+
+
+async def create_account(
+    session: AsyncSession, principal: Principal, data: AccountCreate
+) -> Account:
+    await _check_territory(session, principal, data.territory_id)
+    accounts = AccountRepository(session)
+    await _check_domain_free(accounts, data.domain)
+    return await accounts.add(Account(**data.model_dump()))
+
+
+async def get_account(
+    session: AsyncSession, principal: Principal, account_id: uuid.UUID, *, for_update: bool = False
+) -> Account:
+    account = await AccountRepository(session).get_visible(
+        principal, account_id, for_update=for_update
+    )
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: AccountFilters,
+    sort: str,
+) -> tuple[list[Account], str | None]:
+    if filters.domain:
+        try:
+            filters = dataclasses.replace(filters, domain=normalise_domain(filters.domain))
+        except InvalidDomain as exc:
+            raise field_error("query.domain", "invalid_domain", f"Not a domain: {exc}.") from exc
+    return await AccountRepository(session).list_page(principal, page, filters, sort)
+
+
+async def update_account(
+    session: AsyncSession,
+    principal: Principal,
+    account_id: uuid.UUID,
+    patch: AccountUpdate,
+    if_match: str | None,
+) -> Account:
+    account = await get_account(session, principal, account_id, for_update=True)
+    check_if_match(if_match, account.version)
+    changes = patch.model_dump(exclude_unset=True)
+    if changes.get("territory_id", account.territory_id) != account.territory_id:
+        await _check_territory(session, principal, changes["territory_id"])
+    accounts = AccountRepository(session)
+    if changes.get("domain", account.domain) != account.domain:
+        await _check_domain_free(accounts, changes["domain"], account.id)
+    await accounts.apply_patch(account, changes)
+    return account
+
+
+# --- units -------------------------------------------------------------------------------
+
+
+async def _check_parent(units: UnitRepository, account_id: uuid.UUID, parent_id: uuid.UUID) -> None:
+    parent_account = await units.account_of(parent_id)
+    if parent_account is None:
+        raise not_visible("parent_id")
+    if parent_account != account_id:
+        raise field_error(
+            "parent_id", "other_account", "The parent must be a unit of the same account."
+        )
+
+
+async def create_unit(
+    session: AsyncSession, principal: Principal, account_id: uuid.UUID, data: UnitCreate
+) -> Unit:
+    await get_account(session, principal, account_id, for_update=True)
+    units = UnitRepository(session)
+    if data.parent_id is not None:
+        await _check_parent(units, account_id, data.parent_id)
+    unit = await units.add(Unit(account_id=account_id, **data.model_dump()))
+    await AdoptionChangeRepository(session).record([unit.id], None, unit.adoption, principal.id)
+    return unit
+
+
+async def get_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> Unit:
+    unit = await UnitRepository(session).get_visible(principal, unit_id)
+    if unit is None:
+        raise NotFound("No such unit.")
+    return unit
+
+
+async def list_units(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: UnitFilters,
+    sort: str,
+) -> tuple[list[Unit], str | None]:
+    await get_account(session, principal, filters.account_id)
+    return await UnitRepository(session).list_page(principal, page, filters, sort)
+
+
+async def update_unit(
+    session: AsyncSession,
+    principal: Principal,
+    unit_id: uuid.UUID,
+    patch: UnitUpdate,
+    if_match: str | None,
+) -> Unit:
+    units = UnitRepository(session)
+    unit = await units.lock_with_account(principal, unit_id)
+    if unit is None:
+        raise NotFound("No such unit.")
+    check_if_match(if_match, unit.version)
+    changes = patch.model_dump(exclude_unset=True)
+    new_parent = changes.get("parent_id")
+    if new_parent is not None and new_parent != unit.parent_id:
+        await _check_parent(units, unit.account_id, new_parent)
+        if await units.is_ancestor_or_self(unit.id, new_parent):
+            raise field_error("parent_id", "cycle", "That unit is this unit or below it: a cycle.")
+    old_adoption = unit.adoption
+    changed = await units.apply_patch(unit, changes)
+    if "adoption" in changed:
+        await AdoptionChangeRepository(session).record(
+            [unit.id], old_adoption, unit.adoption, principal.id
+        )
+    return unit
+
+
+async def adoption_history(
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID, page: PageParams
+) -> tuple[list[AdoptionChange], str | None]:
+    await get_unit(session, principal, unit_id)
+    filters = AdoptionHistoryFilters(unit_id=unit_id)
+    return await AdoptionChangeRepository(session).list_page(principal, page, filters, "at")
+
+
+async def change_adoption(
+    session: AsyncSession,
+    unit_ids: Sequence[uuid.UUID],
+    new: str,
+    *,
+    from_adoptions: Sequence[str],
+    actor_id: uuid.UUID | None,
+    opportunity_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """For the opportunity flow: linked red units turn yellow at technical evaluation, linked
+    red or yellow units turn green when it is won. Each change is recorded with its actor and
+    opportunity; returns the units that changed."""
+    return await AdoptionChangeRepository(session).change(
+        unit_ids,
+        new,
+        from_adoptions=from_adoptions,
+        actor_id=actor_id,
+        opportunity_id=opportunity_id,
+    )
