@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts
+from app.accounts.schemas import AccountCreate
 from app.core.config import get_settings
 from app.demo.repository import BackdatedOpportunityRepository
 from app.forecasts import service
@@ -23,9 +25,8 @@ from app.forecasts.fiscal import Period, fiscal_year_of, period_for
 from app.forecasts.schemas import ForecastCreate
 from app.models import Account, CommandPlan, Opportunity, OpportunityHistory
 from app.opportunities.stages import DEFAULT_STAGES
-from app.territories import accounts_service as accounts
 from app.territories import service as territories
-from app.territories.schemas import AccountCreate, TerritoryCreate
+from app.territories.schemas import TerritoryCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts
+from app.accounts.schemas import AccountCreate, UnitCreate
 from app.contacts import service as contacts
 from app.contacts.schemas import ContactCreate, ContactFilters
 from app.core.config import get_settings
@@ -34,10 +36,8 @@ from app.opportunities.schemas import (
 )
 from app.qualification import service as qualification
 from app.qualification.schemas import QualificationCreate
-from app.territories import accounts_service as accounts
 from app.territories import service as territories
-from app.territories import units_service
-from app.territories.schemas import AccountCreate, TerritoryCreate, UnitCreate
+from app.territories.schemas import TerritoryCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext
@@ -210,9 +210,7 @@ async def _units(session: AsyncSession, rep: Principal, account: Account) -> dic
         ("Finance IT", "none"),
     ):
         data = {"kind": "department", "name": name, "adoption": adoption}
-        unit = await units_service.create_unit(
-            session, rep, account.id, UnitCreate.model_validate(data)
-        )
+        unit = await accounts.create_unit(session, rep, account.id, UnitCreate.model_validate(data))
         units[name] = unit.id
     return units
 
