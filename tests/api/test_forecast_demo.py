@@ -73,3 +73,29 @@ async def test_demo_forecasting(session: AsyncSession, client: httpx.AsyncClient
     assert all(c["change"] is not None for c in calls["items"][:3])
     mine = (await client.get(f"/api/v1/forecasts?owner_id={manager_id}", headers=h)).json()
     assert mine["items"][0]["team_sum"]["calls"] == 2
+
+
+async def test_the_readme_number(session: AsyncSession, client: httpx.AsyncClient) -> None:
+    """README "One number to check by hand": Sam Seller's quarter, whatever day it is."""
+    ctx = demo.DemoContext()
+    for loader in demo.loaders():
+        await loader(session, ctx)
+    token, digest, prefix = new_token()
+    session.add(ApiToken(user_id=ctx.users["rep2"].id, name="t", token_hash=digest, prefix=prefix))
+    await session.flush()
+    h = {"Authorization": f"Bearer {token}"}
+
+    figures = (await client.get("/api/v1/forecasts/rollup", headers=h)).json()["figures"]
+    assert figures["closed_won"] == "95000.00"
+    assert figures["realised_renewal_loss"] == "40000.00"
+    assert figures["net_closed"] == "55000.00" and figures["attainment"] == 0.275
+    assert figures["gross_best_case"] == "167000.00"
+    summary = (await client.get("/api/v1/pipeline/summary", headers=h)).json()
+    assert summary["pipeline_arr"] == "97000.00"
+    since = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
+    changes = (await client.get(f"/api/v1/pipeline/changes?since={since}", headers=h)).json()
+    assert changes["ending"]["arr"] == "97000.00"
+    accuracy = (await client.get("/api/v1/forecasts/accuracy", headers=h)).json()
+    assert accuracy["actual_net_closed"] == "55000.00"
+    assert accuracy["weeks"][-1]["net_most_likely"] == "105000.00"
+    assert accuracy["weeks"][-1]["error_most_likely"] == "50000.00"
