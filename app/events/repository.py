@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select, true
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor, keyset_after
 from app.core.security import Principal
 from app.core.visibility import account_visible, lead_visible, opportunity_visible, owner_ids
+from app.events.schemas import EventFilters
 from app.models import Event, ForecastSubmission, Lead, Opportunity, Unit
 
 ENDPOINT = "events"
@@ -38,7 +40,7 @@ def event_visible(principal: Principal) -> ColumnElement[bool]:
 
 
 async def feed(
-    session: AsyncSession, principal: Principal, page: PageParams, filters: dict[str, Any]
+    session: AsyncSession, principal: Principal, page: PageParams, filters: EventFilters
 ) -> tuple[list[Event], str | None]:
     keys = [SortKey(Event.xid), SortKey(Event.id)]
     # Served only below the oldest transaction still running: nothing older can appear later.
@@ -46,18 +48,19 @@ async def feed(
         "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
     )
     stmt = select(Event).where(Event.xid < horizon, event_visible(principal))
-    if filters.get("type"):
-        stmt = stmt.where(Event.type == filters["type"])
-    if filters.get("resource_type"):
-        stmt = stmt.where(Event.resource_type == filters["resource_type"])
+    if filters.type:
+        stmt = stmt.where(Event.type == filters.type)
+    if filters.resource_type:
+        stmt = stmt.where(Event.resource_type == filters.resource_type)
+    binding = asdict(filters)
     position: list[Any] | None = None
     if page.cursor:
-        position = decode_cursor(page.cursor, ENDPOINT, filters)
+        position = decode_cursor(page.cursor, ENDPOINT, binding)
         stmt = stmt.where(keyset_after(keys, position))
     stmt = stmt.order_by(Event.xid, Event.id).limit(page.limit)
     rows = list((await session.scalars(stmt)).all())
     if rows:
         position = [rows[-1].xid, rows[-1].id]
     # The feed always answers a resume position, so a poller never loses its place.
-    cursor = encode_cursor(ENDPOINT, filters, position) if position is not None else None
+    cursor = encode_cursor(ENDPOINT, binding, position) if position is not None else None
     return rows, cursor

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from app.core.pagination import Page
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
-from app.events import repository
-from app.events.schemas import EventItem, EventPage
+from app.events import service
+from app.events.schemas import EventFilters, EventItem, EventPage
 
 router = APIRouter(tags=["events"])
 
@@ -30,6 +30,6 @@ async def list_events(
     type: Annotated[str | None, Query(max_length=60)] = None,
     resource_type: Annotated[str | None, Query(max_length=40)] = None,
 ) -> EventPage:
-    filters = {"type": type, "resource_type": resource_type}
-    rows, cursor = await repository.feed(session, principal, page, filters)
+    filters = EventFilters(type=type, resource_type=resource_type)
+    rows, cursor = await service.feed(session, principal, page, filters)
     return EventPage(items=[EventItem.model_validate(e) for e in rows], next_cursor=cursor)

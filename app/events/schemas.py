@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import Field
 
 from app.core.events import EVENT_TYPES, RESOURCE_TYPES
 from app.core.schemas import ResponseModel
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    type: str | None = None
+    resource_type: str | None = None
 
 
 class EventItem(ResponseModel):

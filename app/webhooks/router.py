@@ -11,7 +11,7 @@ from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.security import AdminPrincipal
 from app.core.session import Session
-from app.webhooks import repository, service
+from app.webhooks import service
 from app.webhooks.schemas import (
     Delivery,
     DeliveryPage,
@@ -53,7 +53,7 @@ async def create_webhook(
 
 @router.get("/webhooks", operation_id="webhooks-list", response_model=WebhookPage)
 async def list_webhooks(principal: AdminPrincipal, session: Session, page: Page) -> WebhookPage:
-    rows, cursor = await repository.list_page(session, page)
+    rows, cursor = await service.list_page(session, page)
     return WebhookPage(items=[Webhook.model_validate(w) for w in rows], next_cursor=cursor)
 
 
@@ -98,6 +98,5 @@ async def delete_webhook(
 async def list_deliveries(
     webhook_id: uuid.UUID, principal: AdminPrincipal, session: Session, page: Page
 ) -> DeliveryPage:
-    await service.get(session, webhook_id)
-    rows, cursor = await repository.deliveries_page(session, webhook_id, page)
+    rows, cursor = await service.deliveries_page(session, webhook_id, page)
     return DeliveryPage(items=[Delivery.model_validate(d) for d in rows], next_cursor=cursor)

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound, field_error
 from app.core.http import check_if_match
+from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.models import Webhook
+from app.models import Webhook, WebhookDelivery
 from app.webhooks import repository
 from app.webhooks.schemas import WebhookCreate, WebhookUpdate
 from app.webhooks.signing import UnsafeUrl, check_url_shape
@@ -75,3 +76,15 @@ async def delete(session: AsyncSession, webhook_id: uuid.UUID, if_match: str | N
     webhook = await get(session, webhook_id, lock=True)
     check_if_match(if_match, webhook.version)
     await repository.delete(session, webhook)
+
+
+async def list_page(session: AsyncSession, page: PageParams) -> tuple[list[Webhook], str | None]:
+    return await repository.list_page(session, page)
+
+
+async def deliveries_page(
+    session: AsyncSession, webhook_id: uuid.UUID, page: PageParams
+) -> tuple[list[WebhookDelivery], str | None]:
+    """Delivery attempts of an existing webhook, newest first (404 for an unknown one)."""
+    await get(session, webhook_id)
+    return await repository.deliveries_page(session, webhook_id, page)
