@@ -14,7 +14,7 @@ from app.core.pagination import Page
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts import service
-from app.forecasts.deps import AppSettings, PeriodQuery
+from app.forecasts.deps import AppSettings, ReportParams
 from app.forecasts.fiscal import PERIOD_PATTERN
 from app.forecasts.schemas import (
     FiscalSettings,
@@ -37,13 +37,6 @@ PeriodPath = Annotated[
     Path(
         description="`FY2027` or `FY2027-Q1`; a malformed or impossible period answers 422 "
         "(field `path.period`).",
-    ),
-]
-OwnerQuery = Annotated[
-    uuid.UUID | None,
-    Query(
-        description="Whose figures: defaults to the caller; someone the caller cannot see -> "
-        "422 `not_found`. A manager's figures cover their whole subtree."
     ),
 ]
 
@@ -184,16 +177,8 @@ async def delete_quota(
     "nothing), open = the pipeline stages 1-6 with their forecast_category (stage 0, pending "
     "acceptance, is not pipeline and counts nothing). Computed in SQL with exact decimals.",
 )
-async def get_rollup(
-    principal: HumanPrincipal,
-    session: Session,
-    settings: AppSettings,
-    period: PeriodQuery = None,
-    owner_id: OwnerQuery = None,
-) -> Rollup:
-    return await service.rollup(
-        session, principal, period, owner_id, settings.tz, settings.currency
-    )
+async def get_rollup(principal: HumanPrincipal, session: Session, query: ReportParams) -> Rollup:
+    return await service.rollup(session, principal, query)
 
 
 # --- weekly submissions ------------------------------------------------------------------
@@ -276,15 +261,9 @@ async def list_forecasts(
     "the roll-up: an owner the caller cannot see -> 422 `not_found`.",
 )
 async def get_accuracy(
-    principal: HumanPrincipal,
-    session: Session,
-    settings: AppSettings,
-    period: PeriodQuery = None,
-    owner_id: OwnerQuery = None,
+    principal: HumanPrincipal, session: Session, query: ReportParams
 ) -> ForecastAccuracy:
-    return await service.accuracy(
-        session, principal, period, owner_id, settings.tz, settings.currency
-    )
+    return await service.accuracy(session, principal, query)
 
 
 @router.get(

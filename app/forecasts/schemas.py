@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
@@ -12,6 +12,18 @@ from pydantic import Field, StringConstraints
 from app.core.pagination import ListFilters
 from app.core.schemas import MoneyIn, MoneyOut, RequestModel, ResponseModel, Text
 from app.forecasts.fiscal import PERIOD_PATTERN
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """What a section-8 report is about (`period`, `owner_id` from the query; None: the current
+    fiscal quarter, the caller) and the server's time zone and currency."""
+
+    period: str | None
+    owner_id: uuid.UUID | None
+    tz: tzinfo
+    currency: str
+
 
 PeriodLabel = Annotated[
     str,

@@ -57,6 +57,7 @@ from app.forecasts.schemas import (
     ForecastFigures,
     ForecastFilters,
     Quota,
+    ReportQuery,
     Rollup,
     RollupFigures,
     TeamSum,
@@ -129,16 +130,12 @@ async def resolve_owner(
 
 
 async def report_scope(
-    session: AsyncSession,
-    principal: Principal,
-    label: str | None,
-    owner_id: uuid.UUID | None,
-    tz: tzinfo,
+    session: AsyncSession, principal: Principal, query: ReportQuery
 ) -> tuple[Period, User]:
     """The period and owner a section-8 report is about (`query.period`, `query.owner_id`)."""
-    return await resolve_period(session, label, "query.period", tz), await resolve_owner(
-        session, principal, owner_id
-    )
+    return await resolve_period(
+        session, query.period, "query.period", query.tz
+    ), await resolve_owner(session, principal, query.owner_id)
 
 
 # --- quotas ------------------------------------------------------------------------------
@@ -274,21 +271,14 @@ def _rollup_figures(row: RowMapping) -> RollupFigures:
     )
 
 
-async def rollup(
-    session: AsyncSession,
-    principal: Principal,
-    label: str | None,
-    owner_id: uuid.UUID | None,
-    tz: tzinfo,
-    currency: str,
-) -> Rollup:
-    period, owner = await report_scope(session, principal, label, owner_id, tz)
+async def rollup(session: AsyncSession, principal: Principal, query: ReportQuery) -> Rollup:
+    period, owner = await report_scope(session, principal, query)
     rows = await RollupRepository(session).rollup(owner.id, period.label, period.start, period.end)
     total, reports = rows[0], rows[1:]
     return Rollup(
         period=period.label,
         owner_id=owner.id,
-        currency=currency,
+        currency=query.currency,
         figures=_rollup_figures(total),
         direct_reports=[
             DirectReportRollup(user_id=r["user_id"], name=r["name"], figures=_rollup_figures(r))
@@ -447,15 +437,10 @@ async def list_submissions(
 
 
 async def accuracy(
-    session: AsyncSession,
-    principal: Principal,
-    label: str | None,
-    owner_id: uuid.UUID | None,
-    tz: tzinfo,
-    currency: str,
+    session: AsyncSession, principal: Principal, query: ReportQuery
 ) -> ForecastAccuracy:
     """The owner's weekly calls for the period held against their net closed now."""
-    period, owner = await report_scope(session, principal, label, owner_id, tz)
+    period, owner = await report_scope(session, principal, query)
     rows = await SubmissionRepository(session).accuracy(
         owner.id, period.label, period.start, period.end
     )
@@ -475,9 +460,9 @@ async def accuracy(
     return ForecastAccuracy(
         period=period.label,
         owner_id=owner.id,
-        currency=currency,
+        currency=query.currency,
         actual_net_closed=rows[0]["actual_net_closed"],
-        final=local_now(tz).date() > period.end,
+        final=local_now(query.tz).date() > period.end,
         weeks=weeks,
         mean_absolute_error=rows[0]["mean_absolute_error"] if weeks else None,
     )

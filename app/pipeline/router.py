@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -11,7 +10,7 @@ from app.core.http import IfMatch, set_etag
 from app.core.pagination import Page
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
-from app.forecasts.deps import AppSettings, PeriodQuery
+from app.forecasts.deps import AppSettings, OwnerQuery, ReportParams
 from app.pipeline import service
 from app.pipeline.hygiene import HygieneFlag
 from app.pipeline.schemas import (
@@ -25,13 +24,6 @@ from app.pipeline.schemas import (
 router = APIRouter(tags=["pipeline"])
 
 AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
-OwnerQuery = Annotated[
-    uuid.UUID | None,
-    Query(
-        description="Whose pipeline: defaults to the caller; a manager's covers their whole "
-        "subtree; someone the caller cannot see -> 422 `not_found`."
-    ),
-]
 
 
 @router.get(
@@ -46,15 +38,9 @@ OwnerQuery = Annotated[
     "seed's target band is 2.5-3.0.",
 )
 async def get_summary(
-    principal: HumanPrincipal,
-    session: Session,
-    settings: AppSettings,
-    period: PeriodQuery = None,
-    owner_id: OwnerQuery = None,
+    principal: HumanPrincipal, session: Session, query: ReportParams
 ) -> PipelineSummary:
-    return await service.summary(
-        session, principal, period, owner_id, settings.tz, settings.currency
-    )
+    return await service.summary(session, principal, query)
 
 
 @router.get(
@@ -135,7 +121,6 @@ async def put_hygiene_settings(
 async def get_changes(
     principal: HumanPrincipal,
     session: Session,
-    settings: AppSettings,
     since: Annotated[
         str,
         Query(
@@ -145,9 +130,6 @@ async def get_changes(
             examples=["2026-10-01"],
         ),
     ],
-    period: PeriodQuery = None,
-    owner_id: OwnerQuery = None,
+    query: ReportParams,
 ) -> Waterfall:
-    return await service.changes(
-        session, principal, period, since, owner_id, settings.tz, settings.currency
-    )
+    return await service.changes(session, principal, since, query)

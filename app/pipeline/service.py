@@ -15,6 +15,7 @@ from app.core import settings_store
 from app.core.errors import field_error
 from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.security import Principal
+from app.forecasts.schemas import ReportQuery
 from app.forecasts.service import local_now, ratio, report_scope, resolve_owner
 from app.opportunities.stages import DEFAULT_STAGES
 from app.pipeline.hygiene import (
@@ -48,14 +49,9 @@ _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 async def summary(
-    session: AsyncSession,
-    principal: Principal,
-    label: str | None,
-    owner_id: uuid.UUID | None,
-    tz: tzinfo,
-    currency: str,
+    session: AsyncSession, principal: Principal, query: ReportQuery
 ) -> PipelineSummary:
-    period, owner = await report_scope(session, principal, label, owner_id, tz)
+    period, owner = await report_scope(session, principal, query)
     rows = await PipelineRepository(session).summary(
         owner.id, period.label, period.start, period.end
     )
@@ -63,7 +59,7 @@ async def summary(
     return PipelineSummary(
         period=period.label,
         owner_id=owner.id,
-        currency=currency,
+        currency=query.currency,
         stages=[StageTotal(stage=r["slug"], count=r["count"], arr=r["arr"]) for r in rows],
         pipeline_arr=totals["pipeline_arr"],
         closed_won=totals["closed_won"],
@@ -198,18 +194,12 @@ def parse_since(value: str, tz: tzinfo, now: datetime | None = None) -> datetime
 
 
 async def changes(
-    session: AsyncSession,
-    principal: Principal,
-    label: str | None,
-    since_text: str,
-    owner_id: uuid.UUID | None,
-    tz: tzinfo,
-    currency: str,
+    session: AsyncSession, principal: Principal, since_text: str, query: ReportQuery
 ) -> Waterfall:
-    since = parse_since(since_text, tz)
-    period, owner = await report_scope(session, principal, label, owner_id, tz)
+    since = parse_since(since_text, query.tz)
+    period, owner = await report_scope(session, principal, query)
     totals = await PipelineRepository(session).waterfall(owner.id, since, period.start, period.end)
     flows = {name: Flow(count=count, arr=arr) for name, (count, arr) in totals.items()}
     return Waterfall(
-        period=period.label, since=since, owner_id=owner.id, currency=currency, **flows
+        period=period.label, since=since, owner_id=owner.id, currency=query.currency, **flows
     )
