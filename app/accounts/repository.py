@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, func, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.accounts.schemas import AccountFilters
@@ -16,9 +17,18 @@ from app.core.events import emit_many
 from app.core.repository import Repository
 from app.core.sql import in_array
 from app.core.visibility import Viewer, account_visible, territory_visible
-from app.models import Account, AdoptionChange, Unit
+from app.models import Account, AdoptionChange, Territory, Unit
 
 DUPLICATE_DOMAIN = "An account with this domain exists."
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a lead naming an account (or its domain) goes: the account and its territory
+    owner."""
+
+    account_id: uuid.UUID
+    owner_id: uuid.UUID
 
 
 class AccountRepository(Repository[Account]):
@@ -82,6 +92,34 @@ class AccountRepository(Repository[Account]):
             )
         )
         return set(found)
+
+    async def by_domain(self, domain: str) -> Account | None:
+        account: Account | None = await self.session.scalar(
+            select(Account).where(Account.domain == domain)
+        )
+        return account
+
+    async def routes(
+        self, domains: Iterable[str], account_ids: Iterable[uuid.UUID]
+    ) -> tuple[dict[str, Route], dict[uuid.UUID, Route]]:
+        """Accounts (with their territory owner) by domain and by id, in one query."""
+        domain_list = list({d for d in domains if d})
+        id_list = list(set(account_ids))
+        if not domain_list and not id_list:
+            return {}, {}
+        rows = await self.session.execute(
+            select(Account.id, Account.domain, Territory.owner_id)
+            .join(Territory, Territory.id == Account.territory_id)
+            .where(or_(in_array(Account.domain, domain_list), in_array(Account.id, id_list)))
+        )
+        by_domain: dict[str, Route] = {}
+        by_id: dict[uuid.UUID, Route] = {}
+        for account_id, domain, owner_id in rows:
+            route = Route(account_id, owner_id)
+            by_id[account_id] = route
+            if domain:
+                by_domain[domain] = route
+        return by_domain, by_id
 
 
 class UnitRepository(Repository[Unit]):

@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from app.contacts.schemas import ContactFilters
 from app.core.pagination import contains_pattern
 from app.core.repository import Repository
-from app.core.visibility import Viewer, account_visible
-from app.models import Contact
+from app.core.visibility import Viewer, account_visible, lead_visible
+from app.models import Contact, Lead
 
 
 class ContactRepository(Repository[Contact]):
@@ -46,3 +46,10 @@ class ContactRepository(Repository[Contact]):
             .limit(1)
         )
         return contact
+
+    async def lead_is_visible(self, viewer: Viewer, lead_id: uuid.UUID) -> bool:
+        """Whether the lead a contact names is one the viewer may see."""
+        found = await self.session.scalar(
+            select(Lead.id).where(Lead.id == lead_id, lead_visible(viewer))
+        )
+        return found is not None

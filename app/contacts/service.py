@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.repository import AccountRepository
 from app.contacts.repository import ContactRepository
 from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
 from app.core.errors import NotFound, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.leads import repository as leads_repository
 from app.models import Contact
 
 
@@ -21,12 +21,14 @@ async def _check_references(
     session: AsyncSession, principal: Principal, values: dict[str, Any], prefix: str = ""
 ) -> None:
     account_id = values.get("account_id")
-    if account_id is not None and not await leads_repository.visible_account_ids(
-        session, principal, [account_id]
+    if account_id is not None and not await AccountRepository(session).is_visible(
+        principal, account_id
     ):
         raise not_visible(f"{prefix}account_id")
     lead_id = values.get("lead_id")
-    if lead_id is not None and not await leads_repository.is_visible(session, principal, lead_id):
+    if lead_id is not None and not await ContactRepository(session).lead_is_visible(
+        principal, lead_id
+    ):
         raise not_visible(f"{prefix}lead_id")
 
 

@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.repository import AccountRepository
+from app.activities.repository import ActivityRepository
 from app.core.enums import TouchChannel
-from app.leads import batch, convert, repository, service
+from app.leads import batch, convert, service
 from app.leads.schemas import ConvertRequest, LeadCreate, TouchCreate
+from app.territories.repository import TerritoryRepository
 
 if TYPE_CHECKING:
     from app.demo import DemoContext
@@ -37,7 +40,7 @@ def _ids(value: object) -> list[uuid.UUID]:
 async def _account_domains(session: AsyncSession, ctx: DemoContext) -> list[str]:
     domains = []
     for account_id in _ids(ctx.ids.get("accounts"))[:3]:
-        account = await repository.get_account(session, account_id)
+        account = await AccountRepository(session).get(account_id)
         if account is not None and account.domain:
             domains.append(account.domain)
     return domains
@@ -47,7 +50,7 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
     rep, marketo = ctx.principal("rep"), ctx.principal("marketo")
     # The integration's leads come from an activity it can see (one it created), if any.
     activities = _ids(ctx.ids.get("activities"))
-    visible = await repository.visible_activity_ids(session, marketo, activities)
+    visible = await ActivityRepository(session).visible_ids(marketo, activities)
     activity_id = next((a for a in activities if a in visible), None)
     activity = {"activity_id": activity_id} if activity_id is not None else {}
     made: list[uuid.UUID] = []
@@ -148,7 +151,7 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
 
     territory_id = ctx.ids.get("territory_id") or ctx.ids.get("territory")
     if not isinstance(territory_id, uuid.UUID):
-        owned = await repository.owned_territory_ids(session, rep.id)
+        owned = await TerritoryRepository(session).owned_by(rep.id)
         territory_id = owned[0] if len(owned) == 1 else None
     if territory_id is not None:
         # From a demo account when there is one (converted into it), else into a new account.

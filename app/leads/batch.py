@@ -17,20 +17,24 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.repository import AccountRepository
 from app.core import events
 from app.core.errors import AppError, FieldError, Forbidden
 from app.core.handlers import CODES
 from app.core.security import Principal
-from app.leads import repository
+from app.leads.batch_repository import MERGE_COLUMNS, UPSERT_COLUMNS, LeadBatchRepository
+from app.leads.repository import LeadRepository
 from app.leads.rules import CLOSED_STATUSES, domain_from_email, lead_problems
 from app.leads.schemas import BatchCounts, BatchItemResult, BatchResult, ItemProblem, LeadCreate
 from app.leads.service import (
     UPSERT_NEVER_WRITES,
     apply_route,
+    check_visible,
     default_owner,
     owner_assignment_error,
     routing_keys,
     source_of,
+    visible_owners,
 )
 from app.models import Lead
 
@@ -108,6 +112,10 @@ class BatchRun:
     def source(self) -> str:
         return source_of(self.principal)
 
+    @property
+    def leads(self) -> LeadBatchRepository:
+        return LeadBatchRepository(self.session)
+
     async def add(self, raw_items: Sequence[tuple[int, Any]]) -> None:
         """Validate and store one chunk of (index, raw item)."""
         chunk = self._validate_chunk(raw_items)
@@ -173,9 +181,9 @@ class BatchRun:
         wanted = [
             i.values["external_id"] for i in chunk if i.pending and i.values.get("external_id")
         ]
-        found = await repository.lock_by_external_ids(self.session, self.source, wanted)
-        visible = await repository.visible_lead_ids(
-            self.session, self.principal, [lead.id for lead in found.values()]
+        found = await self.leads.lock_by_external_ids(self.source, wanted)
+        visible = await LeadRepository(self.session).visible_ids(
+            self.principal, [lead.id for lead in found.values()]
         )
         for item in chunk:
             lead = found.get(item.values.get("external_id") or "")
@@ -241,19 +249,21 @@ class BatchRun:
     async def _check_references(self, chunk: list[Item]) -> None:
         pending = [i for i in chunk if i.pending]
         creates = [i for i in pending if i.existing is None]
-        activities = await repository.visible_activity_ids(
+        activities = await check_visible(
             self.session,
             self.principal,
+            "activity_id",
             [i.values["activity_id"] for i in pending if i.values.get("activity_id")],
         )
-        accounts = await repository.visible_account_ids(
+        accounts = await check_visible(
             self.session,
             self.principal,
+            "account_id",
             [i.values["account_id"] for i in creates if i.values.get("account_id")],
         )
         owner_ids = [i.values["owner_id"] for i in creates if i.values.get("owner_id")]
         owners = (
-            await repository.visible_users(self.session, self.principal, owner_ids)
+            await visible_owners(self.session, self.principal, owner_ids)
             if owner_ids and self.principal.role != "integration"
             else {}
         )
@@ -302,8 +312,7 @@ class BatchRun:
             and i.values["email"].lower() != i.existing.email.lower()
         ]
         creates = [i for i in pending if i.existing is None]
-        open_ids = await repository.open_ids_by_email(
-            self.session,
+        open_ids = await self.leads.open_ids_by_email(
             [i.values["email"] for i in creates + changing_email],
             except_ids=[i.existing.id for i in pending if i.existing is not None],
         )
@@ -320,7 +329,7 @@ class BatchRun:
 
     async def _route(self, chunk: list[Item]) -> None:
         creates = [i.values for i in chunk if i.pending and i.existing is None]
-        by_domain, by_id = await repository.routes(self.session, *routing_keys(creates))
+        by_domain, by_id = await AccountRepository(self.session).routes(*routing_keys(creates))
         for values in creates:
             apply_route(values, by_domain, by_id, default_owner(self.principal))
             values["source"] = self.source
@@ -331,8 +340,7 @@ class BatchRun:
         for item in updates:
             assert item.existing is not None
             item.status, item.lead_id = "updated", item.existing.id
-        await repository.update_many(
-            self.session,
+        await self.leads.update_many(
             [
                 _final_row(i.existing, i.values)
                 for i in updates
@@ -340,7 +348,7 @@ class BatchRun:
             ],
         )
         creates = [i for i in chunk if i.pending]
-        created = await repository.insert_many(self.session, [i.values for i in creates])
+        created = await self.leads.insert_many([i.values for i in creates])
         late = []
         for item in creates:
             lead_id = created.get(item.values["email"].lower())
@@ -350,16 +358,14 @@ class BatchRun:
                 late.append(item)
         if late:
             # A concurrent writer took the email (or the external id) between look-up and insert.
-            open_ids = await repository.open_ids_by_email(
-                self.session, [i.values["email"] for i in late]
-            )
+            open_ids = await self.leads.open_ids_by_email([i.values["email"] for i in late])
             for item in late:
                 existing_id = open_ids.get(item.values["email"].lower())
                 if existing_id is not None:
                     self._duplicate_of_existing(item, existing_id)
                 else:
-                    taken = await repository.get_by_external_id(
-                        self.session, self.source, item.values.get("external_id") or ""
+                    taken = await LeadRepository(self.session).get_by_external_id(
+                        self.source, item.values.get("external_id") or ""
                     )
                     item.status, item.lead_id = "duplicate", taken.id if taken else None
         await events.emit_many(
@@ -370,13 +376,9 @@ class BatchRun:
             self.principal.id,
         )
         merges = [i for i in chunk if i.status == "merged" and i.lead_id is not None]
-        await repository.merge_many(
-            self.session,
+        await self.leads.merge_many(
             [
-                {
-                    "id": i.lead_id,
-                    **{k: v for k, v in i.values.items() if k in repository.MERGE_COLUMNS},
-                }
+                {"id": i.lead_id, **{k: v for k, v in i.values.items() if k in MERGE_COLUMNS}}
                 for i in merges
             ],
         )
@@ -391,7 +393,7 @@ def _changes_something(lead: Lead, changes: Mapping[str, Any]) -> bool:
 
 
 def _final_row(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
-    row = {name: changes.get(name, getattr(lead, name)) for name in repository.UPSERT_COLUMNS}
+    row = {name: changes.get(name, getattr(lead, name)) for name in UPSERT_COLUMNS}
     row["id"] = lead.id
     return row
 

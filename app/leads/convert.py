@@ -11,18 +11,20 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
+from app.accounts.repository import AccountRepository
 from app.accounts.schemas import AccountCreate
 from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.errors import InvalidTransition, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.security import Principal
-from app.leads import repository
+from app.leads.repository import LeadRepository
 from app.leads.rules import account_domain_for
 from app.leads.schemas import ConvertRequest
 from app.leads.service import get_lead
 from app.models import Account, Contact, Lead, Opportunity
 from app.opportunities.conversion import open_from_lead
+from app.territories.repository import TerritoryRepository
 
 NEW_ACCOUNT_VERTICAL = "other"
 NEW_ACCOUNT_TYPE = "net_new"
@@ -45,12 +47,13 @@ def _account_name(lead: Lead, domain: str | None) -> str:
 async def _territory_for_new_account(
     session: AsyncSession, principal: Principal, lead: Lead, territory_id: uuid.UUID | None
 ) -> uuid.UUID:
+    territories = TerritoryRepository(session)
     if territory_id is not None:
-        if await repository.visible_territory(session, principal, territory_id) is None:
+        if not await territories.is_visible(principal, territory_id):
             raise not_visible("territory_id")
         return territory_id
     owner_id = lead.owner_id or principal.id
-    owned = await repository.owned_territory_ids(session, owner_id)
+    owned = await territories.owned_by(owner_id)
     if len(owned) == 1:
         return owned[0]
     if not owned:
@@ -71,6 +74,7 @@ async def _account(
 ) -> Account:
     """The lead's account, or `account_id`, or the account with the lead's domain, or a new
     one from the lead's company and domain."""
+    accounts = AccountRepository(session)
     if lead.account_id is not None:
         if body.account_id is not None and body.account_id != lead.account_id:
             raise field_error(
@@ -78,16 +82,16 @@ async def _account(
                 "conflicts_with_lead",
                 "The lead belongs to another account; it converts into that one.",
             )
-        account = await repository.get_account(session, lead.account_id)
+        account = await accounts.get(lead.account_id)
         assert account is not None
         return account
     if body.account_id is not None:
-        account = await repository.get_visible_account(session, principal, body.account_id)
+        account = await accounts.get_visible(principal, body.account_id)
         if account is None:
             raise not_visible("account_id")
         return account
     domain = account_domain_for(lead.domain)
-    if domain is not None and (found := await repository.account_by_domain(session, domain)):
+    if domain is not None and (found := await accounts.by_domain(domain)):
         return found
     territory_id = await _territory_for_new_account(session, principal, lead, body.territory_id)
     # Created through the accounts service: its rules (domain, territory) hold here too.
@@ -149,8 +153,7 @@ async def convert_lead(
             session, principal, lead=lead, contact=contact, account=account, spec=body.opportunity
         )
     now = datetime.now(UTC)
-    await repository.save_lead(
-        session,
+    await LeadRepository(session).save_lead(
         lead,
         {
             "status": "converted",

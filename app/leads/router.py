@@ -4,34 +4,36 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
-from app.core.enums import LeadStatus, PersonaSlug
 from app.core.errors import PayloadTooLarge
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
-from app.core.schemas import SINGLE_LINE, Moment
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
 from app.leads import batch, convert, csv_import, service
-from app.leads.rules import NEXT_ACTIONS
 from app.leads.schemas import (
+    FOLLOW_UP_SORTS,
+    LEAD_SORTS,
     MAX_BATCH_ITEMS,
+    TOUCH_SORTS,
     BatchResult,
     CadencePolicy,
     CadenceUpdate,
     ConvertRequest,
     ConvertResult,
+    FollowUpFilters,
     FollowUpItem,
     FollowUpPage,
     Lead,
     LeadBatch,
     LeadCreate,
+    LeadFilters,
     LeadPage,
     LeadUpdate,
     LeadUpsert,
@@ -99,34 +101,11 @@ async def create_lead(
 async def list_leads(
     principal: CurrentPrincipal,
     session: Session,
+    filters: Annotated[LeadFilters, Depends()],
+    sort: str = LEAD_SORTS.param,
+    *,
     page: Page,
-    status: LeadStatus | None = None,
-    owner_id: uuid.UUID | None = None,
-    account_id: uuid.UUID | None = None,
-    activity_id: uuid.UUID | None = None,
-    persona: PersonaSlug | None = None,
-    inbound: bool | None = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None,
-    created_after: Moment | None = None,
-    updated_after: Moment | None = None,
-    sort: Annotated[
-        Literal[
-            "created_at", "-created_at", "updated_at", "-updated_at", "received_at", "-received_at"
-        ],
-        Query(),
-    ] = "created_at",
 ) -> LeadPage:
-    filters = {
-        "status": status,
-        "owner_id": owner_id,
-        "account_id": account_id,
-        "activity_id": activity_id,
-        "persona": persona,
-        "inbound": inbound,
-        "q": q,
-        "created_after": created_after,
-        "updated_after": updated_after,
-    }
     rows, cursor = await service.list_leads(session, principal, page, filters, sort)
     return LeadPage(items=[Lead.model_validate(lead) for lead in rows], next_cursor=cursor)
 
@@ -283,8 +262,9 @@ async def list_touches(
     lead_id: uuid.UUID,
     principal: HumanPrincipal,
     session: Session,
+    sort: str = TOUCH_SORTS.param,
+    *,
     page: Page,
-    sort: Annotated[Literal["occurred_at", "-occurred_at"], Query()] = "occurred_at",
 ) -> TouchPage:
     rows, cursor = await service.list_touches(session, principal, lead_id, page, sort)
     return TouchPage(items=[Touch.model_validate(t) for t in rows], next_cursor=cursor)
@@ -391,22 +371,12 @@ async def follow_up(
     request: Request,
     principal: HumanPrincipal,
     session: Session,
+    filters: Annotated[FollowUpFilters, Depends()],
+    sort: str = FOLLOW_UP_SORTS.param,
+    *,
     page: Page,
-    owner_id: uuid.UUID | None = None,
-    next_action: Annotated[
-        str | None,
-        Query(
-            max_length=40,
-            pattern=SINGLE_LINE,
-            json_schema_extra={"x-extensible-enum": list(NEXT_ACTIONS)},
-        ),
-    ] = None,
-    sort: Annotated[
-        Literal["received_at", "-received_at", "stale_days", "-stale_days"], Query()
-    ] = "received_at",
 ) -> FollowUpPage:
     tz = request.app.state.settings.timezone
-    filters = {"owner_id": owner_id, "next_action": next_action}
     rows, cursor = await service.follow_up(session, principal, tz, page, filters, sort)
     return FollowUpPage(
         items=[FollowUpItem.model_validate(row, from_attributes=True) for row in rows],

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
+from fastapi import Query
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
 from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
+from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import (
+    SINGLE_LINE,
     Email,
     Moment,
     RequestModel,
@@ -179,6 +183,22 @@ class LeadPage(ResponseModel):
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class LeadFilters(ListFilters):
+    status: LeadStatus | None = None
+    owner_id: uuid.UUID | None = None
+    account_id: uuid.UUID | None = None
+    activity_id: uuid.UUID | None = None
+    persona: PersonaSlug | None = None
+    inbound: bool | None = None
+    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None
+    created_after: Moment | None = None
+    updated_after: Moment | None = None
+
+
+LEAD_SORTS = SortChoices("created_at", "updated_at", "received_at")
+
+
 # ---- batch and CSV import -------------------------------------------------------------------
 
 MAX_BATCH_ITEMS = 1000
@@ -269,6 +289,14 @@ class TouchPage(ResponseModel):
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class TouchFilters(ListFilters):
+    lead_id: uuid.UUID | None = None
+
+
+TOUCH_SORTS = SortChoices("occurred_at")
+
+
 # ---- cadence policy and follow-up -----------------------------------------------------------
 
 CADENCE_DEFAULTS: dict[str, int] = {
@@ -324,6 +352,22 @@ class FollowUpItem(ResponseModel):
 class FollowUpPage(ResponseModel):
     items: list[FollowUpItem]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpFilters(ListFilters):
+    owner_id: uuid.UUID | None = None
+    next_action: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            pattern=SINGLE_LINE,
+            json_schema_extra={"x-extensible-enum": list(NEXT_ACTIONS)},
+        ),
+    ] = None
+
+
+FOLLOW_UP_SORTS = SortChoices("received_at", "stale_days")
 
 
 # ---- conversion -----------------------------------------------------------------------------

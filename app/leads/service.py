@@ -4,12 +4,14 @@ id, touches, the cadence policy and the follow-up report (API.md section 5)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.repository import AccountRepository, Route
+from app.activities.repository import ActivityRepository
 from app.core import events, settings_store
 from app.core.errors import (
     AppError,
@@ -25,18 +27,35 @@ from app.core.errors import (
 )
 from app.core.http import check_if_match, etag
 from app.core.pagination import PageParams
+from app.core.repository import Repository
 from app.core.security import Principal
-from app.leads import repository
-from app.leads.repository import Cadence, OwnerCandidate, Route
+from app.leads.follow_up_repository import Cadence, FollowUpRepository
+from app.leads.repository import ExternalIdTaken, LeadRepository
 from app.leads.rules import CLOSED_STATUSES, domain_from_email, in_future, lead_problems
-from app.leads.schemas import CADENCE_DEFAULTS, LeadCreate, LeadUpdate, LeadUpsert, TouchCreate
-from app.models import Lead, Touch
+from app.leads.schemas import (
+    CADENCE_DEFAULTS,
+    FollowUpFilters,
+    LeadCreate,
+    LeadFilters,
+    LeadUpdate,
+    LeadUpsert,
+    TouchCreate,
+    TouchFilters,
+)
+from app.leads.touch_repository import TouchRepository
+from app.models import Lead, Touch, User
+from app.users.repository import UserRepository
 
 MANUAL_SOURCE = "manual"
 CADENCE_KEY = "cadence"
 OWNER_ROLES = ("admin", "manager", "rep")
 # An update by external id never writes these (API.md section 5).
 UPSERT_NEVER_WRITES = frozenset({"status", "owner_id", "account_id"})
+# What a lead may name, and the repository that says whether the caller sees it.
+REFERENCES: dict[str, Callable[[AsyncSession], Repository[Any]]] = {
+    "activity_id": ActivityRepository,
+    "account_id": AccountRepository,
+}
 
 
 def source_of(principal: Principal) -> str:
@@ -50,7 +69,7 @@ def _raise_problems(problems: list[FieldError]) -> None:
 
 
 def owner_assignment_error(
-    principal: Principal, owner_id: uuid.UUID, candidate: OwnerCandidate | None
+    principal: Principal, owner_id: uuid.UUID, candidate: User | None
 ) -> AppError | None:
     """Who may make `owner_id` a lead's owner: a manager of that user (admins manage everyone);
     a rep only themselves; an integration nobody."""
@@ -66,16 +85,26 @@ def owner_assignment_error(
 
 
 async def _check_references(
-    session: AsyncSession, principal: Principal, values: Mapping[str, Any]
+    session: AsyncSession, principal: Principal, values: Mapping[str, Any], prefix: str = ""
 ) -> None:
-    if values.get("activity_id") is not None and not await repository.visible_activity_ids(
-        session, principal, [values["activity_id"]]
-    ):
-        raise not_visible("activity_id")
-    if values.get("account_id") is not None and not await repository.visible_account_ids(
-        session, principal, [values["account_id"]]
-    ):
-        raise not_visible("account_id")
+    """The activity and account a lead names must be visible to the caller."""
+    for name in REFERENCES:
+        wanted = values.get(name)
+        if wanted is not None and not await check_visible(session, principal, name, [wanted]):
+            raise not_visible(f"{prefix}{name}")
+
+
+async def check_visible(
+    session: AsyncSession, principal: Principal, name: str, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `ids` (of the `name` reference: an activity or an account) the caller sees."""
+    return await REFERENCES[name](session).visible_ids(principal, ids)
+
+
+async def visible_owners(
+    session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, User]:
+    return await UserRepository(session).by_ids(ids, principal)
 
 
 # ---- create ---------------------------------------------------------------------------------
@@ -128,15 +157,15 @@ async def create_lead(
     await _check_references(session, principal, values)
     owner_id = values.get("owner_id")
     if owner_id is not None:
-        users = await repository.visible_users(session, principal, [owner_id])
+        users = await visible_owners(session, principal, [owner_id])
         if (error := owner_assignment_error(principal, owner_id, users.get(owner_id))) is not None:
             raise error
     values["domain"] = values.get("domain") or domain_from_email(values["email"])
-    by_domain, by_id = await repository.routes(session, *routing_keys([values]))
+    by_domain, by_id = await AccountRepository(session).routes(*routing_keys([values]))
     apply_route(values, by_domain, by_id, default_owner(principal))
     values["source"] = source_of(principal)
     values["created_by"] = principal.id
-    lead = await repository.insert_lead(session, values)
+    lead = await LeadRepository(session).insert_lead(values)
     await events.emit(session, "lead.created", "lead", lead.id, principal.id, lead.version)
     return lead
 
@@ -147,15 +176,16 @@ async def create_lead(
 async def get_lead(
     session: AsyncSession, principal: Principal, lead_id: uuid.UUID, *, for_update: bool = False
 ) -> Lead:
-    lead = await repository.get_visible(session, principal, lead_id, for_update=for_update)
+    lead = await LeadRepository(session).get_visible(principal, lead_id, for_update=for_update)
     if lead is None:
         raise NotFound("No such lead.")
     return lead
 
 
 async def get_external(session: AsyncSession, principal: Principal, external_id: str) -> Lead:
-    lead = await repository.get_by_external_id(session, source_of(principal), external_id)
-    if lead is None or not await repository.is_visible(session, principal, lead.id):
+    leads = LeadRepository(session)
+    lead = await leads.get_by_external_id(source_of(principal), external_id)
+    if lead is None or not await leads.is_visible(principal, lead.id):
         raise NotFound("No lead with this external_id for your source.")
     return lead
 
@@ -164,18 +194,20 @@ async def list_leads(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
-    filters: dict[str, Any],
+    filters: LeadFilters,
     sort: str,
 ) -> tuple[list[Lead], str | None]:
-    for name, check in (
-        ("owner_id", repository.visible_users),
-        ("account_id", repository.visible_account_ids),
-        ("activity_id", repository.visible_activity_ids),
-    ):
-        wanted = filters.get(name)
-        if wanted is not None and wanted not in await check(session, principal, [wanted]):
-            raise not_visible(f"query.{name}")
-    return await repository.list_page(session, principal, page, filters, sort)
+    await _check_owner_filter(session, principal, filters.owner_id)
+    references = {"account_id": filters.account_id, "activity_id": filters.activity_id}
+    await _check_references(session, principal, references, prefix="query.")
+    return await LeadRepository(session).list_page(principal, page, filters, sort)
+
+
+async def _check_owner_filter(
+    session: AsyncSession, principal: Principal, owner_id: uuid.UUID | None
+) -> None:
+    if owner_id is not None and not await UserRepository(session).is_visible(principal, owner_id):
+        raise not_visible("query.owner_id")
 
 
 # ---- update ---------------------------------------------------------------------------------
@@ -189,7 +221,7 @@ async def _check_owner_change(
     if principal.role not in ("manager", "admin"):
         raise Forbidden("Only a manager of both owners, or an admin, reassigns a lead.")
     wanted = [u for u in (new_owner, lead.owner_id) if u is not None]
-    users = await repository.visible_users(session, principal, wanted)
+    users = await visible_owners(session, principal, wanted)
     if new_owner is not None and (
         error := owner_assignment_error(principal, new_owner, users.get(new_owner))
     ):
@@ -240,7 +272,7 @@ async def update_lead(
     if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
         await _check_owner_change(session, principal, lead, changes["owner_id"])
     if changed := _changes(lead, changes):
-        await repository.save_lead(session, lead, changed)
+        await LeadRepository(session).save_lead(lead, changed)
     return lead
 
 
@@ -265,7 +297,8 @@ async def upsert_external(
     """Create or update the lead (caller's source, external_id); True when created."""
     source = source_of(principal)
     data: dict[str, Any] = body.model_dump(exclude_unset=True)
-    lead = await repository.get_by_external_id(session, source, external_id, for_update=True)
+    leads = LeadRepository(session)
+    lead = await leads.get_by_external_id(source, external_id, for_update=True)
     if lead is None:
         if if_match is not None:
             raise PreconditionFailed("No lead has this external_id yet; If-Match cannot hold.")
@@ -273,11 +306,9 @@ async def upsert_external(
             raise field_error("email", "required", "email is required to create a lead.")
         try:
             return await create_lead(session, principal, data, external_id=external_id), True
-        except repository.ExternalIdTaken:
+        except ExternalIdTaken:
             # Another request created it in the meantime: this one becomes the update.
-            lead = await repository.get_by_external_id(
-                session, source, external_id, for_update=True
-            )
+            lead = await leads.get_by_external_id(source, external_id, for_update=True)
             if lead is None:
                 raise
     return await _update_external(session, principal, lead, data, if_match, if_none_match), False
@@ -291,7 +322,7 @@ async def _update_external(
     if_match: str | None,
     if_none_match: str | None,
 ) -> Lead:
-    if not await repository.is_visible(session, principal, lead.id):
+    if not await LeadRepository(session).is_visible(principal, lead.id):
         raise Conflict("This external_id belongs to a lead you cannot see.")
     if _if_none_match_blocks(if_none_match, lead):
         raise PreconditionFailed("A lead with this external_id exists (If-None-Match).")
@@ -302,7 +333,7 @@ async def _update_external(
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))
     await _check_references(session, principal, changes)
     if changed := _changes(lead, changes):
-        await repository.save_lead(session, lead, changed)
+        await LeadRepository(session).save_lead(lead, changed)
     return lead
 
 
@@ -320,8 +351,8 @@ async def add_touch(
         raise field_error("breakup", "outbound_only", "A breakup email is an outbound touch.")
     values = data.model_dump()
     values["occurred_at"] = data.occurred_at or now
-    return await repository.add_touch(
-        session, {**values, "lead_id": lead.id, "created_by": principal.id}
+    return await TouchRepository(session).record(
+        {**values, "lead_id": lead.id, "created_by": principal.id}
     )
 
 
@@ -329,7 +360,7 @@ async def get_touch(
     session: AsyncSession, principal: Principal, lead_id: uuid.UUID, touch_id: uuid.UUID
 ) -> Touch:
     await get_lead(session, principal, lead_id)
-    touch = await repository.get_touch(session, lead_id, touch_id)
+    touch = await TouchRepository(session).of_lead(lead_id, touch_id)
     if touch is None:
         raise NotFound("No such touch.")
     return touch
@@ -339,7 +370,8 @@ async def list_touches(
     session: AsyncSession, principal: Principal, lead_id: uuid.UUID, page: PageParams, sort: str
 ) -> tuple[list[Touch], str | None]:
     await get_lead(session, principal, lead_id)
-    return await repository.list_touches(session, lead_id, page, sort)
+    filters = TouchFilters(lead_id=lead_id)
+    return await TouchRepository(session).list_page(principal, page, filters, sort)
 
 
 # ---- cadence and follow-up ------------------------------------------------------------------
@@ -360,14 +392,10 @@ async def follow_up(
     principal: Principal,
     tz: str,
     page: PageParams,
-    filters: dict[str, Any],
+    filters: FollowUpFilters,
     sort: str,
 ) -> tuple[list[Any], str | None]:
-    owner_id = filters.get("owner_id")
-    if owner_id is not None and owner_id not in await repository.visible_users(
-        session, principal, [owner_id]
-    ):
-        raise not_visible("query.owner_id")
+    await _check_owner_filter(session, principal, filters.owner_id)
     document, _ = await read_cadence(session)
     cadence = Cadence(**{k: int(document[k]) for k in CADENCE_DEFAULTS})
-    return await repository.follow_up_page(session, principal, cadence, tz, page, filters, sort)
+    return await FollowUpRepository(session).page(principal, cadence, tz, page, filters, sort)

@@ -106,6 +106,16 @@ class TerritoryRepository(Repository[Territory]):
     async def exists(self, territory_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(Territory.id == territory_id))))
 
+    async def owned_by(self, owner_id: uuid.UUID, limit: int = 2) -> list[uuid.UUID]:
+        """Ids of territories `owner_id` owns (at most `limit`, in id order)."""
+        rows = await self.session.scalars(
+            select(Territory.id)
+            .where(Territory.owner_id == owner_id)
+            .order_by(Territory.id)
+            .limit(limit)
+        )
+        return list(rows)
+
     async def has_accounts(self, territory_id: uuid.UUID) -> bool:
         return bool(
             await self.session.scalar(select(exists().where(Account.territory_id == territory_id)))

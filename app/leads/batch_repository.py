@@ -1,0 +1,190 @@
+"""SQL for many leads at once (`POST /leads/batch` and the CSV import): each step is one
+statement over `unnest` arrays, whatever the number of items."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Text, bindparam, func, select, text, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.core.errors import Conflict
+from app.core.sql import in_array
+from app.leads.repository import OPEN_EMAIL_INDEX, is_open, violated_constraint
+from app.models import Lead
+
+BATCH_COLUMNS: dict[str, str] = {
+    "source": "text",
+    "external_id": "text",
+    "email": "text",
+    "first_name": "text",
+    "last_name": "text",
+    "title": "text",
+    "phone": "text",
+    "company": "text",
+    "domain": "text",
+    "account_id": "uuid",
+    "owner_id": "uuid",
+    "persona": "text",
+    "bpm_stage": "text",
+    "inbound": "bool",
+    "status": "text",
+    "disqualify_reason": "text",
+    "received_at": "timestamptz",
+    "activity_id": "uuid",
+    "created_by": "uuid",
+}
+
+# What `on_duplicate: merge` may fill on an existing open lead (never status, owner or account).
+MERGE_COLUMNS: dict[str, str] = {
+    "first_name": "text",
+    "last_name": "text",
+    "title": "text",
+    "phone": "text",
+    "company": "text",
+    "persona": "text",
+    "bpm_stage": "text",
+    "activity_id": "uuid",
+}
+
+# What an update by external id may write (never status, owner or account).
+UPSERT_COLUMNS: dict[str, str] = {
+    "email": "text",
+    "first_name": "text",
+    "last_name": "text",
+    "title": "text",
+    "phone": "text",
+    "company": "text",
+    "domain": "text",
+    "persona": "text",
+    "bpm_stage": "text",
+    "inbound": "bool",
+    "disqualify_reason": "text",
+    "received_at": "timestamptz",
+    "activity_id": "uuid",
+}
+
+
+def _unnest(columns: Mapping[str, str]) -> str:
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns.items())
+    return f"unnest({arrays}) AS v({', '.join(columns)})"
+
+
+def _arrays(rows: Sequence[Mapping[str, Any]], columns: Iterable[str]) -> dict[str, list[Any]]:
+    return {name: [row.get(name) for row in rows] for name in columns}
+
+
+class LeadBatchRepository:
+    """The set-based statements of a batch chunk."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_by_external_ids(
+        self, source: str, external_ids: Sequence[str]
+    ) -> dict[str, Lead]:
+        if not external_ids:
+            return {}
+        # One unique-index probe per wanted id, forced by the LATERAL subquery (a locking
+        # subquery is never flattened into a join). As `external_id = ANY(...)` the planner may
+        # instead walk every lead of the source and filter, which it prefers whenever its
+        # statistics predate the source's recent leads: 160,000 rows read for a batch of new
+        # ids, 220 ms instead of 5.
+        wanted = (
+            func.unnest(bindparam("external_ids", list(set(external_ids)), type_=ARRAY(Text)))
+            .table_valued("external_id")
+            .render_derived(name="wanted")
+        )
+        match = (
+            select(Lead)
+            .where(Lead.source == source, Lead.external_id == wanted.c.external_id)
+            .with_for_update()
+            .lateral("match")
+        )
+        rows = await self.session.scalars(
+            select(aliased(Lead, match)).select_from(wanted).join(match, true())
+        )
+        return {lead.external_id: lead for lead in rows if lead.external_id is not None}
+
+    async def open_ids_by_email(
+        self, emails: Iterable[str], except_ids: Iterable[uuid.UUID] = ()
+    ) -> dict[str, uuid.UUID]:
+        """Open leads by lower-cased email, in one query."""
+        wanted = list({e.lower() for e in emails})
+        if not wanted:
+            return {}
+        email = func.lower(Lead.email, type_=Text)
+        stmt = select(email, Lead.id).where(in_array(email, wanted), is_open())
+        excluded = list(set(except_ids))
+        if excluded:
+            stmt = stmt.where(Lead.id.not_in(excluded))
+        return {email: lead_id for email, lead_id in await self.session.execute(stmt)}
+
+    async def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, uuid.UUID]:
+        """INSERT ... SELECT FROM unnest ... ON CONFLICT DO NOTHING; the new ids by lower(email).
+
+        Rows that hit a unique index (a concurrent writer got there first) are simply absent.
+        """
+        if not rows:
+            return {}
+        names = ", ".join(BATCH_COLUMNS)
+        values = ", ".join(
+            "COALESCE(v.received_at, now())" if n == "received_at" else f"v.{n}"
+            for n in BATCH_COLUMNS
+        )
+        stmt = text(
+            f"INSERT INTO leads ({names}) SELECT {values} FROM {_unnest(BATCH_COLUMNS)} "
+            "ON CONFLICT DO NOTHING RETURNING lower(email), id"
+        )
+        result = await self.session.execute(stmt, _arrays(rows, BATCH_COLUMNS))
+        return {email: lead_id for email, lead_id in result}
+
+    async def merge_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Fill only the empty fields of existing open leads (`id` in each row), in one UPDATE."""
+        if not rows:
+            return
+        columns = {"id": "uuid", **MERGE_COLUMNS}
+        sets = ", ".join(
+            f"{n} = COALESCE(NULLIF(l.{n}, ''), v.{n})"
+            if kind == "text"
+            else f"{n} = COALESCE(l.{n}, v.{n})"
+            for n, kind in MERGE_COLUMNS.items()
+        )
+        empty = " OR ".join(
+            f"((l.{n} IS NULL OR l.{n} = '') AND v.{n} IS NOT NULL)"
+            if kind == "text"
+            else f"(l.{n} IS NULL AND v.{n} IS NOT NULL)"
+            for n, kind in MERGE_COLUMNS.items()
+        )
+        stmt = text(
+            f"UPDATE leads AS l SET {sets}, version = l.version + 1, updated_at = now() "
+            f"FROM {_unnest(columns)} WHERE l.id = v.id AND l.status NOT IN ('converted', "
+            f"'disqualified') AND ({empty})"
+        )
+        await self.session.execute(stmt, _arrays(rows, columns))
+
+    async def update_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Write the final values of leads updated by external id (`id` in each row), in one
+        UPDATE."""
+        if not rows:
+            return
+        columns = {"id": "uuid", **UPSERT_COLUMNS}
+        sets = ", ".join(f"{n} = v.{n}" for n in UPSERT_COLUMNS)
+        stmt = text(
+            f"UPDATE leads AS l SET {sets}, version = l.version + 1, updated_at = now() "
+            f"FROM {_unnest(columns)} WHERE l.id = v.id"
+        )
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(stmt, _arrays(rows, columns))
+        except IntegrityError as exc:
+            if violated_constraint(exc) != OPEN_EMAIL_INDEX:
+                raise
+            raise Conflict(
+                "A concurrent change gave another open lead one of these emails; retry the batch."
+            ) from None

@@ -1,0 +1,139 @@
+"""SQL for the follow-up report: one row per visible open lead with its cadence figures and
+next action, computed in one query and served as keyset pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.visibility import Viewer, lead_visible
+from app.leads.repository import is_open
+from app.leads.schemas import FollowUpFilters
+from app.models import Lead, Touch
+
+ENDPOINT = "follow-up"
+
+
+@dataclass(frozen=True)
+class Cadence:
+    inbound_response_hours: int
+    touches_per_month: int
+    min_channels: int
+    breakup_after_days: int
+
+
+def _day_start(tz: str, days_back: int) -> ColumnElement[Any]:
+    """Midnight `days_back` days before today in `tz`, as a timestamptz."""
+    local_today = func.date_trunc("day", func.timezone(tz, func.now()))
+    return func.timezone(tz, local_today - func.make_interval(0, 0, 0, days_back))
+
+
+def _local_date(tz: str, moment: ColumnElement[Any]) -> ColumnElement[Any]:
+    return func.date(func.timezone(tz, moment))
+
+
+def follow_up_query(viewer: Viewer, cadence: Cadence, tz: str) -> Select[Any]:
+    """One row per visible open lead with its cadence figures and next action (one query)."""
+    outbound = Touch.direction == "outbound"
+    inbound = Touch.direction == "inbound"
+    in_30_days = Touch.occurred_at >= _day_start(tz, 29)
+    in_breakup_window = Touch.occurred_at >= _day_start(tz, cadence.breakup_after_days - 1)
+
+    touches_30 = func.count(Touch.id).filter(outbound, in_30_days)
+    channels_30 = func.count(distinct(Touch.channel)).filter(outbound, in_30_days)
+    outbound_window = func.count(Touch.id).filter(outbound, in_breakup_window)
+    inbound_window = func.count(Touch.id).filter(inbound, in_breakup_window)
+    breakup_sent = func.coalesce(func.bool_or(Touch.breakup), False)
+    any_outbound = func.coalesce(func.bool_or(outbound), False)
+    repeated = func.count(Touch.content_ref).filter(outbound) > func.count(
+        distinct(Touch.content_ref)
+    ).filter(outbound)
+    overdue = and_(
+        Lead.inbound.is_(True),
+        ~any_outbound,
+        Lead.received_at
+        < func.now() - func.make_interval(0, 0, 0, 0, cadence.inbound_response_hours),
+    )
+    last_seen = func.coalesce(func.max(Touch.occurred_at), Lead.received_at)
+    stale_days = type_coerce(
+        func.greatest(_local_date(tz, func.now()) - _local_date(tz, last_seen), 0), Integer
+    )
+    next_action = case(
+        (overdue, literal("respond")),
+        (
+            and_(
+                outbound_window >= cadence.touches_per_month,
+                inbound_window == 0,
+                ~breakup_sent,
+            ),
+            literal("send_breakup_email"),
+        ),
+        (touches_30 < cadence.touches_per_month, literal("touch")),
+        (channels_30 < cadence.min_channels, literal("vary_channel")),
+        (repeated, literal("new_content")),
+        else_=literal("none"),
+    )
+    return (
+        select(
+            Lead.id.label("lead_id"),
+            Lead.owner_id.label("owner_id"),
+            Lead.received_at.label("received_at"),
+            overdue.label("response_overdue"),
+            touches_30.label("touches_last_30_days"),
+            channels_30.label("channels_last_30_days"),
+            repeated.label("repeated_content"),
+            stale_days.label("stale_days"),
+            next_action.label("next_action"),
+        )
+        .select_from(Lead)
+        .outerjoin(Touch, Touch.lead_id == Lead.id)
+        .where(lead_visible(viewer), is_open())
+        .group_by(Lead.id)
+    )
+
+
+class FollowUpRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self,
+        viewer: Viewer,
+        cadence: Cadence,
+        tz: str,
+        page: PageParams,
+        filters: FollowUpFilters,
+        sort: str,
+    ) -> tuple[list[Any], str | None]:
+        report = follow_up_query(viewer, cadence, tz)
+        if filters.owner_id is not None:
+            report = report.where(Lead.owner_id == filters.owner_id)
+        rows_sq = report.subquery("follow_up")
+        descending = sort.startswith("-")
+        key_name = sort.lstrip("-")
+        keys = [SortKey(rows_sq.c[key_name], descending), SortKey(rows_sq.c.lead_id, descending)]
+        stmt = select(rows_sq)
+        if filters.next_action is not None:
+            stmt = stmt.where(rows_sq.c.next_action == filters.next_action)
+        binding = {**filters.cursor_binding(), "sort": sort}
+        stmt = paginate(stmt, keys, page, ENDPOINT, binding)
+        rows = list((await self.session.execute(stmt)).all())
+        cursor = next_cursor(
+            rows, page, ENDPOINT, binding, lambda r: [getattr(r, key_name), r.lead_id]
+        )
+        return rows, cursor
