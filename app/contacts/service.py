@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.repository import AccountRepository
 from app.contacts.repository import ContactRepository
 from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
-from app.core.errors import NotFound, not_visible
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -43,12 +43,9 @@ async def create_contact(
 async def get_contact(
     session: AsyncSession, principal: Principal, contact_id: uuid.UUID, *, for_update: bool = False
 ) -> Contact:
-    contact = await ContactRepository(session).get_visible(
-        principal, contact_id, for_update=for_update
+    return await ContactRepository(session).find(
+        principal, contact_id, missing="No such contact.", for_update=for_update
     )
-    if contact is None:
-        raise NotFound("No such contact.")
-    return contact
 
 
 async def update_contact(

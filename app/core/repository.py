@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from app.core.errors import Duplicate
+from app.core.errors import Duplicate, NotFound
 from app.core.pagination import ListFilters, PageParams, SortKey, fetch_page
 from app.core.sql import in_array
 from app.core.visibility import Viewer
@@ -79,6 +79,13 @@ class Repository(Generic[M]):
         if for_update:
             stmt = stmt.with_for_update(of=self.model).execution_options(populate_existing=True)
         row: M | None = await self.session.scalar(stmt)
+        return row
+
+    async def find(self, viewer: Viewer, id: Any, *, missing: str, for_update: bool = False) -> M:
+        """The visible row, else 404 with `missing` as the detail (an invisible row is absent)."""
+        row = await self.get_visible(viewer, id, for_update=for_update)
+        if row is None:
+            raise NotFound(missing)
         return row
 
     async def get_for_update(self, id: Any) -> M | None:

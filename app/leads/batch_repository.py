@@ -54,19 +54,9 @@ MERGE_COLUMNS: dict[str, str] = {
 
 # What an update by external id may write (never status, owner or account).
 UPSERT_COLUMNS: dict[str, str] = {
-    "email": "text",
-    "first_name": "text",
-    "last_name": "text",
-    "title": "text",
-    "phone": "text",
-    "company": "text",
-    "domain": "text",
-    "persona": "text",
-    "bpm_stage": "text",
-    "inbound": "bool",
-    "disqualify_reason": "text",
-    "received_at": "timestamptz",
-    "activity_id": "uuid",
+    name: kind
+    for name, kind in BATCH_COLUMNS.items()
+    if name not in ("source", "external_id", "account_id", "owner_id", "status", "created_by")
 }
 
 

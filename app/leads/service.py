@@ -176,10 +176,9 @@ async def create_lead(
 async def get_lead(
     session: AsyncSession, principal: Principal, lead_id: uuid.UUID, *, for_update: bool = False
 ) -> Lead:
-    lead = await LeadRepository(session).get_visible(principal, lead_id, for_update=for_update)
-    if lead is None:
-        raise NotFound("No such lead.")
-    return lead
+    return await LeadRepository(session).find(
+        principal, lead_id, missing="No such lead.", for_update=for_update
+    )
 
 
 async def get_external(session: AsyncSession, principal: Principal, external_id: str) -> Lead:
