@@ -36,6 +36,7 @@ from app.opportunities.router import stages_router
 from app.pipeline.router import router as pipeline_router
 from app.qualification.router import router as qualification_router
 from app.reference.router import router as reference_router
+from app.search.router import router as search_router
 from app.territories.router import router as territories_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
@@ -72,6 +73,7 @@ API_ROUTERS: list[APIRouter] = [
     meetings_router,
     leads_router,
     contacts_router,
+    search_router,
 ]
 
 

@@ -16,6 +16,7 @@ from app.accounts.schemas import AccountFilters
 from app.core.events import emit_many
 from app.core.repository import Repository
 from app.core.sql import in_array
+from app.core.text_search import matches
 from app.core.visibility import Viewer, account_visible, territory_visible
 from app.models import Account, AdoptionChange, Territory, Unit
 
@@ -51,6 +52,8 @@ class AccountRepository(Repository[Account]):
     def conditions(self, filters: AccountFilters) -> Iterable[ColumnElement[bool]]:
         if filters.domain:
             yield Account.domain == filters.domain
+        if filters.q:
+            yield matches(Account.search_vector, filters.q)
 
     async def with_domain(
         self, domain: str, except_id: uuid.UUID | None = None

@@ -24,6 +24,7 @@ from app.core.enums import (
 )
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str100
+from app.core.text_search import SearchText
 
 ROUTE_ORDER = tuple(RouteToMarket)
 
@@ -150,6 +151,7 @@ class AccountFilters(ListFilters):
         str | None,
         Query(max_length=2000, description="A domain, host or URL; matches the normalised domain."),
     ] = None
+    q: SearchText = None
     updated_after: Moment | None = None
 
 

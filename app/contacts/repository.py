@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 
 from app.contacts.schemas import ContactFilters
-from app.core.pagination import contains_pattern
 from app.core.repository import Repository
+from app.core.text_search import matches
 from app.core.visibility import Viewer, account_visible, lead_visible
 from app.models import Contact, Lead
 
@@ -31,11 +31,7 @@ class ContactRepository(Repository[Contact]):
         if filters.email:
             yield func.lower(Contact.email) == filters.email.lower()
         if filters.q:
-            pattern = contains_pattern(filters.q)
-            full_name = func.concat_ws(" ", Contact.first_name, Contact.last_name)
-            yield or_(
-                Contact.email.ilike(pattern, escape="\\"), full_name.ilike(pattern, escape="\\")
-            )
+            yield matches(Contact.search_vector, filters.q)
 
     async def first_with_email(self, account_id: uuid.UUID, email: str) -> Contact | None:
         """The oldest contact of the account with this email (case-insensitive)."""

@@ -13,6 +13,7 @@ from pydantic import Field
 from app.core.enums import PersonaSlug
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import SINGLE_LINE, Email, Moment, RequestModel, ResponseModel, Str100, Str200
+from app.core.text_search import SearchText
 
 
 class ContactCreate(RequestModel):
@@ -64,7 +65,7 @@ class ContactFilters(ListFilters):
     lead_id: uuid.UUID | None = None
     persona: PersonaSlug | None = None
     email: Annotated[str | None, Query(max_length=254, pattern=SINGLE_LINE)] = None
-    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None
+    q: SearchText = None
     updated_after: Moment | None = None
 
 

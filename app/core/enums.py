@@ -175,6 +175,15 @@ CLOSED_LEAD_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED}
 OPEN_LEAD_STATUSES = frozenset(LeadStatus) - CLOSED_LEAD_STATUSES
 
 
+class SearchType(StrEnum):
+    """What `GET /search` finds (its `types` filter and each item's `type`)."""
+
+    ACCOUNT = "account"
+    CONTACT = "contact"
+    LEAD = "lead"
+    OPPORTUNITY = "opportunity"
+
+
 class TouchChannel(StrEnum):
     """How a touch or interaction reached the person."""
 

@@ -22,6 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
 from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
+from app.models.search_documents import (
+    CONTACT_DOCUMENT,
+    LEAD_DOCUMENT,
+    search_index,
+    search_vector,
+)
 
 
 class Lead(Versioned, Base):
@@ -49,6 +55,7 @@ class Lead(Versioned, Base):
             unique=True,
             postgresql_where=text("external_id IS NOT NULL"),
         ),
+        search_index("leads"),
         Index("ix_leads_owner_id", "owner_id"),
         Index("ix_leads_account_id", "account_id"),
         Index("ix_leads_activity_id", "activity_id"),
@@ -69,6 +76,7 @@ class Lead(Versioned, Base):
     title: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
     company: Mapped[str | None] = mapped_column(String(200))
+    search_vector: Mapped[str] = search_vector(LEAD_DOCUMENT)
     domain: Mapped[str | None] = mapped_column(String(253))
     account_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id")
@@ -120,6 +128,7 @@ class Contact(Versioned, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         CheckConstraint("persona IS NULL OR " + enum_check("persona", PersonaSlug), name="persona"),
+        search_index("contacts"),
         Index("ix_contacts_account_id", "account_id"),
         Index("ix_contacts_account_email", "account_id", text("lower(email)")),
     )
@@ -132,5 +141,6 @@ class Contact(Versioned, Base):
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
+    search_vector: Mapped[str] = search_vector(CONTACT_DOCUMENT)
     title: Mapped[str | None] = mapped_column(String(200))
     persona: Mapped[str | None] = mapped_column(String(40))

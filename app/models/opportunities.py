@@ -37,6 +37,7 @@ from app.core.enums import (
     StageSlug,
 )
 from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
+from app.models.search_documents import search_index, search_vector
 
 MONEY = Numeric(15, 2)
 
@@ -78,6 +79,7 @@ class Opportunity(Versioned, Base):
         ),
         Index("ix_opportunities_owner_id_id", "owner_id", "id"),
         Index("ix_opportunities_account_id", "account_id"),
+        search_index("opportunities"),
         Index("ix_opportunities_close_date", "close_date"),
         Index("ix_opportunities_lead_id", "lead_id"),
         Index("ix_opportunities_activity_id", "activity_id"),
@@ -114,6 +116,8 @@ class Opportunity(Versioned, Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The opportunity's name and its account's, kept by triggers (migration 0016).
+    search_vector: Mapped[str | None] = search_vector(None)
     account_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id"), nullable=False
     )

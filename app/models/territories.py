@@ -35,6 +35,7 @@ from app.core.enums import (
     Vertical,
 )
 from app.models.base import Base, Versioned, enum_check, uuid_pk
+from app.models.search_documents import ACCOUNT_DOCUMENT, search_index, search_vector
 
 
 class Territory(Versioned, Base):
@@ -84,6 +85,7 @@ class Account(Versioned, Base):
         ),
         CheckConstraint("domain = lower(domain)", name="domain_lower"),
         Index("uq_accounts_domain", "domain", unique=True),
+        search_index("accounts"),
         Index("ix_accounts_territory_id", "territory_id"),
     )
 
@@ -93,6 +95,7 @@ class Account(Versioned, Base):
     )
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     domain: Mapped[str | None] = mapped_column(String(253))
+    search_vector: Mapped[str] = search_vector(ACCOUNT_DOCUMENT)
     vertical: Mapped[str] = mapped_column(String(40), nullable=False)
     account_type: Mapped[str] = mapped_column(String(20), nullable=False)
     routes_to_market: Mapped[list[str]] = mapped_column(

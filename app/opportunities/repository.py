@@ -44,6 +44,7 @@ from app.core.pagination import (
 )
 from app.core.repository import Repository
 from app.core.security import Principal
+from app.core.text_search import matches_param
 from app.core.visibility import (
     VIEWER_ID,
     BoundViewer,
@@ -232,6 +233,8 @@ _LIST_FILTERS: dict[str, ColumnElement[bool]] = {
     "close_date_from": Opportunity.close_date >= bindparam("close_date_from"),
     "close_date_to": Opportunity.close_date <= bindparam("close_date_to"),
     "updated_after": Opportunity.updated_at > bindparam("updated_after"),
+    # `q`, bound as `prefix_query(q)`: the name and the account's name (a kept search vector).
+    "q": matches_param(Opportunity.search_vector, "q"),
 }
 
 

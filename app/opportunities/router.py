@@ -15,6 +15,7 @@ from app.core.pagination import Page
 from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal, Principal, require_roles
 from app.core.session import AppSettings, Session
+from app.core.text_search import SearchText
 from app.models import CommandPlan as CommandPlanRow
 from app.models import Stage as StageRow
 from app.opportunities import command_plans, service, stage_moves, stage_table
@@ -87,7 +88,8 @@ async def create_opportunity(
     operation_id="opportunities-list",
     response_model=OpportunityPage,
     description="Visible opportunities. Sort: `created_at` (default), `updated_at`, "
-    "`close_date` (no date last), `amount` (no amount first), `name`; `-` for descending.",
+    "`close_date` (no date last), `amount` (no amount first), `name`; `-` for descending. "
+    "`q` finds opportunities by the words of their name or their account's name.",
 )
 async def list_opportunities(
     principal: HumanPrincipal,
@@ -102,9 +104,11 @@ async def list_opportunities(
     close_date_from: date | None = None,
     close_date_to: date | None = None,
     updated_after: Moment | None = None,
+    q: SearchText = None,
     sort: Annotated[OpportunitySort, Query()] = "created_at",
 ) -> Response:
     filters = {
+        "q": q,
         "owner_id": owner_id,
         "account_id": account_id,
         "stage": stage,

@@ -18,6 +18,7 @@ from app.core.errors import Forbidden, NotFound, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
+from app.core.text_search import prefix_query
 from app.models import Account, CommandPlan, Opportunity, User
 from app.opportunities import history, repository
 from app.opportunities.schemas import Opportunity as OpportunityOut
@@ -218,6 +219,11 @@ async def list_page(
 ) -> tuple[list[str], str | None]:
     """A page as response JSON texts (see `app.core.json_sql`) and the next cursor."""
     await check_list_filters(session, principal, filters)
+    if filters.get("q") is not None:
+        words = prefix_query(filters["q"])
+        if words is None:
+            return [], None
+        filters = {**filters, "q": words}
     return await repository.list_page(session, principal, page, filters, sort, currency)
 
 

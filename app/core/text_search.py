@@ -1,0 +1,68 @@
+"""Full-text matching of what a user typed (API.md section 12): every word must match a word of
+the record, whole or as its beginning, case-insensitively (`fjord ban` finds "Fjord Bank").
+
+The tsquery is built from the words alone (letters and digits): whatever else was typed,
+quotes, `&`, `|`, `!`, `:*`, parentheses, is a separator, never tsquery syntax, so no input
+can make `to_tsquery` fail. Text without a single word matches nothing. The same matcher
+serves `GET /search` and every list's `q`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Query
+from sqlalchemy import ColumnElement, Float, bindparam, false, func, literal_column
+
+from app.core.schemas import SINGLE_LINE
+
+_WORD = re.compile(r"[^\W_]+")
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+
+SearchText = Annotated[
+    str | None,
+    Query(
+        min_length=2,
+        max_length=100,
+        pattern=SINGLE_LINE,
+        description="Words to find (2-100 characters): each must match a word of the record, "
+        "whole or as its beginning, case-insensitively.",
+    ),
+]
+
+
+def search_words(text: str) -> list[str]:
+    """The words of `text`: runs of letters and digits, lower-cased, first occurrence kept."""
+    return list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
+
+
+def prefix_query(text: str) -> str | None:
+    """`to_tsquery` text for `text` ('fjord:* & ban:*'); None when `text` has no word."""
+    words = search_words(text)
+    return " & ".join(f"{w}:*" for w in words) if words else None
+
+
+def tsquery(text: str) -> ColumnElement[Any] | None:
+    query = prefix_query(text)
+    return None if query is None else func.to_tsquery(_SIMPLE, query)
+
+
+def matches(vector: Any, text: str) -> ColumnElement[bool]:
+    """`vector @@ query`: served by the column's GIN index."""
+    query = tsquery(text)
+    if query is None:
+        return false()
+    condition: ColumnElement[bool] = vector.op("@@")(query)
+    return condition
+
+
+def matches_param(vector: Any, name: str) -> ColumnElement[bool]:
+    """`vector @@ to_tsquery(:name)` for statements built once: bind `prefix_query(text)`."""
+    condition: ColumnElement[bool] = vector.op("@@")(func.to_tsquery(_SIMPLE, bindparam(name)))
+    return condition
+
+
+def rank(vector: Any, query: ColumnElement[Any]) -> ColumnElement[float]:
+    score: ColumnElement[float] = func.ts_rank(vector, query, type_=Float)
+    return score

@@ -1,0 +1,140 @@
+"""SQL of `GET /search`: one statement over the four searchable tables, each branch matched
+through its GIN index, filtered by the caller's visibility and cut to the page before the
+union is ordered, best match first (`ts_rank`, then `id`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    cast,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.enums import SearchType
+from app.core.errors import Malformed
+from app.core.pagination import PageParams, decode_cursor, encode_cursor
+from app.core.text_search import rank
+from app.core.visibility import Viewer, lead_visible, opportunity_visible, territory_visible
+from app.models import Account, Contact, Lead, Opportunity
+
+ENDPOINT = "search"
+
+
+def _full_name(first: Any, last: Any, fallback: Any) -> ColumnElement[str]:
+    name = func.nullif(func.concat_ws(" ", first, last), "")
+    title: ColumnElement[str] = func.coalesce(name, fallback, "")
+    return title
+
+
+def _subtitle(*parts: Any) -> ColumnElement[str]:
+    text: ColumnElement[str] = func.nullif(func.concat_ws(" · ", *parts), "")
+    return text
+
+
+def _branch(
+    kind: SearchType,
+    vector: Any,
+    query: ColumnElement[Any],
+    id_column: Any,
+    title: Any,
+    subtitle: Any,
+) -> Select[Any]:
+    score = cast(rank(vector, query), Float)
+    return select(
+        literal(kind.value).label("type"),
+        id_column.label("id"),
+        title.label("title"),
+        subtitle.label("subtitle"),
+        score.label("score"),
+    ).where(vector.op("@@")(query))
+
+
+def branches(viewer: Viewer, query: ColumnElement[Any]) -> dict[SearchType, Select[Any]]:
+    """Each type's visible matches (type, id, title, subtitle, score)."""
+    account_name = Account.name
+    return {
+        SearchType.ACCOUNT: _branch(
+            SearchType.ACCOUNT,
+            Account.search_vector,
+            query,
+            Account.id,
+            Account.name,
+            Account.domain,
+        ).where(territory_visible(viewer, Account.territory_id)),
+        SearchType.CONTACT: _branch(
+            SearchType.CONTACT,
+            Contact.search_vector,
+            query,
+            Contact.id,
+            _full_name(Contact.first_name, Contact.last_name, Contact.email),
+            _subtitle(Contact.email, account_name),
+        )
+        .join(Account, Account.id == Contact.account_id)
+        .where(territory_visible(viewer, Account.territory_id)),
+        SearchType.LEAD: _branch(
+            SearchType.LEAD,
+            Lead.search_vector,
+            query,
+            Lead.id,
+            _full_name(Lead.first_name, Lead.last_name, Lead.email),
+            _subtitle(Lead.company, Lead.email),
+        ).where(lead_visible(viewer)),
+        SearchType.OPPORTUNITY: _branch(
+            SearchType.OPPORTUNITY,
+            Opportunity.search_vector,
+            query,
+            Opportunity.id,
+            Opportunity.name,
+            account_name,
+        )
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(opportunity_visible(viewer)),
+    }
+
+
+def _after(keys: list[Any]) -> tuple[float, uuid.UUID]:
+    try:
+        score, hit_id = keys
+        return float(score), uuid.UUID(hit_id)
+    except (TypeError, ValueError) as exc:
+        raise Malformed("The cursor does not belong to this search.") from exc
+
+
+async def search_page(
+    session: AsyncSession,
+    viewer: Viewer,
+    query: ColumnElement[Any],
+    types: Sequence[SearchType],
+    page: PageParams,
+    binding: dict[str, Any],
+) -> tuple[list[Any], str | None]:
+    """One page of hits, best first; the cursor is the last hit's (score, id)."""
+    after = _after(decode_cursor(page.cursor, ENDPOINT, binding)) if page.cursor else None
+    parts = []
+    for kind, branch in branches(viewer, query).items():
+        if kind not in types:
+            continue
+        score, id_column = branch.selected_columns.score, branch.selected_columns.id
+        if after is not None:
+            branch = branch.where(tuple_(score, id_column) < tuple_(*after))
+        # Each branch is cut to the page first: the union orders at most 4 pages of rows.
+        parts.append(branch.order_by(score.desc(), id_column.desc()).limit(page.limit + 1))
+    hits = union_all(*parts).subquery("hits")
+    stmt = select(hits).order_by(hits.c.score.desc(), hits.c.id.desc()).limit(page.limit + 1)
+    rows = list((await session.execute(stmt)).all())
+    if len(rows) <= page.limit:
+        return rows, None
+    del rows[page.limit :]
+    last = rows[-1]
+    return rows, encode_cursor(ENDPOINT, binding, [last.score, str(last.id)])
