@@ -26,7 +26,7 @@ from app.accounts.schemas import (
     UnitFilters,
     UnitUpdate,
 )
-from app.core.errors import Duplicate, NotFound, field_error, not_visible
+from app.core.errors import Duplicate, NotFound, field_error, found, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -62,12 +62,10 @@ async def create_account(
 async def get_account(
     session: AsyncSession, principal: Principal, account_id: uuid.UUID, *, for_update: bool = False
 ) -> Account:
-    account = await AccountRepository(session).get_visible(
-        principal, account_id, for_update=for_update
+    return found(
+        await AccountRepository(session).get_visible(principal, account_id, for_update=for_update),
+        "No such account.",
     )
-    if account is None:
-        raise NotFound("No such account.")
-    return account
 
 
 async def list_accounts(
@@ -130,10 +128,7 @@ async def create_unit(
 
 
 async def get_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> Unit:
-    unit = await UnitRepository(session).get_visible(principal, unit_id)
-    if unit is None:
-        raise NotFound("No such unit.")
-    return unit
+    return found(await UnitRepository(session).get_visible(principal, unit_id), "No such unit.")
 
 
 async def list_units(

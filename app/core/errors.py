@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -71,6 +73,13 @@ class Forbidden(AppError):
 
 class NotFound(AppError):
     status, problem, title = 404, "not-found", "Not found"
+
+
+def found(value: T | None, detail: str) -> T:
+    """`value`, or 404 `not-found` saying `detail` when it is None (missing or not visible)."""
+    if value is None:
+        raise NotFound(detail)
+    return value
 
 
 class MethodNotAllowed(AppError):

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import NotFound, field_error, not_visible
+from app.core.errors import NotFound, field_error, found, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -87,10 +87,7 @@ async def create(session: AsyncSession, principal: Principal, data: MeetingCreat
 
 
 async def get(session: AsyncSession, principal: Principal, meeting_id: uuid.UUID) -> Meeting:
-    meeting = await repository.get_visible(session, principal, meeting_id)
-    if meeting is None:
-        raise NotFound("No such meeting.")
-    return meeting
+    return found(await repository.get_visible(session, principal, meeting_id), "No such meeting.")
 
 
 async def list_page(

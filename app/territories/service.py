@@ -15,6 +15,7 @@ from app.core.errors import (
     NotFound,
     ValidationFailed,
     field_error,
+    found,
     not_visible,
 )
 from app.core.http import check_if_match
@@ -61,12 +62,12 @@ async def access(
     *,
     for_update: bool = False,
 ) -> TerritoryAccess:
-    found = await TerritoryRepository(session).get_access(
-        principal, territory_id, for_update=for_update
+    return found(
+        await TerritoryRepository(session).get_access(
+            principal, territory_id, for_update=for_update
+        ),
+        "No such territory.",
     )
-    if found is None:
-        raise NotFound("No such territory.")
-    return found
 
 
 # --- territories -------------------------------------------------------------------------
@@ -82,10 +83,10 @@ async def create_territory(
 async def get_territory(
     session: AsyncSession, principal: Principal, territory_id: uuid.UUID
 ) -> Territory:
-    territory = await TerritoryRepository(session).get_visible(principal, territory_id)
-    if territory is None:
-        raise NotFound("No such territory.")
-    return territory
+    return found(
+        await TerritoryRepository(session).get_visible(principal, territory_id),
+        "No such territory.",
+    )
 
 
 async def list_territories(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import NotFound, ValidationFailed, field_error
+from app.core.errors import ValidationFailed, field_error, found
 from app.core.security import Principal
 from app.territories.analysis import diagram, repository, schemas
 from app.territories.analysis.diagram import DiagramAccount, DiagramUnit, render_territory_svg
@@ -55,10 +55,7 @@ def conversion_windows(today: date, tz: tzinfo) -> ConversionWindows:
 async def _stored(session: AsyncSession, principal: Principal, key: ReportKey) -> StoredReport:
     """The visibility check and the stored report in one statement: 404 when the territory is
     missing or not visible to the caller."""
-    stored = await repository.stored_report(session, principal, key)
-    if stored is None:
-        raise NotFound("No such territory.")
-    return stored
+    return found(await repository.stored_report(session, principal, key), "No such territory.")
 
 
 async def territory_analysis(
