@@ -238,9 +238,3 @@ async def fetch_page(
     return rows, next_cursor(
         rows, page, endpoint, filters, lambda row: [getattr(row, n) for n in names]
     )
-
-
-def contains_pattern(q: str) -> str:
-    """A LIKE pattern matching `q` anywhere, with LIKE's wildcards in `q` taken literally."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import Duplicate
-from app.core.pagination import contains_pattern
 from app.core.repository import Repository
+from app.core.text_search import matches
 from app.core.visibility import Viewer, lead_visible
 from app.leads.rules import CLOSED_STATUSES
 from app.leads.schemas import LeadFilters
@@ -65,13 +65,7 @@ class LeadRepository(Repository[Lead]):
         if filters.inbound is not None:
             yield Lead.inbound.is_(filters.inbound)
         if filters.q:
-            pattern = contains_pattern(filters.q)
-            full_name = func.concat_ws(" ", Lead.first_name, Lead.last_name)
-            yield or_(
-                Lead.email.ilike(pattern, escape="\\"),
-                Lead.company.ilike(pattern, escape="\\"),
-                full_name.ilike(pattern, escape="\\"),
-            )
+            yield matches(Lead.search_vector, filters.q)
 
     async def get_by_external_id(
         self, source: str, external_id: str, *, for_update: bool = False

@@ -95,7 +95,8 @@ async def create_lead(
     operation_id="leads-list",
     response_model=LeadPage,
     description="Leads you can see (an integration: the ones it created). `q` matches name, "
-    "email and company (case-insensitive substring). Sort: `created_at` (default), "
+    "email and company: every word, whole or as a prefix, case-insensitively (as "
+    "`GET /search`). Sort: `created_at` (default), "
     "`updated_at`, `received_at`, `-` for descending.",
 )
 async def list_leads(

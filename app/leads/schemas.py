@@ -26,6 +26,7 @@ from app.core.schemas import (
     Str500,
     Text,
 )
+from app.core.text_search import SearchText
 from app.leads.rules import NEXT_ACTIONS, normalize_domain
 from app.opportunities.conversion import ConvertedOpportunity, ConvertOpportunitySpec
 
@@ -191,7 +192,7 @@ class LeadFilters(ListFilters):
     activity_id: uuid.UUID | None = None
     persona: PersonaSlug | None = None
     inbound: bool | None = None
-    q: Annotated[str | None, Query(min_length=2, max_length=100, pattern=SINGLE_LINE)] = None
+    q: SearchText = None
     created_after: Moment | None = None
     updated_after: Moment | None = None
 
