@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.accounts.schemas import AccountFilters
+from app.core.enums import EventResource, EventType
 from app.core.events import emit_many
 from app.core.repository import Repository
 from app.core.sql import in_array
@@ -212,10 +213,11 @@ class AdoptionChangeRepository(Repository[AdoptionChange]):
         if old is not None:
             await emit_many(
                 self.session,
-                "unit.adoption_changed",
-                "unit",
+                EventType.UNIT_ADOPTION_CHANGED,
+                EventResource.UNIT,
                 [(u, None) for u in unit_ids],
                 actor_id,
+                {"from": old, "to": new, "opportunity_id": None},
             )
 
     async def change(
@@ -259,15 +261,22 @@ class AdoptionChangeRepository(Repository[AdoptionChange]):
                         func.clock_timestamp(),
                     ),
                 )
-                .returning(AdoptionChange.unit_id)
+                .returning(AdoptionChange.unit_id, AdoptionChange.old)
             )
-        ).scalars()
-        changed_ids = list(rows)
+        ).all()
         await emit_many(
             self.session,
-            "unit.adoption_changed",
-            "unit",
-            [(u, None) for u in changed_ids],
+            EventType.UNIT_ADOPTION_CHANGED,
+            EventResource.UNIT,
+            [(unit_id, None) for unit_id, _ in rows],
             actor_id,
+            [
+                {
+                    "from": old,
+                    "to": new,
+                    "opportunity_id": str(opportunity_id) if opportunity_id else None,
+                }
+                for _, old in rows
+            ],
         )
-        return changed_ids
+        return [unit_id for unit_id, _ in rows]

@@ -26,6 +26,9 @@ from app.accounts.schemas import (
     UnitFilters,
     UnitUpdate,
 )
+from app.core import events
+from app.core.changes import snapshot
+from app.core.enums import EventResource, EventType
 from app.core.errors import Duplicate, NotFound, field_error, found, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
@@ -56,7 +59,16 @@ async def create_account(
     await _check_territory(session, principal, data.territory_id)
     accounts = AccountRepository(session)
     await _check_domain_free(accounts, data.domain)
-    return await accounts.add(Account(**data.model_dump()))
+    account = await accounts.add(Account(**data.model_dump()))
+    await events.emit(
+        session,
+        EventType.ACCOUNT_CREATED,
+        EventResource.ACCOUNT,
+        account.id,
+        principal.id,
+        account.version,
+    )
+    return account
 
 
 async def get_account(
@@ -98,7 +110,11 @@ async def update_account(
     accounts = AccountRepository(session)
     if changes.get("domain", account.domain) != account.domain:
         await _check_domain_free(accounts, changes["domain"], account.id)
+    before = snapshot(account, changes)
     await accounts.apply_patch(account, changes)
+    await events.emit_update(
+        session, EventResource.ACCOUNT, account.id, account.version, before, changes, principal.id
+    )
     return account
 
 

@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.repository import AccountRepository
 from app.contacts.repository import ContactRepository
 from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
+from app.core import events
+from app.core.changes import snapshot
+from app.core.enums import EventResource, EventType
 from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
@@ -37,7 +40,16 @@ async def create_contact(
 ) -> Contact:
     values = data.model_dump()
     await _check_references(session, principal, values)
-    return await ContactRepository(session).add(Contact(**values))
+    contact = await ContactRepository(session).add(Contact(**values))
+    await events.emit(
+        session,
+        EventType.CONTACT_CREATED,
+        EventResource.CONTACT,
+        contact.id,
+        principal.id,
+        contact.version,
+    )
+    return contact
 
 
 async def get_contact(
@@ -59,7 +71,11 @@ async def update_contact(
     contact = await get_contact(session, principal, contact_id, for_update=True)
     check_if_match(if_match, contact.version)
     await _check_references(session, principal, changes)
+    before = snapshot(contact, changes)
     await ContactRepository(session).apply_patch(contact, changes)
+    await events.emit_update(
+        session, EventResource.CONTACT, contact.id, contact.version, before, changes, principal.id
+    )
     return contact
 
 

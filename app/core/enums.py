@@ -345,3 +345,45 @@ class EntryUseCase(StrEnum):
     SECURITY = "security"
     AGILE_PLANNING = "agile_planning"
     OTHER = "other"
+
+
+class EventType(StrEnum):
+    """What an event says happened (API.md sections 9 and 15). The API shows it as an
+    extensible string: receivers tolerate types added later."""
+
+    LEAD_CREATED = "lead.created"
+    LEAD_UPDATED = "lead.updated"
+    LEAD_CONVERTED = "lead.converted"
+    OPPORTUNITY_CREATED = "opportunity.created"
+    OPPORTUNITY_UPDATED = "opportunity.updated"
+    OPPORTUNITY_STAGE_CHANGED = "opportunity.stage_changed"
+    OPPORTUNITY_CLOSED_WON = "opportunity.closed_won"
+    OPPORTUNITY_LOST = "opportunity.lost"
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_UPDATED = "account.updated"
+    CONTACT_CREATED = "contact.created"
+    CONTACT_UPDATED = "contact.updated"
+    UNIT_ADOPTION_CHANGED = "unit.adoption_changed"
+    FORECAST_SUBMITTED = "forecast.submitted"
+    NOTE_CREATED = "note.created"
+    TASK_CREATED = "task.created"
+    TASK_COMPLETED = "task.completed"
+    INTERACTION_LOGGED = "interaction.logged"
+    TERRITORY_TRANSFERRED = "territory.transferred"
+    WEBHOOK_PING = "webhook.ping"
+
+
+class EventResource(StrEnum):
+    """The kind of resource an event is about (its `resource_type`)."""
+
+    LEAD = "lead"
+    OPPORTUNITY = "opportunity"
+    ACCOUNT = "account"
+    CONTACT = "contact"
+    UNIT = "unit"
+    FORECAST = "forecast"
+    NOTE = "note"
+    TASK = "task"
+    INTERACTION = "interaction"
+    TERRITORY = "territory"
+    WEBHOOK = "webhook"

@@ -1,40 +1,66 @@
 """The outbox: `emit` writes a domain event in the caller's transaction (a rolled-back change
-emits nothing, a committed one always does) and queues one delivery per subscribed webhook."""
+emits nothing, a committed one always does) and queues one delivery per subscribed webhook.
+
+Every event carries `data` (API.md section 15): `{from, to}` for stage events, `{from, to,
+opportunity_id}` for adoption changes, `{changed: [...]}` for `*.updated` (decided by
+`app.core.changes`), `{}` otherwise."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-EVENT_TYPES = (
-    "lead.created",
-    "lead.converted",
-    "opportunity.created",
-    "opportunity.stage_changed",
-    "opportunity.closed_won",
-    "opportunity.lost",
-    "unit.adoption_changed",
-    "forecast.submitted",
-)
-RESOURCE_TYPES = ("lead", "opportunity", "unit", "forecast")
+from app.core.changes import changed_fields, updated_data
+from app.core.enums import EventResource, EventType
+
+EVENT_TYPES = tuple(t.value for t in EventType)
+RESOURCE_TYPES = tuple(r.value for r in EventResource)
+# A subscription to every type, those added later included.
+ALL_TYPES = "*"
+# Pings go to the pinged subscription only, never to the others that take every type.
+NOT_FANNED_OUT = frozenset({EventType.WEBHOOK_PING})
 
 _EMIT = text(
     """
     WITH written AS (
-        INSERT INTO events (type, actor_id, resource_type, resource_id, resource_version)
-        SELECT :type, :actor_id, :resource_type, r.id, r.version
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[])) AS r(id, version)
+        INSERT INTO events (type, actor_id, resource_type, resource_id, resource_version, data)
+        SELECT :type, :actor_id, :resource_type, r.id, r.version, CAST(r.data AS jsonb)
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[]), CAST(:data AS text[]))
+            AS r(id, version, data)
         RETURNING id
     )
     INSERT INTO webhook_deliveries (webhook_id, event_id)
     SELECT w.id, written.id
     FROM written CROSS JOIN webhooks w
-    WHERE w.active AND :type = ANY(w.event_types)
+    WHERE w.active AND (:type = ANY(w.event_types) OR '*' = ANY(w.event_types))
     """
 )
+
+_EMIT_TO = text(
+    """
+    WITH written AS (
+        INSERT INTO events (type, actor_id, resource_type, resource_id, resource_version, data)
+        VALUES (:type, :actor_id, :resource_type, :resource_id, :version, CAST(:data AS jsonb))
+        RETURNING id
+    )
+    INSERT INTO webhook_deliveries (webhook_id, event_id)
+    SELECT :webhook_id, written.id FROM written
+    RETURNING id
+    """
+)
+
+_EMPTY = "{}"
+
+Data = Mapping[str, Any]
+
+
+def _encode(data: Data | None) -> str:
+    return json.dumps(data, separators=(",", ":"), default=str) if data else _EMPTY
 
 
 async def emit(
@@ -44,8 +70,9 @@ async def emit(
     resource_id: uuid.UUID,
     actor_id: uuid.UUID | None,
     resource_version: int | None = None,
+    data: Data | None = None,
 ) -> None:
-    await emit_many(session, type, resource_type, [(resource_id, resource_version)], actor_id)
+    await emit_many(session, type, resource_type, [(resource_id, resource_version)], actor_id, data)
 
 
 async def emit_many(
@@ -54,10 +81,18 @@ async def emit_many(
     resource_type: str,
     resources: Sequence[tuple[uuid.UUID, int | None]],
     actor_id: uuid.UUID | None,
+    data: Data | Sequence[Data] | None = None,
 ) -> None:
-    """One statement for any number of resources (batch creates stay set-based)."""
+    """One statement for any number of resources (batch paths stay set-based). `data` is one
+    object for every resource, or one per resource in `resources`' order."""
     if not resources:
         return
+    if type in NOT_FANNED_OUT:
+        raise ValueError(f"{type} events go to one subscription: use emit_to.")
+    if data is None or isinstance(data, Mapping):
+        encoded = [_encode(data)] * len(resources)
+    else:
+        encoded = [_encode(d) for d in data]
     await session.execute(
         _EMIT,
         {
@@ -66,5 +101,70 @@ async def emit_many(
             "resource_type": resource_type,
             "ids": [r[0] for r in resources],
             "versions": [r[1] for r in resources],
+            "data": encoded,
         },
     )
+
+
+async def emit_update(
+    session: AsyncSession,
+    resource_type: EventResource,
+    resource_id: uuid.UUID,
+    resource_version: int | None,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    actor_id: uuid.UUID | None,
+) -> None:
+    """`<resource>.updated` listing the fields of `after` whose value differs from `before`;
+    nothing when none does."""
+    await emit_updated(
+        session,
+        resource_type,
+        [(resource_id, resource_version, changed_fields(before, after))],
+        actor_id,
+    )
+
+
+async def emit_updated(
+    session: AsyncSession,
+    resource_type: EventResource,
+    changes: Sequence[tuple[uuid.UUID, int | None, Sequence[str]]],
+    actor_id: uuid.UUID | None,
+) -> None:
+    """`<resource>.updated` for each (id, version, changed fields) that changed anything, in
+    one statement."""
+    real = [c for c in changes if c[2]]
+    await emit_many(
+        session,
+        f"{resource_type}.updated",
+        resource_type,
+        [(c[0], c[1]) for c in real],
+        actor_id,
+        [updated_data(c[2]) for c in real],
+    )
+
+
+async def emit_to(
+    session: AsyncSession,
+    webhook_id: uuid.UUID,
+    type: str,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    data: Data | None = None,
+) -> uuid.UUID:
+    """An event delivered to one subscription only (a ping); returns the delivery's id."""
+    delivery_id: uuid.UUID | None = await session.scalar(
+        _EMIT_TO,
+        {
+            "type": type,
+            "actor_id": actor_id,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "version": None,
+            "data": _encode(data),
+            "webhook_id": webhook_id,
+        },
+    )
+    assert delivery_id is not None
+    return delivery_id

@@ -8,11 +8,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import EventResource
 from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor, keyset_after
 from app.core.security import Principal
-from app.core.visibility import account_visible, lead_visible, opportunity_visible, owner_ids
+from app.core.visibility import (
+    account_visible,
+    lead_visible,
+    opportunity_visible,
+    owner_ids,
+    territory_visible,
+)
 from app.events.schemas import EventFilters
-from app.models import Event, ForecastSubmission, Lead, Opportunity, Unit
+from app.models import Contact, Event, ForecastSubmission, Lead, Opportunity, Unit
 
 ENDPOINT = "events"
 
@@ -31,11 +38,24 @@ def event_visible(principal: Principal) -> ColumnElement[bool]:
         ForecastSubmission.id == Event.resource_id,
         ForecastSubmission.user_id.in_(owners) if owners is not None else true(),
     )
+    contact = exists().where(
+        Contact.id == Event.resource_id, account_visible(principal, Contact.account_id)
+    )
+    # Webhook events (pings) are for admins only: no clause here.
     return or_(
-        and_(Event.resource_type == "lead", lead),
-        and_(Event.resource_type == "opportunity", opportunity),
-        and_(Event.resource_type == "unit", unit),
-        and_(Event.resource_type == "forecast", forecast),
+        and_(Event.resource_type == EventResource.LEAD, lead),
+        and_(Event.resource_type == EventResource.OPPORTUNITY, opportunity),
+        and_(Event.resource_type == EventResource.UNIT, unit),
+        and_(Event.resource_type == EventResource.FORECAST, forecast),
+        and_(
+            Event.resource_type == EventResource.ACCOUNT,
+            account_visible(principal, Event.resource_id),
+        ),
+        and_(Event.resource_type == EventResource.CONTACT, contact),
+        and_(
+            Event.resource_type == EventResource.TERRITORY,
+            territory_visible(principal, Event.resource_id),
+        ),
     )
 
 

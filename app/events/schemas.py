@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -26,6 +27,13 @@ class EventItem(ResponseModel):
     resource_type: str = Field(json_schema_extra={"x-extensible-enum": list(RESOURCE_TYPES)})
     resource_id: uuid.UUID
     resource_version: int | None
+    data: dict[str, Any] = Field(
+        description="What changed: `{from, to}` (stage slugs) for `opportunity.stage_changed`, "
+        "`opportunity.closed_won` and `opportunity.lost`; `{from, to, opportunity_id}` for "
+        "`unit.adoption_changed` (`opportunity_id` null when no deal moved the unit); "
+        "`{changed: [field names]}` for `*.updated` (custom fields as `custom.<key>`); `{}` "
+        "otherwise, and for events written before `data` existed."
+    )
 
 
 class EventPage(ResponseModel):

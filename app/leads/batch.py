@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import AccountRepository
 from app.core import events
+from app.core.changes import changed_fields, snapshot
+from app.core.enums import EventResource, EventType
 from app.core.errors import AppError, FieldError, Forbidden
 from app.core.handlers import CODES
 from app.core.security import Principal
@@ -340,13 +342,16 @@ class BatchRun:
         for item in updates:
             assert item.existing is not None
             item.status, item.lead_id = "updated", item.existing.id
-        await self.leads.update_many(
-            [
-                _final_row(i.existing, i.values)
-                for i in updates
-                if i.existing is not None and _changes_something(i.existing, i.values)
-            ],
-        )
+        # (lead, its new version, the fields that change) of every lead this chunk updates.
+        updated: list[tuple[uuid.UUID, int | None, list[str]]] = []
+        rows = []
+        for item in updates:
+            assert item.existing is not None
+            names = changed_fields(snapshot(item.existing, item.values), item.values)
+            if names:
+                rows.append(_final_row(item.existing, item.values))
+                updated.append((item.existing.id, item.existing.version + 1, names))
+        await self.leads.update_many(rows)
         creates = [i for i in chunk if i.pending]
         created = await self.leads.insert_many([i.values for i in creates])
         late = []
@@ -370,26 +375,27 @@ class BatchRun:
                     item.status, item.lead_id = "duplicate", taken.id if taken else None
         await events.emit_many(
             self.session,
-            "lead.created",
-            "lead",
+            EventType.LEAD_CREATED,
+            EventResource.LEAD,
             [(i.lead_id, 1) for i in creates if i.status == "created" and i.lead_id is not None],
             self.principal.id,
         )
         merges = [i for i in chunk if i.status == "merged" and i.lead_id is not None]
-        await self.leads.merge_many(
+        merged = await self.leads.merge_many(
             [
                 {"id": i.lead_id, **{k: v for k, v in i.values.items() if k in MERGE_COLUMNS}}
                 for i in merges
             ],
         )
+        updated.extend(
+            (lead_id, version, changed_fields(before, after))
+            for lead_id, version, before, after in merged
+        )
+        await events.emit_updated(self.session, EventResource.LEAD, updated, self.principal.id)
 
 
 def _not_found(name: str) -> FieldError:
     return FieldError(name, "not_found", f"No such record visible to you for {name}.")
-
-
-def _changes_something(lead: Lead, changes: Mapping[str, Any]) -> bool:
-    return any(getattr(lead, k) != v for k, v in changes.items())
 
 
 def _final_row(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -134,10 +134,13 @@ class LeadBatchRepository:
         result = await self.session.execute(stmt, _arrays(rows, BATCH_COLUMNS))
         return {email: lead_id for email, lead_id in result}
 
-    async def merge_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Fill only the empty fields of existing open leads (`id` in each row), in one UPDATE."""
+    async def merge_many(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[uuid.UUID, int, dict[str, Any], dict[str, Any]]]:
+        """Fill only the empty fields of existing open leads (`id` in each row), in one UPDATE.
+        Returns each changed lead's (id, new version, merged fields before, after)."""
         if not rows:
-            return
+            return []
         columns = {"id": "uuid", **MERGE_COLUMNS}
         sets = ", ".join(
             f"{n} = COALESCE(NULLIF(l.{n}, ''), v.{n})"
@@ -151,12 +154,24 @@ class LeadBatchRepository:
             else f"(l.{n} IS NULL AND v.{n} IS NOT NULL)"
             for n, kind in MERGE_COLUMNS.items()
         )
+        old_values = ", ".join(f"old.{n}" for n in MERGE_COLUMNS)
+        new_values = ", ".join(f"l.{n}" for n in MERGE_COLUMNS)
+        # `old` locks the rows first and reads them as they are then: the values before.
         stmt = text(
+            "WITH old AS (SELECT l.* FROM leads AS l WHERE l.id = ANY(CAST(:id AS uuid[])) "
+            "FOR UPDATE) "
             f"UPDATE leads AS l SET {sets}, version = l.version + 1, updated_at = now() "
-            f"FROM {_unnest(columns)} WHERE l.id = v.id AND l.status NOT IN ('converted', "
-            f"'disqualified') AND ({empty})"
+            f"FROM {_unnest(columns)}, old WHERE l.id = v.id AND old.id = l.id "
+            f"AND l.status NOT IN ('converted', 'disqualified') AND ({empty}) "
+            f"RETURNING l.id, l.version, {old_values}, {new_values}"
         )
-        await self.session.execute(stmt, _arrays(rows, columns))
+        width = len(MERGE_COLUMNS)
+        merged = []
+        for row in await self.session.execute(stmt, _arrays(rows, columns)):
+            before = dict(zip(MERGE_COLUMNS, row[2 : 2 + width], strict=True))
+            after = dict(zip(MERGE_COLUMNS, row[2 + width :], strict=True))
+            merged.append((row[0], row[1], before, after))
+        return merged
 
     async def update_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write the final values of leads updated by external id (`id` in each row), in one

@@ -15,6 +15,8 @@ from app.accounts.repository import AccountRepository
 from app.accounts.schemas import AccountCreate
 from app.contacts.repository import ContactRepository
 from app.core import events
+from app.core.changes import snapshot
+from app.core.enums import EventResource, EventType
 from app.core.errors import InvalidTransition, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.security import Principal
@@ -108,16 +110,29 @@ async def _account(
     )
 
 
-async def _contact(session: AsyncSession, lead: Lead, account: Account) -> Contact:
+async def _contact(
+    session: AsyncSession, principal: Principal, lead: Lead, account: Account
+) -> Contact:
     """A contact of the account with the lead's email, else a new one from the lead."""
     contacts = ContactRepository(session)
     existing = await contacts.first_with_email(account.id, lead.email)
     if existing is not None:
         if existing.lead_id is None:
             # Attribute the known person to this lead (activity performance counts through it).
-            await contacts.apply_patch(existing, {"lead_id": lead.id})
+            link = {"lead_id": lead.id}
+            before = snapshot(existing, link)
+            await contacts.apply_patch(existing, link)
+            await events.emit_update(
+                session,
+                EventResource.CONTACT,
+                existing.id,
+                existing.version,
+                before,
+                link,
+                principal.id,
+            )
         return existing
-    return await contacts.add(
+    contact = await contacts.add(
         Contact(
             account_id=account.id,
             lead_id=lead.id,
@@ -128,6 +143,15 @@ async def _contact(session: AsyncSession, lead: Lead, account: Account) -> Conta
             persona=lead.persona,
         ),
     )
+    await events.emit(
+        session,
+        EventType.CONTACT_CREATED,
+        EventResource.CONTACT,
+        contact.id,
+        principal.id,
+        contact.version,
+    )
+    return contact
 
 
 async def convert_lead(
@@ -146,7 +170,7 @@ async def convert_lead(
             "opportunity", "not_allowed", "opportunity goes with create_opportunity: true."
         )
     account = await _account(session, principal, lead, body)
-    contact = await _contact(session, lead, account)
+    contact = await _contact(session, principal, lead, account)
     opportunity = None
     if body.create_opportunity:
         opportunity = await open_from_lead(
@@ -165,5 +189,7 @@ async def convert_lead(
             "updated_at": now,
         },
     )
-    await events.emit(session, "lead.converted", "lead", lead.id, principal.id, lead.version)
+    await events.emit(
+        session, EventType.LEAD_CONVERTED, EventResource.LEAD, lead.id, principal.id, lead.version
+    )
     return Conversion(lead, contact, account, opportunity)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.repository import AccountRepository, Route
 from app.activities.repository import ActivityRepository
 from app.core import events, settings_store
+from app.core.changes import snapshot
+from app.core.enums import EventResource, EventType
 from app.core.errors import (
     AppError,
     Conflict,
@@ -166,7 +168,9 @@ async def create_lead(
     values["source"] = source_of(principal)
     values["created_by"] = principal.id
     lead = await LeadRepository(session).insert_lead(values)
-    await events.emit(session, "lead.created", "lead", lead.id, principal.id, lead.version)
+    await events.emit(
+        session, EventType.LEAD_CREATED, EventResource.LEAD, lead.id, principal.id, lead.version
+    )
     return lead
 
 
@@ -244,6 +248,17 @@ def _changes(lead: Lead, wanted: Mapping[str, Any]) -> dict[str, Any]:
     return changes
 
 
+async def _save(
+    session: AsyncSession, principal: Principal, lead: Lead, changed: Mapping[str, Any]
+) -> None:
+    """Write the changes and say which fields changed (`lead.updated`)."""
+    before = snapshot(lead, changed)
+    await LeadRepository(session).save_lead(lead, changed)
+    await events.emit_update(
+        session, EventResource.LEAD, lead.id, lead.version, before, changed, principal.id
+    )
+
+
 def _final(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "status": changes.get("status", lead.status),
@@ -271,7 +286,7 @@ async def update_lead(
     if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
         await _check_owner_change(session, principal, lead, changes["owner_id"])
     if changed := _changes(lead, changes):
-        await LeadRepository(session).save_lead(lead, changed)
+        await _save(session, principal, lead, changed)
     return lead
 
 
@@ -332,7 +347,7 @@ async def _update_external(
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))
     await _check_references(session, principal, changes)
     if changed := _changes(lead, changes):
-        await LeadRepository(session).save_lead(lead, changed)
+        await _save(session, principal, lead, changed)
     return lead
 
 

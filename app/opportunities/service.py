@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
+from app.core.changes import snapshot
+from app.core.enums import EventResource
 from app.core.errors import Forbidden, NotFound, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
@@ -316,6 +318,7 @@ async def update(
     _check_renewal(values, set(requested))
 
     before = history.snapshot(opportunity)
+    before_values = snapshot(opportunity, changes)
     for name, value in changes.items():
         setattr(opportunity, name, value)
     opportunity.version += 1
@@ -327,6 +330,15 @@ async def update(
         history.changes(before, history.snapshot(opportunity)),
     )
     await session.flush()
+    await events.emit_update(
+        session,
+        EventResource.OPPORTUNITY,
+        opportunity.id,
+        opportunity.version,
+        before_values,
+        changes,
+        principal.id,
+    )
     return opportunity
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
 from app.core import events
+from app.core.enums import EventResource, EventType
 from app.core.errors import (
     Forbidden,
     InvalidTransition,
@@ -174,7 +175,7 @@ async def change_stage(
         current, target, by_slug[TECHNICAL_EVALUATION]
     ):
         await _advance_units(session, principal, opportunity, ("red",), "yellow")
-    await _emit_events(session, principal, opportunity)
+    await _emit_events(session, principal, opportunity, current.slug)
     return opportunity
 
 
@@ -197,18 +198,26 @@ async def _advance_units(
 
 
 async def _emit_events(
-    session: AsyncSession, principal: Principal, opportunity: Opportunity
+    session: AsyncSession, principal: Principal, opportunity: Opportunity, from_stage: str
 ) -> None:
     version = opportunity.version
+    data = {"from": from_stage, "to": opportunity.stage}
     await events.emit(
-        session, "opportunity.stage_changed", "opportunity", opportunity.id, principal.id, version
+        session,
+        EventType.OPPORTUNITY_STAGE_CHANGED,
+        EventResource.OPPORTUNITY,
+        opportunity.id,
+        principal.id,
+        version,
+        data,
     )
     if opportunity.stage in (CLOSED_WON, LOST):
         await events.emit(
             session,
             f"opportunity.{opportunity.stage}",
-            "opportunity",
+            EventResource.OPPORTUNITY,
             opportunity.id,
             principal.id,
             version,
+            data,
         )

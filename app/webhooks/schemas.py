@@ -6,28 +6,44 @@ import uuid
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from app.core.events import EVENT_TYPES
+from app.core.events import ALL_TYPES, EVENT_TYPES
 from app.core.schemas import RequestModel, ResponseModel
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
-EventType = Annotated[
+_SUBSCRIBABLE = frozenset((*EVENT_TYPES, ALL_TYPES))
+
+
+def _known_type(value: str) -> str:
+    if value not in _SUBSCRIBABLE:
+        raise PydanticCustomError(
+            "enum", "Not a known event type; use one of x-extensible-enum, or * for all."
+        )
+    return value
+
+
+SubscribedType = Annotated[
     str,
-    StringConstraints(max_length=60, pattern=r"^[a-z_]+\.[a-z_]+$"),
-    Field(json_schema_extra={"x-extensible-enum": list(EVENT_TYPES)}),
+    StringConstraints(max_length=60),
+    AfterValidator(_known_type),
+    Field(
+        description="A known event type, or `*` for every type (those added later too).",
+        json_schema_extra={"x-extensible-enum": [*EVENT_TYPES, ALL_TYPES]},
+    ),
 ]
 
 
 class WebhookCreate(RequestModel):
     url: Url = Field(description="https, resolving to public addresses (checked at delivery).")
-    event_types: list[EventType] = Field(min_length=1, max_length=50)
+    event_types: list[SubscribedType] = Field(min_length=1, max_length=50)
     read_only_fields: ClassVar[frozenset[str]] = frozenset({"secret", "disabled_reason"})
 
 
 class WebhookUpdate(RequestModel):
     url: Url | None = None
-    event_types: list[EventType] | None = Field(None, min_length=1, max_length=50)
+    event_types: list[SubscribedType] | None = Field(None, min_length=1, max_length=50)
     active: bool | None = Field(None, description="Re-activating clears `disabled_reason`.")
     read_only_fields: ClassVar[frozenset[str]] = frozenset({"secret", "disabled_reason"})
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"url", "event_types", "active"})

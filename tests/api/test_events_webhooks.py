@@ -391,3 +391,60 @@ async def test_private_receiver_refused_without_the_setting(
     [attempt] = await _deliveries(engine, hook)
     assert attempt.last_error and attempt.last_error.startswith("refused")
     assert receiver.requests == []
+
+
+async def test_event_types_are_known_types_or_star(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    h = actors.admin.headers
+    url = "https://hooks.example.com/engage"
+    r = await client.post(
+        "/api/v1/webhooks", json={"url": url, "event_types": ["lead.bogus"]}, headers=h
+    )
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("/problems/validation")
+    assert r.json()["errors"][0]["field"] == "event_types.0"
+    assert r.json()["errors"][0]["code"] == "invalid_choice"
+    r = await client.post(
+        "/api/v1/webhooks", json={"url": url, "event_types": ["*", "lead.updated"]}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    hook = r.json()
+    assert hook["event_types"] == ["*", "lead.updated"]
+    r = await client.patch(
+        f"/api/v1/webhooks/{hook['id']}", json={"event_types": ["lead.created", "*x"]}, headers=h
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "event_types.1"
+
+
+async def test_star_subscription_gets_every_type_and_data_is_delivered(
+    session: AsyncSession, actors: Actors
+) -> None:
+    hook = Webhook(
+        url="https://hooks.example.com/all",
+        event_types=["*"],
+        secret="whsec_test",
+        created_by=actors.admin.id,
+    )
+    session.add(hook)
+    await session.flush()
+    resource = uuid.uuid4()
+    await emit(
+        session,
+        "opportunity.stage_changed",
+        "opportunity",
+        resource,
+        None,
+        2,
+        {"from": "discovery", "to": "scoping"},
+    )
+    event = await session.scalar(select(Event).where(Event.resource_id == resource))
+    assert event is not None and event.data == {"from": "discovery", "to": "scoping"}
+    queued = await session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.webhook_id == hook.id, WebhookDelivery.event_id == event.id
+        )
+    )
+    assert queued is not None
+    body = json.loads(delivery.event_body(event))
+    assert body["data"] == {"from": "discovery", "to": "scoping"}
