@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.schemas import AccountFilters
 from app.core.enums import EventResource, EventType
 from app.core.events import emit_many
-from app.core.repository import Repository
+from app.core.repository import Repository, columns
 from app.core.sql import in_array
 from app.core.text_search import matches
 from app.core.visibility import Viewer, account_visible, territory_visible
@@ -36,16 +36,8 @@ class Route:
 class AccountRepository(Repository[Account]):
     model = Account
     endpoint = "accounts"
-    sort_columns = {
-        "created_at": Account.created_at,
-        "name": Account.name,
-        "updated_at": Account.updated_at,
-    }
-    filter_columns = {
-        "territory_id": Account.territory_id,
-        "vertical": Account.vertical,
-        "account_type": Account.account_type,
-    }
+    sort_columns = columns(Account, "created_at", "name", "updated_at")
+    filter_columns = columns(Account, "territory_id", "vertical", "account_type")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return territory_visible(viewer, Account.territory_id)
@@ -129,12 +121,8 @@ class AccountRepository(Repository[Account]):
 class UnitRepository(Repository[Unit]):
     model = Unit
     endpoint = "units"
-    sort_columns = {"created_at": Unit.created_at, "name": Unit.name}
-    filter_columns = {
-        "account_id": Unit.account_id,
-        "adoption": Unit.adoption,
-        "parent_id": Unit.parent_id,
-    }
+    sort_columns = columns(Unit, "created_at", "name")
+    filter_columns = columns(Unit, "account_id", "adoption", "parent_id")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return account_visible(viewer, Unit.account_id)
@@ -179,8 +167,8 @@ class AdoptionChangeRepository(Repository[AdoptionChange]):
 
     model = AdoptionChange
     endpoint = "adoption-history"
-    sort_columns = {"at": AdoptionChange.at}
-    filter_columns = {"unit_id": AdoptionChange.unit_id}
+    sort_columns = columns(AdoptionChange, "at")
+    filter_columns = columns(AdoptionChange, "unit_id")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         units = select(Unit.id).where(account_visible(viewer, Unit.account_id))

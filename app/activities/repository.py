@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Numeric, Uuid, any_, func, literal, select
 
 from app.activities.schemas import ActivityFilters
 from app.core.enums import PIPELINE_STAGES, StageSlug
-from app.core.repository import Repository
+from app.core.repository import Repository, columns
 from app.core.visibility import Viewer, activity_visible
 from app.models import Activity, Contact, Lead, Opportunity
 
@@ -20,17 +20,8 @@ from app.models import Activity, Contact, Lead, Opportunity
 class ActivityRepository(Repository[Activity]):
     model = Activity
     endpoint = "activities"
-    sort_columns = {
-        "created_at": Activity.created_at,
-        "name": Activity.name,
-        "updated_at": Activity.updated_at,
-    }
-    filter_columns = {
-        "territory_id": Activity.territory_id,
-        "type": Activity.type,
-        "status": Activity.status,
-        "vertical": Activity.vertical,
-    }
+    sort_columns = columns(Activity, "created_at", "name", "updated_at")
+    filter_columns = columns(Activity, "territory_id", "type", "status", "vertical")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return activity_visible(viewer)

@@ -31,6 +31,11 @@ from app.core.visibility import Viewer
 M = TypeVar("M")
 
 
+def columns(model: Any, *names: str) -> dict[str, Any]:
+    """`{name: model.name}` for declaring a repository's sorts and equality filters."""
+    return {name: getattr(model, name) for name in names}
+
+
 def matches(column: Any, value: Any) -> Iterable[ColumnElement[bool]]:
     """`column = value` (or any of a tuple of values); nothing when the filter is absent."""
     if value is None:

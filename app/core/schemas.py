@@ -60,6 +60,14 @@ Name = Annotated[
 ]
 # Free text (descriptions, notes): tab, CR and LF allowed.
 Text = Annotated[str, StringConstraints(max_length=10000), AfterValidator(_free_text)]
+Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_free_text)]
+# A required free-text sentence (an objective, a tactic), shorter than `Text`.
+FreeSentence = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2000),
+    AfterValidator(_free_text),
+    AfterValidator(_not_blank),
+]
 Email = Annotated[
     str,
     StringConstraints(

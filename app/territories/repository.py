@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, select
 
-from app.core.repository import Repository
+from app.core.repository import Repository, columns
 from app.core.visibility import (
     VIEWER_ID,
     BoundViewer,
@@ -70,12 +70,8 @@ def _visible_by_id(role: str) -> Select[Territory]:
 class TerritoryRepository(Repository[Territory]):
     model = Territory
     endpoint = "territories"
-    sort_columns = {
-        "created_at": Territory.created_at,
-        "name": Territory.name,
-        "updated_at": Territory.updated_at,
-    }
-    filter_columns = {"owner_id": Territory.owner_id, "segment": Territory.segment}
+    sort_columns = columns(Territory, "created_at", "name", "updated_at")
+    filter_columns = columns(Territory, "owner_id", "segment")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return territory_visible(viewer, Territory.id)
@@ -179,8 +175,8 @@ class PlanRepository(Repository[Plan]):
 
     model = Plan
     endpoint = "plans"
-    sort_columns = {"vertical": Plan.vertical}
-    filter_columns = {"territory_id": Plan.territory_id, "vertical": Plan.vertical}
+    sort_columns = columns(Plan, "vertical")
+    filter_columns = columns(Plan, "territory_id", "vertical")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return territory_visible(viewer, Plan.territory_id)

@@ -3,45 +3,25 @@ transfers (API.md sections 3 and 14), and the territories' list filters and sort
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.enums import ActivityType, Segment, TeamRole, Vertical
 from app.core.pagination import ListFilters, SortChoices
-from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str200
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("blank", "Must not be blank.")
-    return value
-
-
-def _free_text(value: str) -> str:
-    if _CONTROL.search(value):
-        raise PydanticCustomError(
-            "control_characters", "Control characters other than tab, CR and LF are not allowed."
-        )
-    return value
-
-
-# Free text (tab, CR, LF allowed), shorter than the 10,000 of `Text`.
-FreeSentence = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=2000),
-    AfterValidator(_free_text),
-    AfterValidator(_not_blank),
-]
-Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_free_text)]
-
+from app.core.schemas import (
+    Description,
+    FreeSentence,
+    Moment,
+    Name,
+    RequestModel,
+    ResponseModel,
+    Str200,
+)
 
 NEXT_CURSOR = Field(description="Pass as `cursor` for the next page; null at the end.")
 
