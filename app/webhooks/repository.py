@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, fetch_page
@@ -71,3 +71,21 @@ async def claim_due(
         .with_for_update(of=WebhookDelivery, skip_locked=True)
     )
     return [(d, w, e) for d, w, e in (await session.execute(stmt)).all()]
+
+
+async def requeue(
+    session: AsyncSession, webhook_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery | None:
+    """Make a delivery of this webhook due now again (waits while a worker is sending it)."""
+    delivery: WebhookDelivery | None = await session.scalar(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.webhook_id == webhook_id)
+        .values(status="pending", next_attempt_at=func.now())
+        .returning(WebhookDelivery)
+        .execution_options(populate_existing=True)
+    )
+    return delivery
+
+
+async def get_delivery(session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDelivery | None:
+    return await session.get(WebhookDelivery, delivery_id)

@@ -100,3 +100,36 @@ async def list_deliveries(
 ) -> DeliveryPage:
     rows, cursor = await service.deliveries_page(session, webhook_id, page)
     return DeliveryPage(items=[Delivery.model_validate(d) for d in rows], next_cursor=cursor)
+
+
+@router.post(
+    "/webhooks/{webhook_id}/ping",
+    operation_id="webhooks-ping",
+    status_code=202,
+    response_model=Delivery,
+    dependencies=[Idempotent],
+    description="Queues a `webhook.ping` event (`resource_type` `webhook`, `data` `{}`) for this "
+    "webhook only, whatever its `event_types`; the delivery worker sends it signed like any "
+    "event. Answers the queued delivery; follow it in `/deliveries`. 409 when the webhook is "
+    "not active.",
+)
+async def ping_webhook(
+    webhook_id: uuid.UUID, principal: AdminPrincipal, session: Session
+) -> Delivery:
+    return Delivery.model_validate(await service.ping(session, principal, webhook_id))
+
+
+@router.post(
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    operation_id="webhooks-deliveries-redeliver",
+    status_code=202,
+    response_model=Delivery,
+    dependencies=[Idempotent],
+    description="Sends the delivery's event again (any status), with the same `Engage-Event-Id`, "
+    "so a receiver that de-duplicates sees it once. The delivery becomes `pending` and due now; "
+    "its `attempts` keep counting. 409 when the webhook is not active.",
+)
+async def redeliver(
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, principal: AdminPrincipal, session: Session
+) -> Delivery:
+    return Delivery.model_validate(await service.redeliver(session, webhook_id, delivery_id))

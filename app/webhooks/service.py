@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import NotFound, field_error
+from app.core import events
+from app.core.enums import EventResource, EventType
+from app.core.errors import Conflict, NotFound, field_error
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -88,3 +90,34 @@ async def deliveries_page(
     """Delivery attempts of an existing webhook, newest first (404 for an unknown one)."""
     await get(session, webhook_id)
     return await repository.deliveries_page(session, webhook_id, page)
+
+
+def _check_active(webhook: Webhook) -> None:
+    if not webhook.active:
+        raise Conflict("The webhook is not active: PATCH `active: true` first.")
+
+
+async def ping(
+    session: AsyncSession, principal: Principal, webhook_id: uuid.UUID
+) -> WebhookDelivery:
+    """A `webhook.ping` event queued for this webhook only, whatever its `event_types`."""
+    webhook = await get(session, webhook_id)
+    _check_active(webhook)
+    delivery_id = await events.emit_to(
+        session, webhook.id, EventType.WEBHOOK_PING, EventResource.WEBHOOK, webhook.id, principal.id
+    )
+    delivery = await repository.get_delivery(session, delivery_id)
+    assert delivery is not None
+    return delivery
+
+
+async def redeliver(
+    session: AsyncSession, webhook_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """The delivery's event sent again by the worker, with the same `Engage-Event-Id`."""
+    webhook = await get(session, webhook_id)
+    _check_active(webhook)
+    delivery = await repository.requeue(session, webhook.id, delivery_id)
+    if delivery is None:
+        raise NotFound("No such delivery of this webhook.")
+    return delivery
