@@ -32,7 +32,10 @@ from app.territories.schemas import (
     TerritoryCreate,
     TerritoryFilters,
     TerritoryPage,
+    TerritoryTransfer,
     TerritoryUpdate,
+    TransferMoved,
+    TransferResult,
 )
 
 router = APIRouter(tags=["territories"])
@@ -107,6 +110,38 @@ async def update_territory(
 ) -> Territory:
     territory = await service.update_territory(session, principal, territory_id, body, if_match)
     return tagged(response, Territory, territory)
+
+
+@router.post(
+    "/territories/{territory_id}/transfer",
+    operation_id="territories-transfer",
+    response_model=TransferResult,
+    dependencies=[Idempotent],
+    description="Gives the territory a new owner; the open opportunities and open leads of its "
+    "accounts that the old owner held move too (each opportunity's history records `owner_id` "
+    "with `reason`), all or nothing. Admins, and managers of both the old and the new owner: "
+    "reps and integrations 403; a manager who does not manage the current owner 403; a new "
+    "owner outside the caller's subtree 422 `not_found` on `owner_id` (as on create); the "
+    "current owner again 422 `same_owner`. Honours `If-Match` (the territory's version). "
+    "Emits `territory.transferred` and `opportunity.updated` / `lead.updated` with "
+    "`changed: [owner_id]` for each moved record.",
+)
+async def transfer_territory(
+    territory_id: uuid.UUID,
+    body: TerritoryTransfer,
+    principal: ManagerPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TransferResult:
+    territory, opportunities, leads = await service.transfer_territory(
+        session, principal, territory_id, body, if_match
+    )
+    set_etag(response, territory.version)
+    return TransferResult(
+        territory=Territory.model_validate(territory),
+        moved=TransferMoved(opportunities=opportunities, leads=leads),
+    )
 
 
 @router.delete(

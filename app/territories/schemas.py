@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.enums import ActivityType, Segment, TeamRole, Vertical
@@ -21,6 +21,7 @@ from app.core.schemas import (
     RequestModel,
     ResponseModel,
     Str200,
+    Str500,
 )
 
 NEXT_CURSOR = Field(description="Pass as `cursor` for the next page; null at the end.")
@@ -65,6 +66,34 @@ class Territory(ResponseModel):
 class TerritoryPage(ResponseModel):
     items: list[Territory]
     next_cursor: str | None = NEXT_CURSOR
+
+
+class TerritoryTransfer(RequestModel):
+    owner_id: uuid.UUID = Field(
+        description="The new owner: an active rep, manager or admin; a manager may name only "
+        "users of their subtree (else 422 `not_found`, as for `owner_id` on create)."
+    )
+    reason: Annotated[Str500, StringConstraints(min_length=1)] = Field(
+        description="Why: recorded with each moved opportunity's `owner_id` in its history."
+    )
+    open_opportunities: bool = Field(
+        True,
+        description="Move the open opportunities of the territory's accounts held by the old "
+        "owner.",
+    )
+    open_leads: bool = Field(
+        True, description="Move the open leads of the territory's accounts held by the old owner."
+    )
+
+
+class TransferMoved(ResponseModel):
+    opportunities: int = Field(description="Open opportunities that changed owner.")
+    leads: int = Field(description="Open leads that changed owner.")
+
+
+class TransferResult(ResponseModel):
+    territory: Territory = Field(description="The territory with its new owner.")
+    moved: TransferMoved
 
 
 @dataclass(frozen=True)

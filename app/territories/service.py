@@ -7,6 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
+from app.core.changes import changed_fields
+from app.core.enums import EventResource, EventType
 from app.core.errors import (
     Conflict,
     Duplicate,
@@ -36,8 +39,10 @@ from app.territories.schemas import (
     TeamReplace,
     TerritoryCreate,
     TerritoryFilters,
+    TerritoryTransfer,
     TerritoryUpdate,
 )
+from app.territories.transfer_repository import TransferRepository
 from app.users.repository import UserRepository
 
 OWNER_ROLES = ("rep", "manager", "admin")
@@ -121,6 +126,56 @@ async def update_territory(
         await _check_owner(session, principal, changes["owner_id"])
     await TerritoryRepository(session).apply_patch(territory, changes)
     return territory
+
+
+async def transfer_territory(
+    session: AsyncSession,
+    principal: Principal,
+    territory_id: uuid.UUID,
+    body: TerritoryTransfer,
+    if_match: str | None,
+) -> tuple[Territory, int, int]:
+    """The territory gets the new owner, and the open opportunities and open leads of its
+    accounts that the old owner held move with it (API.md section 14), in this transaction.
+    Returns the territory and how many opportunities and leads moved."""
+    found = await access(session, principal, territory_id, for_update=True)
+    if not found.manages_owner:
+        raise Forbidden("Only the current owner's managers and admins transfer a territory.")
+    territory = found.territory
+    check_if_match(if_match, territory.version)
+    old_owner = territory.owner_id
+    if body.owner_id == old_owner:
+        raise field_error("owner_id", "same_owner", "The territory already has this owner.")
+    await _check_owner(session, principal, body.owner_id)
+    changed = changed_fields({"owner_id": old_owner}, {"owner_id": body.owner_id})
+    await TerritoryRepository(session).apply_patch(territory, {"owner_id": body.owner_id})
+    moves = TransferRepository(session)
+    opportunities = (
+        await moves.move_opportunities(
+            territory.id, old_owner, body.owner_id, principal.id, body.reason
+        )
+        if body.open_opportunities
+        else []
+    )
+    leads = (
+        await moves.move_leads(territory.id, old_owner, body.owner_id) if body.open_leads else []
+    )
+    await events.emit(
+        session,
+        EventType.TERRITORY_TRANSFERRED,
+        EventResource.TERRITORY,
+        territory.id,
+        principal.id,
+        territory.version,
+    )
+    for resource, moved in (
+        (EventResource.OPPORTUNITY, opportunities),
+        (EventResource.LEAD, leads),
+    ):
+        await events.emit_updated(
+            session, resource, [(id, version, changed) for id, version in moved], principal.id
+        )
+    return territory, len(opportunities), len(leads)
 
 
 async def delete_territory(
