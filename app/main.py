@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.router import router as accounts_router
 from app.activities.router import router as activities_router
+from app.command_plans.router import router as command_plans_router
 from app.contacts.router import router as contacts_router
 from app.core import handlers
 from app.core.config import Settings, get_settings
@@ -30,13 +31,12 @@ from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
 from app.leads.router import router as leads_router
 from app.meetings.router import router as meetings_router
-from app.opportunities.router import plans_router as command_plans_router
 from app.opportunities.router import router as opportunities_router
-from app.opportunities.router import stages_router
 from app.pipeline.router import router as pipeline_router
 from app.qualification.router import router as qualification_router
 from app.reference.router import router as reference_router
 from app.search.router import router as search_router
+from app.stages.router import router as stages_router
 from app.territories.router import router as territories_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router

@@ -34,7 +34,7 @@ import asyncpg
 from app.core.enums import BpmStage, PersonaSlug, Segment, Vertical
 from app.core.security import hash_token
 from app.forecasts.fiscal import Period, period_for
-from app.opportunities.stages import DEFAULT_STAGES
+from app.stages.rules import DEFAULT_STAGES
 from bench.common import (
     DATA_DIR,
     ROOT,

@@ -20,7 +20,7 @@ from app.models import (
     Territory,
     User,
 )
-from app.opportunities.stages import DEFAULT_STAGES
+from app.stages.rules import DEFAULT_STAGES
 
 STAGES = {s.slug: s for s in DEFAULT_STAGES}
 

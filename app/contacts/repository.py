@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, func, select
 
 from app.contacts.schemas import ContactFilters
 from app.core.repository import Repository
+from app.core.sql import in_array
 from app.core.text_search import matches
 from app.core.visibility import Viewer, account_visible, lead_visible
 from app.models import Contact, Lead
@@ -49,3 +50,19 @@ class ContactRepository(Repository[Contact]):
             select(Lead.id).where(Lead.id == lead_id, lead_visible(viewer))
         )
         return found is not None
+
+    async def in_account(self, contact_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+        return not await self.outside_account([contact_id], account_id)
+
+    async def outside_account(
+        self, contact_ids: Sequence[uuid.UUID], account_id: uuid.UUID
+    ) -> list[uuid.UUID]:
+        """The given contact ids that are not contacts of `account_id`, in the order given."""
+        inside = set(
+            await self.session.scalars(
+                select(Contact.id).where(
+                    in_array(Contact.id, list(contact_ids)), Contact.account_id == account_id
+                )
+            )
+        )
+        return [c for c in contact_ids if c not in inside]

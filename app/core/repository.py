@@ -124,15 +124,7 @@ class Repository(Generic[M]):
         return entity
 
     async def apply_patch(self, entity: M, changes: Mapping[str, Any]) -> dict[str, Any]:
-        """Write the changed values of `changes` to `entity`; when anything changed, bump its
-        `version` and `updated_at`. Returns what changed (empty: nothing written)."""
-        changed = {k: v for k, v in changes.items() if getattr(entity, k) != v}
-        if changed:
-            for name, value in changed.items():
-                setattr(entity, name, value)
-            bump_version(entity)
-            await self.session.flush()
-        return changed
+        return await apply_patch(self.session, entity, changes)
 
     async def delete(self, entity: M) -> None:
         await self.session.delete(entity)
@@ -198,6 +190,20 @@ class Repository(Generic[M]):
             self.session, stmt, self.sort_keys(sort), page, self.endpoint, binding
         )
         return rows, cursor
+
+
+async def apply_patch(
+    session: AsyncSession, entity: Any, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Write the changed values of `changes` to `entity`; when anything changed, bump its
+    `version` and `updated_at`. Returns what changed (empty: nothing written)."""
+    changed = {k: v for k, v in changes.items() if getattr(entity, k) != v}
+    if changed:
+        for name, value in changed.items():
+            setattr(entity, name, value)
+        bump_version(entity)
+        await session.flush()
+    return changed
 
 
 def bump_version(entity: Any) -> None:

@@ -24,7 +24,7 @@ from app.forecasts import service
 from app.forecasts.fiscal import Period, fiscal_year_of, period_for
 from app.forecasts.schemas import ForecastCreate
 from app.models import Account, CommandPlan, Opportunity, OpportunityHistory
-from app.opportunities.stages import DEFAULT_STAGES
+from app.stages.rules import DEFAULT_STAGES
 from app.territories import service as territories
 from app.territories.schemas import TerritoryCreate
 

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.accounts.schemas import AccountCreate, UnitCreate
+from app.command_plans import service as command_plans
+from app.command_plans.schemas import CommandPlanUpdate, ReviewCreate
 from app.contacts import service as contacts
 from app.contacts.schemas import ContactCreate, ContactFilters
 from app.core.config import get_settings
@@ -26,14 +28,8 @@ from app.core.security import Principal
 from app.meetings import service as meetings
 from app.meetings.schemas import MeetingCreate
 from app.models import Account, Contact, Opportunity, Territory
-from app.opportunities import command_plans, service, stage_moves
-from app.opportunities.schemas import (
-    CommandPlanUpdate,
-    OpportunityCreate,
-    OpportunityUpdate,
-    ReviewCreate,
-    StageChange,
-)
+from app.opportunities import service, stage_moves
+from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate, StageChange
 from app.qualification import service as qualification
 from app.qualification.schemas import QualificationCreate
 from app.territories import service as territories

@@ -20,12 +20,12 @@ from app.core.enums import EventResource, EventType
 from app.core.errors import InvalidTransition, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.security import Principal
+from app.leads.opportunity import open_from_lead
 from app.leads.repository import LeadRepository
 from app.leads.rules import account_domain_for
 from app.leads.schemas import ConvertRequest
 from app.leads.service import get_lead
 from app.models import Account, Contact, Lead, Opportunity
-from app.opportunities.conversion import open_from_lead
 from app.territories.repository import TerritoryRepository
 
 NEW_ACCOUNT_VERTICAL = "other"

@@ -17,6 +17,7 @@ from app.core.pagination import Page
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
 from app.leads import batch, convert, csv_import, service
+from app.leads.opportunity import ConvertedOpportunity
 from app.leads.schemas import (
     FOLLOW_UP_SORTS,
     LEAD_SORTS,
@@ -42,7 +43,6 @@ from app.leads.schemas import (
     TouchCreate,
     TouchPage,
 )
-from app.opportunities.conversion import ConvertedOpportunity
 
 router = APIRouter(tags=["leads"])
 

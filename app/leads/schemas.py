@@ -27,8 +27,8 @@ from app.core.schemas import (
     Text,
 )
 from app.core.text_search import SearchText
+from app.leads.opportunity import ConvertedOpportunity, ConvertOpportunitySpec
 from app.leads.rules import NEXT_ACTIONS, normalize_domain
-from app.opportunities.conversion import ConvertedOpportunity, ConvertOpportunitySpec
 
 # `converted` is reached only through POST /leads/{id}/convert.
 WritableLeadStatus = Literal["new", "working", "nurture", "disqualified"]

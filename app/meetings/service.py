@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.contacts.repository import ContactRepository
 from app.core.errors import NotFound, field_error, found, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
@@ -15,7 +16,6 @@ from app.core.security import Principal
 from app.meetings import repository
 from app.meetings.schemas import MeetingCreate, MeetingUpdate
 from app.models import Meeting
-from app.opportunities import repository as opportunities
 
 EMPTY_RESEARCH = {"crm": None, "linkedin": None, "website": None}
 
@@ -49,7 +49,7 @@ async def _check_attendees(
     outside = (
         contact_ids
         if account_id is None
-        else await opportunities.contacts_outside_account(session, contact_ids, account_id)
+        else await ContactRepository(session).outside_account(contact_ids, account_id)
     )
     if outside:
         raise field_error(

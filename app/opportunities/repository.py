@@ -1,34 +1,27 @@
-"""SQL for opportunities, their history, stages and the facts the stage validator reads."""
+"""SQL for opportunities: reads (also as response JSON), lists, history and look-ups."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
     Text,
-    and_,
     bindparam,
     case,
     cast,
-    column,
-    exists,
-    false,
     func,
     insert,
     literal,
-    or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.json_sql import json_object
@@ -40,7 +33,6 @@ from app.core.pagination import (
     fetch_page,
     keyset_after_params,
     next_cursor,
-    paginate,
 )
 from app.core.repository import Repository
 from app.core.security import Principal
@@ -58,66 +50,13 @@ from app.core.visibility import (
 from app.models import (
     Account,
     Activity,
-    CommandPlan,
-    Contact,
     Lead,
-    Meeting,
     Opportunity,
     OpportunityHistory,
-    Qualification,
-    Stage,
-    Territory,
     Unit,
     User,
 )
 from app.opportunities.schemas import Opportunity as OpportunityOut
-from app.opportunities.stages import MEDDPPICC_ELEMENTS, OVERVIEW_ELEMENTS, StageDef
-
-FOLLOW_UP_WINDOW = timedelta(days=60)
-PERSON_ELEMENTS = frozenset({"champion", "economic_buyer"})
-
-
-# Stages.
-
-
-def stage_def(row: Stage) -> StageDef:
-    return StageDef(
-        slug=row.slug,
-        number=row.number,
-        name=row.name,
-        probability=row.probability,
-        forecast_category=row.forecast_category,
-        terminal=row.terminal,
-        requirements={kind: tuple(codes) for kind, codes in row.requirements.items()},
-    )
-
-
-async def stage_rows(session: AsyncSession) -> list[Stage]:
-    return list((await session.scalars(select(Stage).order_by(Stage.number))).all())
-
-
-async def stages_page(session: AsyncSession, page: PageParams) -> tuple[list[Stage], str | None]:
-    keys = [SortKey(Stage.number)]
-    rows = list((await session.scalars(paginate(select(Stage), keys, page, "stages", {}))).all())
-    return rows, next_cursor(rows, page, "stages", {}, lambda s: [s.number])
-
-
-async def stage_defs(session: AsyncSession) -> list[StageDef]:
-    return [stage_def(row) for row in await stage_rows(session)]
-
-
-async def stage_for_update(session: AsyncSession, slug: str) -> Stage | None:
-    return await session.scalar(
-        select(Stage)
-        .where(Stage.slug == slug)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-async def get_stage(session: AsyncSession, slug: str) -> Stage | None:
-    return await session.get(Stage, slug)
-
 
 # Opportunities.
 
@@ -297,41 +236,6 @@ async def list_page(
 # What the create and update rules look up.
 
 
-async def visible_contact(
-    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
-) -> Contact | None:
-    return await session.scalar(
-        select(Contact).where(
-            Contact.id == contact_id, account_visible(principal, Contact.account_id)
-        )
-    )
-
-
-async def contact_in_account(
-    session: AsyncSession, contact_id: uuid.UUID, account_id: uuid.UUID
-) -> bool:
-    found = await session.scalar(
-        select(Contact.id).where(Contact.id == contact_id, Contact.account_id == account_id)
-    )
-    return found is not None
-
-
-async def contacts_outside_account(
-    session: AsyncSession, contact_ids: Sequence[uuid.UUID], account_id: uuid.UUID
-) -> list[uuid.UUID]:
-    """The given contact ids that are not contacts of `account_id`, in the order given."""
-    inside = set(
-        (
-            await session.scalars(
-                select(Contact.id).where(
-                    Contact.id.in_(contact_ids), Contact.account_id == account_id
-                )
-            )
-        ).all()
-    )
-    return [c for c in contact_ids if c not in inside]
-
-
 async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
     return await session.get(Account, account_id)
 
@@ -374,24 +278,6 @@ async def units_outside_account(
         ).all()
     )
     return [u for u in unit_ids if u not in inside]
-
-
-async def account_segment(session: AsyncSession, account_id: uuid.UUID) -> str | None:
-    return await session.scalar(
-        select(Territory.segment)
-        .join(Account, Account.territory_id == Territory.id)
-        .where(Account.id == account_id)
-    )
-
-
-async def only_territory_segment(session: AsyncSession, owner_id: uuid.UUID) -> str | None:
-    """The segment of the owner's territory when they own exactly one, else None."""
-    segments = (
-        await session.scalars(
-            select(Territory.segment).where(Territory.owner_id == owner_id).limit(2)
-        )
-    ).all()
-    return segments[0] if len(segments) == 1 else None
 
 
 # History.
@@ -446,115 +332,6 @@ async def history_page(
 
 
 # Facts for the stage validator, computed by PostgreSQL.
-
-
-def _filled_text(value: Any) -> ColumnElement[bool]:
-    return func.nullif(func.btrim(value), "").is_not(None)
-
-
-def filled_element_columns() -> dict[str, ColumnElement[bool]]:
-    """One boolean per MEDDPPICC and overview element of `command_plans`: is it filled?
-
-    Text must be non-blank; champion and economic buyer need a contact or notes.
-    """
-    columns: dict[str, ColumnElement[bool]] = {}
-    for element in MEDDPPICC_ELEMENTS:
-        if element in PERSON_ELEMENTS:
-            columns[element] = or_(
-                CommandPlan.meddppicc[(element, "contact_id")].astext.is_not(None),
-                _filled_text(CommandPlan.meddppicc[(element, "notes")].astext),
-            )
-        else:
-            columns[element] = _filled_text(CommandPlan.meddppicc[element].astext)
-    for element in OVERVIEW_ELEMENTS:
-        columns[element] = _filled_text(CommandPlan.overview[element].astext)
-    return columns
-
-
-def latest_qualified(opportunity_id: Any, lead_id: Any) -> ColumnElement[Any]:
-    """The latest qualification's verdict: the opportunity's own, else its lead's."""
-    own = (
-        select(Qualification.qualified)
-        .where(Qualification.opportunity_id == opportunity_id)
-        .order_by(Qualification.evaluated_at.desc(), Qualification.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    of_lead = (
-        select(Qualification.qualified)
-        .where(Qualification.lead_id == lead_id)
-        .order_by(Qualification.evaluated_at.desc(), Qualification.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(own, of_lead, false())
-
-
-@dataclass(frozen=True)
-class DerivedFacts:
-    qualification_passed: bool
-    follow_up_scheduled: bool
-    filled_elements: frozenset[str]
-    close_plan_steps: int
-    close_plan_current: bool
-
-
-async def derived_facts(
-    session: AsyncSession, opportunity_id: uuid.UUID, now: datetime, today: date
-) -> DerivedFacts:
-    """What the validator needs beyond the opportunity's own columns, in one query.
-
-    A follow-up is scheduled when `next_step_at` lies in (now, now + 60 days], or a meeting
-    on the opportunity (or on the lead it came from) is scheduled in that window.
-    """
-    horizon = now + FOLLOW_UP_WINDOW
-    filled = filled_element_columns()
-    step = (
-        func.jsonb_array_elements(CommandPlan.close_plan)
-        .table_valued(column("value", JSONB))
-        .alias("step")
-    )
-    overdue_step = exists(
-        select(literal(1))
-        .select_from(step)
-        .where(
-            step.c.value["done"].as_boolean().is_(False),
-            cast(step.c.value["due_on"].astext, Date) < today,
-        )
-    )
-    meeting_in_window = exists(
-        select(Meeting.id).where(
-            or_(
-                Meeting.opportunity_id == Opportunity.id,
-                and_(Opportunity.lead_id.is_not(None), Meeting.lead_id == Opportunity.lead_id),
-            ),
-            Meeting.scheduled_at > now,
-            Meeting.scheduled_at <= horizon,
-        )
-    )
-    stmt = (
-        select(
-            latest_qualified(Opportunity.id, Opportunity.lead_id).label("qualification_passed"),
-            or_(
-                and_(Opportunity.next_step_at > now, Opportunity.next_step_at <= horizon),
-                meeting_in_window,
-            ).label("follow_up_scheduled"),
-            func.coalesce(func.jsonb_array_length(CommandPlan.close_plan), 0).label("steps"),
-            func.coalesce(~overdue_step, True).label("close_plan_current"),
-            *[expr.label(f"filled_{name}") for name, expr in filled.items()],
-        )
-        .select_from(Opportunity)
-        .outerjoin(CommandPlan, CommandPlan.opportunity_id == Opportunity.id)
-        .where(Opportunity.id == opportunity_id)
-    )
-    row = (await session.execute(stmt)).one()
-    return DerivedFacts(
-        qualification_passed=bool(row.qualification_passed),
-        follow_up_scheduled=bool(row.follow_up_scheduled),
-        filled_elements=frozenset(name for name in filled if getattr(row, f"filled_{name}")),
-        close_plan_steps=int(row.steps),
-        close_plan_current=bool(row.close_plan_current),
-    )
 
 
 async def visible_account(

@@ -1,4 +1,4 @@
-"""/opportunities (with /stage, /history, /command-plan) and /stages."""
+"""/opportunities (with /stage and /history)."""
 
 from __future__ import annotations
 
@@ -6,45 +6,28 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from app.core.enums import ForecastCategory, OpportunityType, StageSlug
 from app.core.http import IfMatch, etag, json_document, json_page, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.schemas import Moment
-from app.core.security import CurrentPrincipal, HumanPrincipal, Principal, require_roles
+from app.core.security import HumanPrincipal
 from app.core.session import AppSettings, Session
 from app.core.text_search import SearchText
-from app.models import CommandPlan as CommandPlanRow
-from app.models import Stage as StageRow
-from app.opportunities import command_plans, service, stage_moves, stage_table
+from app.opportunities import service, stage_moves
 from app.opportunities.schemas import (
-    CommandPlan,
-    CommandPlanRevision,
-    CommandPlanRevisionPage,
-    CommandPlanUpdate,
     HistoryEntry,
     HistoryPage,
     Opportunity,
     OpportunityCreate,
     OpportunityPage,
     OpportunityUpdate,
-    Review,
-    ReviewCreate,
-    ReviewPage,
-    Stage,
     StageChange,
-    StagePage,
-    StageUpdate,
 )
 
 router = APIRouter(tags=["opportunities"])
-plans_router = APIRouter(tags=["command-plans"])
-stages_router = APIRouter(tags=["stages"])
-
-ReviewerPrincipal = Annotated[Principal, Depends(require_roles("manager", "admin"))]
-AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 OpportunitySort = Literal[
@@ -201,140 +184,3 @@ async def opportunity_history(
 ) -> HistoryPage:
     rows, cursor = await service.history_page(session, principal, opportunity_id, page)
     return HistoryPage(items=[HistoryEntry.model_validate(h) for h in rows], next_cursor=cursor)
-
-
-# Command plans.
-
-
-def _plan_out(plan: CommandPlanRow, filled: frozenset[str], response: Response) -> CommandPlan:
-    set_etag(response, plan.version)
-    return command_plans.present(plan, filled)
-
-
-@plans_router.get(
-    "/opportunities/{opportunity_id}/command-plan",
-    operation_id="command-plans-get",
-    response_model=CommandPlan,
-)
-async def get_command_plan(
-    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
-) -> CommandPlan:
-    plan, filled = await command_plans.get(session, principal, opportunity_id)
-    return _plan_out(plan, filled, response)
-
-
-@plans_router.patch(
-    "/opportunities/{opportunity_id}/command-plan",
-    operation_id="command-plans-update",
-    response_model=CommandPlan,
-    description="JSON Merge Patch: objects merge, `close_plan` replaces the list (steps without "
-    "an `id` get one). Champion and economic buyer contacts must belong to the opportunity's "
-    "account. Each change is recorded as a revision.",
-)
-async def update_command_plan(
-    opportunity_id: uuid.UUID,
-    body: CommandPlanUpdate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> CommandPlan:
-    plan, filled = await command_plans.update(session, principal, opportunity_id, body, if_match)
-    return _plan_out(plan, filled, response)
-
-
-@plans_router.get(
-    "/opportunities/{opportunity_id}/command-plan/revisions",
-    operation_id="command-plans-revisions",
-    response_model=CommandPlanRevisionPage,
-    description="Who changed which fields of the plan, and when; oldest first.",
-)
-async def command_plan_revisions(
-    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page
-) -> CommandPlanRevisionPage:
-    rows, cursor = await command_plans.revisions(session, principal, opportunity_id, page)
-    return CommandPlanRevisionPage(
-        items=[CommandPlanRevision.model_validate(r) for r in rows], next_cursor=cursor
-    )
-
-
-@plans_router.post(
-    "/opportunities/{opportunity_id}/command-plan/reviews",
-    operation_id="command-plans-reviews-create",
-    status_code=201,
-    response_model=Review,
-    dependencies=[Idempotent],
-    description="A manager of the owner, or an admin, records a review of the plan.",
-)
-async def create_review(
-    opportunity_id: uuid.UUID,
-    body: ReviewCreate,
-    principal: ReviewerPrincipal,
-    session: Session,
-    response: Response,
-) -> Review:
-    review = await command_plans.add_review(session, principal, opportunity_id, body)
-    set_created(response, f"/api/v1/opportunities/{opportunity_id}/command-plan/reviews")
-    return Review.model_validate(review)
-
-
-@plans_router.get(
-    "/opportunities/{opportunity_id}/command-plan/reviews",
-    operation_id="command-plans-reviews-list",
-    response_model=ReviewPage,
-    description="Reviews of the plan, oldest first.",
-)
-async def list_reviews(
-    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page
-) -> ReviewPage:
-    rows, cursor = await command_plans.reviews(session, principal, opportunity_id, page)
-    return ReviewPage(items=[Review.model_validate(r) for r in rows], next_cursor=cursor)
-
-
-# Stages.
-
-
-def _stage_out(row: StageRow) -> Stage:
-    return Stage.model_validate(row)
-
-
-@stages_router.get(
-    "/stages",
-    operation_id="stages-list",
-    response_model=StagePage,
-    description="The eleven stages ordered by number, with the requirement codes entering "
-    "each needs per opportunity type.",
-)
-async def list_stages(_: CurrentPrincipal, session: Session, page: Page) -> StagePage:
-    rows, cursor = await stage_table.list_page(session, page)
-    return StagePage(items=[_stage_out(s) for s in rows], next_cursor=cursor)
-
-
-@stages_router.get("/stages/{slug}", operation_id="stages-get", response_model=Stage)
-async def get_stage(
-    slug: StageSlug, _: CurrentPrincipal, session: Session, response: Response
-) -> Stage:
-    stage = await stage_table.get(session, slug)
-    set_etag(response, stage.version)
-    return _stage_out(stage)
-
-
-@stages_router.patch(
-    "/stages/{slug}",
-    operation_id="stages-update",
-    response_model=Stage,
-    description="Admins change the probability, default forecast category and requirement "
-    "codes (each list replaces the stored one). Opportunities keep their probability and "
-    "category until their next stage change.",
-)
-async def update_stage(
-    slug: StageSlug,
-    body: StageUpdate,
-    _: AdminPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Stage:
-    stage = await stage_table.update(session, slug, body, if_match)
-    set_etag(response, stage.version)
-    return _stage_out(stage)

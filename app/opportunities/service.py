@@ -1,7 +1,8 @@
 """Opportunities: creation at pending_acceptance, reads, and the merge-patch rules of section 7.
 
-Stage moves live in `stage_moves.py`, command plans in `command_plans.py`, the conversion of a
-lead in `conversion.py`; every change of a tracked field is written to the history here too.
+Stage moves live in `stage_moves.py`, command plans in `app/command_plans/`, the opening from a
+converted lead in `app/leads/opportunity.py`; every change of a tracked field is written to the
+history here too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.changes import snapshot
 from app.core.enums import EventResource
@@ -25,7 +27,8 @@ from app.models import Account, CommandPlan, Opportunity, User
 from app.opportunities import history, repository
 from app.opportunities.schemas import Opportunity as OpportunityOut
 from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate
-from app.opportunities.stages import is_open, stage_by_slug
+from app.stages import repository as stage_table
+from app.stages.rules import is_open, stage_by_slug
 
 PENDING_ACCEPTANCE = "pending_acceptance"
 CUSTOMER_TYPES = frozenset({"expansion", "renewal"})
@@ -123,7 +126,7 @@ async def open_opportunity(
 ) -> Opportunity:
     """Stores a new opportunity at pending_acceptance with its command plan and the history
     of its initial values. `forecast_category` set on it beforehand is kept as an override."""
-    stage = stage_by_slug(await repository.stage_defs(session))[PENDING_ACCEPTANCE]
+    stage = stage_by_slug(await stage_table.stage_defs(session))[PENDING_ACCEPTANCE]
     now = datetime.now(UTC)
     opportunity.stage = stage.slug
     opportunity.stage_number = stage.number
@@ -146,7 +149,7 @@ async def open_opportunity(
 async def create(
     session: AsyncSession, principal: Principal, data: OpportunityCreate
 ) -> Opportunity:
-    contact = await repository.visible_contact(session, principal, data.contact_id)
+    contact = await ContactRepository(session).get_visible(principal, data.contact_id)
     if contact is None:
         raise not_visible("contact_id")
     account = await repository.get_account(session, contact.account_id)
@@ -250,6 +253,13 @@ async def _check_owner_change(
         raise Forbidden("Only a manager of both owners or an admin reassigns an opportunity.")
 
 
+async def manages_owner(
+    session: AsyncSession, principal: Principal, opportunity: Opportunity
+) -> bool:
+    """Whether the caller is a manager of the opportunity's owner (admins manage everyone)."""
+    return await repository.manages(session, principal, opportunity.owner_id)
+
+
 def check_category_override(principal: Principal, opportunity: Opportunity, stage: str) -> None:
     """The owner (or an admin) overrides the category, and only on an open stage."""
     if not is_open(stage):
@@ -281,8 +291,8 @@ async def update(
     if "forecast_category" in changes:
         check_category_override(principal, opportunity, opportunity.stage)
     contact_id = changes.get("contact_id")
-    if contact_id is not None and not await repository.contact_in_account(
-        session, contact_id, opportunity.account_id
+    if contact_id is not None and not await ContactRepository(session).in_account(
+        contact_id, opportunity.account_id
     ):
         raise field_error(
             "contact_id", "not_found", "contact_id must be a contact of the opportunity's account."

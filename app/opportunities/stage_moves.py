@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
 from app.core import events
-from app.core.enums import EventResource, EventType
+from app.core.enums import EventResource, EventType, StageSlug
 from app.core.errors import (
     Forbidden,
     InvalidTransition,
@@ -27,7 +27,8 @@ from app.core.security import Principal
 from app.models import Opportunity
 from app.opportunities import history, repository, service
 from app.opportunities.schemas import StageChange
-from app.opportunities.stages import (
+from app.stages import repository as stage_table
+from app.stages.rules import (
     OpportunityFacts,
     StageDef,
     StageMove,
@@ -37,18 +38,13 @@ from app.opportunities.stages import (
     stage_by_slug,
 )
 
-CLOSED_WON = "closed_won"
-LOST = "lost"
-DUPLICATE = "duplicate"
-TECHNICAL_EVALUATION = "technical_evaluation"
-
 
 def _refuse_fields_of_other_moves(body: StageChange) -> None:
-    if body.to != LOST:
+    if body.to != StageSlug.LOST:
         for name in ("loss_reason", "loss_details"):
             if getattr(body, name) is not None:
                 raise field_error(name, "not_allowed", f"{name} goes only with a move to lost.")
-    if body.to != DUPLICATE and body.duplicate_of_id is not None:
+    if body.to != StageSlug.DUPLICATE and body.duplicate_of_id is not None:
         raise field_error(
             "duplicate_of_id", "not_allowed", "duplicate_of_id goes only with a move to duplicate."
         )
@@ -73,7 +69,7 @@ async def _may_reopen(session: AsyncSession, principal: Principal, owner_id: uui
 async def facts_of(
     session: AsyncSession, opportunity: Opportunity, now: datetime, tz: tzinfo
 ) -> OpportunityFacts:
-    derived = await repository.derived_facts(
+    derived = await stage_table.derived_facts(
         session, opportunity.id, now, now.astimezone(tz).date()
     )
     return OpportunityFacts(
@@ -92,7 +88,7 @@ async def facts_of(
 def _history_reason(body: StageChange) -> str | None:
     if body.reason is not None and body.reason.strip():
         return body.reason
-    if body.to == LOST and body.loss_reason is not None:
+    if body.to == StageSlug.LOST and body.loss_reason is not None:
         return f"{body.loss_reason}: {body.loss_details}" if body.loss_details else body.loss_reason
     return None
 
@@ -115,7 +111,7 @@ async def change_stage(
     opportunity = await service.get_for_update(session, principal, opportunity_id)
     check_if_match(if_match, opportunity.version)
     _refuse_fields_of_other_moves(body)
-    stages = await repository.stage_defs(session)
+    stages = await stage_table.stage_defs(session)
     by_slug = stage_by_slug(stages)
     now = datetime.now(UTC)
     move = StageMove(
@@ -147,14 +143,14 @@ async def change_stage(
     opportunity.probability = target.probability
     opportunity.forecast_category = body.forecast_category or target.forecast_category
     opportunity.stage_entered_at = now
-    accepted = target.number >= 1 and (not target.terminal or target.slug == CLOSED_WON)
+    accepted = target.number >= 1 and (not target.terminal or target.slug == StageSlug.CLOSED_WON)
     if accepted and opportunity.sales_accepted_at is None:
         opportunity.sales_accepted_at = now
     opportunity.closed_at = now if target.terminal else None
-    if target.slug == LOST:
+    if target.slug == StageSlug.LOST:
         opportunity.loss_reason = body.loss_reason
         opportunity.loss_details = body.loss_details
-    elif target.slug == DUPLICATE:
+    elif target.slug == StageSlug.DUPLICATE:
         opportunity.duplicate_of_id = move.duplicate_of_id
     elif verdict.kind is TransitionKind.REOPEN:
         opportunity.loss_reason = None
@@ -169,10 +165,10 @@ async def change_stage(
         principal.id,
         history.changes(before, history.snapshot(opportunity), _history_reason(body)),
     )
-    if target.slug == CLOSED_WON:
+    if target.slug == StageSlug.CLOSED_WON:
         await _advance_units(session, principal, opportunity, ("red", "yellow"), "green")
-    elif TECHNICAL_EVALUATION in by_slug and _enters_technical_evaluation(
-        current, target, by_slug[TECHNICAL_EVALUATION]
+    elif StageSlug.TECHNICAL_EVALUATION in by_slug and _enters_technical_evaluation(
+        current, target, by_slug[StageSlug.TECHNICAL_EVALUATION]
     ):
         await _advance_units(session, principal, opportunity, ("red",), "yellow")
     await _emit_events(session, principal, opportunity, current.slug)
@@ -211,7 +207,7 @@ async def _emit_events(
         version,
         data,
     )
-    if opportunity.stage in (CLOSED_WON, LOST):
+    if opportunity.stage in (StageSlug.CLOSED_WON, StageSlug.LOST):
         await events.emit(
             session,
             f"opportunity.{opportunity.stage}",

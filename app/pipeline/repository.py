@@ -18,8 +18,8 @@ from app.core.enums import LOST_STAGES, StageSlug
 from app.core.repository import Repository
 from app.forecasts.repository import QUOTA_WALK_SQL, SUBTREE_SQL
 from app.models import Opportunity
-from app.opportunities.stages import DEFAULT_STAGES
 from app.pipeline.waterfall import AMOUNT_TEXT, CATEGORIES, DATE_TEXT
+from app.stages.rules import DEFAULT_STAGES
 
 # The stages a pipeline summary lists: the open ones after pending acceptance (1-6).
 SUMMARY_STAGES = tuple(s for s in DEFAULT_STAGES if 1 <= s.number <= 6)

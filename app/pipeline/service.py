@@ -17,7 +17,6 @@ from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.security import Principal
 from app.forecasts.schemas import ReportQuery
 from app.forecasts.service import local_now, ratio, report_scope, resolve_owner
-from app.opportunities.stages import DEFAULT_STAGES
 from app.pipeline.hygiene import (
     DEFAULT_SALES_CYCLE_DAYS,
     FLAGS,
@@ -38,6 +37,7 @@ from app.pipeline.schemas import (
     StageTotal,
     Waterfall,
 )
+from app.stages.rules import DEFAULT_STAGES
 
 HYGIENE_KEY = "hygiene"
 COVERAGE_TARGET = CoverageTarget(low=2.5, high=3.0)

@@ -1,4 +1,4 @@
-"""SQL for qualifications and what evaluating one looks up."""
+"""SQL for qualifications and what evaluating one looks up (the segment a small box needs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
 from app.core.visibility import lead_visible
-from app.models import Lead, Qualification
+from app.models import Account, Lead, Qualification, Territory
 
 
 async def visible_lead(
@@ -47,3 +47,21 @@ async def latest_for_opportunity(
     if own is not None or lead_id is None:
         return own
     return await latest_for_lead(session, lead_id)
+
+
+async def account_segment(session: AsyncSession, account_id: uuid.UUID) -> str | None:
+    return await session.scalar(
+        select(Territory.segment)
+        .join(Account, Account.territory_id == Territory.id)
+        .where(Account.id == account_id)
+    )
+
+
+async def only_territory_segment(session: AsyncSession, owner_id: uuid.UUID) -> str | None:
+    """The segment of the owner's territory when they own exactly one, else None."""
+    segments = (
+        await session.scalars(
+            select(Territory.segment).where(Territory.owner_id == owner_id).limit(2)
+        )
+    ).all()
+    return segments[0] if len(segments) == 1 else None

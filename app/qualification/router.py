@@ -10,7 +10,6 @@ from app.core.http import set_created
 from app.core.idempotency import Idempotent
 from app.core.security import HumanPrincipal
 from app.core.session import Session
-from app.models import Qualification as QualificationRow
 from app.qualification import service
 from app.qualification.schemas import Qualification, QualificationCreate
 
@@ -21,10 +20,6 @@ EVALUATE = (
     "counts. A small box initiative passes only in a mid_market or smb segment (the account's "
     "territory, else the owner's only territory; otherwise it fails with `segment_unknown`)."
 )
-
-
-def _out(row: QualificationRow) -> Qualification:
-    return Qualification.model_validate(row)
 
 
 @router.post(
@@ -47,7 +42,7 @@ async def qualify_lead(
         session, principal, lead_id, body, request.app.state.settings.tz
     )
     set_created(response, f"/api/v1/leads/{lead_id}/qualification")
-    return _out(row)
+    return Qualification.model_validate(row)
 
 
 @router.get(
@@ -59,7 +54,7 @@ async def qualify_lead(
 async def get_lead_qualification(
     lead_id: uuid.UUID, principal: HumanPrincipal, session: Session
 ) -> Qualification:
-    return _out(await service.latest_of_lead(session, principal, lead_id))
+    return Qualification.model_validate(await service.latest_of_lead(session, principal, lead_id))
 
 
 @router.post(
@@ -82,7 +77,7 @@ async def qualify_opportunity(
         session, principal, opportunity_id, body, request.app.state.settings.tz
     )
     set_created(response, f"/api/v1/opportunities/{opportunity_id}/qualification")
-    return _out(row)
+    return Qualification.model_validate(row)
 
 
 @router.get(
@@ -95,4 +90,6 @@ async def qualify_opportunity(
 async def get_opportunity_qualification(
     opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session
 ) -> Qualification:
-    return _out(await service.latest_of_opportunity(session, principal, opportunity_id))
+    return Qualification.model_validate(
+        await service.latest_of_opportunity(session, principal, opportunity_id)
+    )

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import NotFound
 from app.core.security import Principal
 from app.models import Lead, Qualification
-from app.opportunities import repository as opportunities
 from app.opportunities import service as opportunity_service
 from app.qualification import repository
 from app.qualification.rules import (
@@ -32,9 +31,9 @@ from app.qualification.schemas import QualificationCreate
 
 async def lead_segment(session: AsyncSession, lead: Lead) -> str | None:
     if lead.account_id is not None:
-        return await opportunities.account_segment(session, lead.account_id)
+        return await repository.account_segment(session, lead.account_id)
     if lead.owner_id is not None:
-        return await opportunities.only_territory_segment(session, lead.owner_id)
+        return await repository.only_territory_segment(session, lead.owner_id)
     return None
 
 
@@ -111,7 +110,7 @@ async def qualify_opportunity(
     tz: tzinfo,
 ) -> Qualification:
     opportunity = await opportunity_service.get(session, principal, opportunity_id)
-    segment = await opportunities.account_segment(session, opportunity.account_id)
+    segment = await repository.account_segment(session, opportunity.account_id)
     return await _store(session, principal, data, segment, tz, opportunity_id=opportunity.id)
 
 
@@ -133,3 +132,25 @@ async def latest_of_opportunity(
     if latest is None:
         raise NotFound("Neither this opportunity nor its lead has been qualified yet.")
     return latest
+
+
+async def latest_for_lead(session: AsyncSession, lead_id: uuid.UUID) -> Qualification | None:
+    return await repository.latest_for_lead(session, lead_id)
+
+
+async def inherit(
+    session: AsyncSession, qualification: Qualification, opportunity_id: uuid.UUID
+) -> Qualification:
+    """A copy of a lead's evaluation stored on the opportunity opened from it (same inputs,
+    verdicts, time and evaluator), so later evaluations of the lead do not change it."""
+    return await repository.add(
+        session,
+        Qualification(
+            opportunity_id=opportunity_id,
+            inputs=qualification.inputs,
+            criteria=qualification.criteria,
+            qualified=qualification.qualified,
+            evaluated_at=qualification.evaluated_at,
+            evaluated_by=qualification.evaluated_by,
+        ),
+    )

@@ -13,7 +13,7 @@ from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.security import AdminPrincipal, CurrentPrincipal
 from app.core.session import Session
-from app.reference import repository, service
+from app.reference import service
 from app.reference.schemas import (
     BuyerProcessStage,
     BuyerProcessStagePage,
@@ -37,7 +37,7 @@ router = APIRouter(tags=["reference"])
     description="The five buyer personas with their objectives, obstacles and metrics, in order.",
 )
 async def list_personas(_: CurrentPrincipal, session: Session, page: Page) -> PersonaPage:
-    rows, cursor = await repository.list_personas(session, page)
+    rows, cursor = await service.list_personas(session, page)
     return PersonaPage(items=[Persona.model_validate(p) for p in rows], next_cursor=cursor)
 
 
@@ -75,7 +75,7 @@ async def list_questions(
     persona: PersonaSlug | None = None,
 ) -> DiscoveryQuestionPage:
     filters = {"element": element, "persona": persona}
-    rows, cursor = await repository.list_questions(session, page, filters)
+    rows, cursor = await service.list_questions(session, page, filters)
     return DiscoveryQuestionPage(
         items=[DiscoveryQuestion.model_validate(q) for q in rows], next_cursor=cursor
     )
@@ -139,7 +139,7 @@ async def update_question(
 async def list_buyer_process_stages(
     _: CurrentPrincipal, session: Session, page: Page
 ) -> BuyerProcessStagePage:
-    rows, cursor = await repository.list_buyer_process_stages(session, page)
+    rows, cursor = await service.list_buyer_process_stages(session, page)
     return BuyerProcessStagePage(
         items=[BuyerProcessStage.model_validate(b) for b in rows], next_cursor=cursor
     )

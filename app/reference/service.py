@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound
 from app.core.http import check_if_match
+from app.core.pagination import PageParams
+from app.core.repository import apply_patch
 from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
 from app.reference import repository
 from app.reference.schemas import (
@@ -20,20 +21,22 @@ from app.reference.schemas import (
 )
 
 
-class _Versioned(Protocol):
-    version: int
-    updated_at: datetime
+async def list_personas(
+    session: AsyncSession, page: PageParams
+) -> tuple[list[PersonaProfile], str | None]:
+    return await repository.list_personas(session, page)
 
 
-async def _apply(session: AsyncSession, row: _Versioned, changes: dict[str, Any]) -> None:
-    changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
-    if not changed:
-        return
-    for name, value in changed.items():
-        setattr(row, name, value)
-    row.version += 1
-    row.updated_at = datetime.now(UTC)
-    await session.flush()
+async def list_questions(
+    session: AsyncSession, page: PageParams, filters: dict[str, Any]
+) -> tuple[list[DiscoveryQuestion], str | None]:
+    return await repository.list_questions(session, page, filters)
+
+
+async def list_buyer_process_stages(
+    session: AsyncSession, page: PageParams
+) -> tuple[list[BuyerProcessStage], str | None]:
+    return await repository.list_buyer_process_stages(session, page)
 
 
 async def update_persona(
@@ -43,7 +46,7 @@ async def update_persona(
     if persona is None:
         raise NotFound("No such persona.")
     check_if_match(if_match, persona.version)
-    await _apply(session, persona, patch.model_dump(exclude_unset=True))
+    await apply_patch(session, persona, patch.model_dump(exclude_unset=True))
     return persona
 
 
@@ -70,7 +73,7 @@ async def update_question(
     if question is None:
         raise NotFound("No such discovery question.")
     check_if_match(if_match, question.version)
-    await _apply(session, question, patch.model_dump(exclude_unset=True))
+    await apply_patch(session, question, patch.model_dump(exclude_unset=True))
     return question
 
 
@@ -81,5 +84,5 @@ async def update_buyer_process_stage(
     if stage is None:
         raise NotFound("No such buyer process stage.")
     check_if_match(if_match, stage.version)
-    await _apply(session, stage, patch.model_dump(exclude_unset=True))
+    await apply_patch(session, stage, patch.model_dump(exclude_unset=True))
     return stage

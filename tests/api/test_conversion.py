@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.security import Principal
-from app.models import Activity, CommandPlan, Opportunity, OpportunityHistory, Qualification
-from app.opportunities.conversion import (
+from app.leads.opportunity import (
     ConvertedOpportunity,
     ConvertOpportunitySpec,
     open_from_lead,
 )
+from app.models import Activity, CommandPlan, Opportunity, OpportunityHistory, Qualification
 from tests.factories import Actor, Actors
 from tests.opportunities_factories import (
     World,

@@ -7,8 +7,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.opportunities.stages import DEFAULT_STAGES
-from app.reference.data import BUYER_PROCESS_STAGES, DISCOVERY_QUESTIONS, PERSONAS
+from app.stages.rules import DEFAULT_STAGES
 from tests.factories import Actors
 from tests.opportunities_factories import (
     World,
@@ -18,6 +17,7 @@ from tests.opportunities_factories import (
     move,
     qualification_body,
 )
+from tests.oracles.reference_data import BUYER_PROCESS_STAGES, DISCOVERY_QUESTIONS, PERSONAS
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from app.reference.data import (
+from tests.oracles.reference_data import (
     BUYER_PROCESS_STAGES,
     DISCOVERY_QUESTIONS,
     MEDDPPICC_ELEMENTS,

@@ -12,7 +12,7 @@ from uuid import UUID
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from app.opportunities.stages import (
+from app.stages.rules import (
     DEFAULT_STAGES,
     ENTRY_CHECKS,
     LOSS_REASONS,

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from app.opportunities.stages import (
+from app.stages.rules import (
     DEFAULT_STAGES,
     ENTRY_CHECKS,
     FORECAST_CATEGORIES,

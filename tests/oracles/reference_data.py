@@ -1,6 +1,6 @@
-"""Meeting-preparation reference data (seed step 4): the five buyer personas, MEDDPPICC
-discovery questions and the buyer process map stages. Seeded into the database and served
-read-only by the reference endpoints; written for selling a DevOps platform.
+"""Oracle: the meeting-preparation reference data (seed step 4) as the migrations seed it —
+the five buyer personas, MEDDPPICC discovery questions and the buyer process map stages.
+The app serves what the database holds; tests compare that with this copy.
 """
 
 from __future__ import annotations

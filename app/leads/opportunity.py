@@ -22,7 +22,7 @@ from app.core.security import Principal
 from app.models import Account, Contact, Lead, Opportunity, Qualification
 from app.opportunities import service
 from app.opportunities.schemas import NonNegativeMoney
-from app.qualification import repository as qualifications
+from app.qualification import service as qualifications
 
 __all__ = ["ConvertOpportunitySpec", "ConvertedOpportunity", "open_from_lead"]
 
@@ -124,15 +124,5 @@ async def open_from_lead(
     opportunity = await service.open_opportunity(
         session, principal.id, opportunity, "converted from a lead"
     )
-    await qualifications.add(
-        session,
-        Qualification(
-            opportunity_id=opportunity.id,
-            inputs=qualification.inputs,
-            criteria=qualification.criteria,
-            qualified=qualification.qualified,
-            evaluated_at=qualification.evaluated_at,
-            evaluated_by=qualification.evaluated_by,
-        ),
-    )
+    await qualifications.inherit(session, qualification, opportunity.id)
     return opportunity

@@ -3,20 +3,19 @@ and requirement codes. The validator always reads the table from the database.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import StageSlug
 from app.core.errors import NotFound, field_error
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import apply_patch
 from app.models import Stage
-from app.opportunities import repository
-from app.opportunities.schemas import StageUpdate
-from app.opportunities.stages import REQUIREMENT_CODES
-
-CLOSED_WON = "closed_won"
+from app.stages import repository
+from app.stages.rules import REQUIREMENT_CODES
+from app.stages.schemas import StageUpdate
 
 
 async def get(session: AsyncSession, slug: str) -> Stage:
@@ -54,7 +53,7 @@ async def update(
     check_if_match(if_match, stage.version)
     changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
     category = changes.get("forecast_category")
-    if category is not None and (category == "closed") != (slug == CLOSED_WON):
+    if category is not None and (category == "closed") != (slug == StageSlug.CLOSED_WON):
         raise field_error(
             "forecast_category",
             "invalid_choice",
@@ -63,13 +62,7 @@ async def update(
     if "requirements" in changes:
         _check_codes(changes["requirements"])
         changes["requirements"] = {**stage.requirements, **changes["requirements"]}
-    changes = {k: v for k, v in changes.items() if getattr(stage, k) != v}
-    if changes:
-        for name, value in changes.items():
-            setattr(stage, name, value)
-        stage.version += 1
-        stage.updated_at = datetime.now(UTC)
-        await session.flush()
+    await apply_patch(session, stage, changes)
     return stage
 
 

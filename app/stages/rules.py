@@ -1,8 +1,10 @@
 """Opportunity stages as data, and the stage-transition validator (API.md section 7).
 
-Owns the default stage table (numbers, names, probabilities, forecast categories and the
-requirement codes per opportunity type), what each requirement code means over plain
-`OpportunityFacts`, and `check_transition`: whether a stage move is allowed, never allowed
+The one place for "which stage needs what, and what does that mean". Owns the default stage
+table (numbers, names, probabilities, forecast categories and the requirement codes per
+opportunity type), what each requirement code means over plain `OpportunityFacts` (including
+the follow-up window and when a close plan is current, which the SQL in `repository.py`
+imports), and `check_transition`: whether a stage move is allowed, never allowed
 (409), forbidden to the caller's role (403), or blocked by unmet requirements (422).
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -19,12 +21,14 @@ from uuid import UUID
 __all__ = [
     "DEFAULT_STAGES",
     "ENTRY_CHECKS",
+    "FOLLOW_UP_WINDOW",
     "FORECAST_CATEGORIES",
     "LOSS_REASONS",
     "MEDDPPICC_ELEMENTS",
     "OPEN_STAGES",
     "OPPORTUNITY_TYPES",
     "OVERVIEW_ELEMENTS",
+    "PERSON_ELEMENTS",
     "REQUIREMENT_CODES",
     "REQUIREMENT_MESSAGES",
     "OpportunityFacts",
@@ -34,6 +38,8 @@ __all__ = [
     "TransitionVerdict",
     "Unmet",
     "check_transition",
+    "close_step_overdue",
+    "follow_up_window",
     "is_open",
     "may_override_category",
     "requirement_met",
@@ -84,12 +90,33 @@ OPEN_STAGES = frozenset(
 # Entry checks hold on the way in, not for ever: a follow-up or a current close plan can lapse.
 ENTRY_CHECKS = frozenset({"follow_up_scheduled", "close_plan_current"})
 
+# `follow_up_scheduled`: `next_step_at`, or a meeting on the opportunity or its lead, lies in
+# (now, now + FOLLOW_UP_WINDOW].
+FOLLOW_UP_WINDOW = timedelta(days=60)
+
+# Champion and economic buyer are filled by a contact or by notes; other elements by text.
+PERSON_ELEMENTS = frozenset({"champion", "economic_buyer"})
+
+
+def follow_up_window(now: datetime) -> tuple[datetime, datetime]:
+    """(start, end]: a follow-up counts when it is after `start` and at most at `end`."""
+    return now, now + FOLLOW_UP_WINDOW
+
+
+def close_step_overdue(done: bool, due_on: date | None, today: date) -> bool:
+    """`close_plan_current` holds while no close-plan step is overdue: not done and due before
+    today (today in ENGAGE_TIMEZONE); a step without a due date never lapses."""
+    return not done and due_on is not None and due_on < today
+
+
 REQUIREMENT_MESSAGES: dict[str, str] = {
     "qualification_passed": (
         "Record a qualification that passes all four criteria: authority, initiative, fit "
         "and timing."
     ),
-    "follow_up_scheduled": "Schedule a next step or a meeting within the next 60 days.",
+    "follow_up_scheduled": (
+        f"Schedule a next step or a meeting within the next {FOLLOW_UP_WINDOW.days} days."
+    ),
     "amount": "Set an amount greater than 0.",
     "renewal_arr": "Set the renewal ARR (the ARR up for renewal) greater than 0.",
     "metrics": "Fill in Metrics in the command plan.",

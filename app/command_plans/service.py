@@ -11,17 +11,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.command_plans import repository
+from app.command_plans.schemas import CommandPlan as CommandPlanOut
+from app.command_plans.schemas import CommandPlanUpdate, ReviewCreate
+from app.contacts.repository import ContactRepository
 from app.core.errors import Forbidden, field_error
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.models import CommandPlan, CommandPlanReview, CommandPlanRevision
-from app.opportunities import plan_repository, repository, service
-from app.opportunities.schemas import CommandPlan as CommandPlanOut
-from app.opportunities.schemas import CommandPlanUpdate, ReviewCreate
-from app.opportunities.stages import MEDDPPICC_ELEMENTS, OVERVIEW_ELEMENTS
+from app.opportunities import service as opportunities
+from app.stages.rules import MEDDPPICC_ELEMENTS, OVERVIEW_ELEMENTS, PERSON_ELEMENTS
 
-PERSON_ELEMENTS = frozenset({"champion", "economic_buyer"})
 EMPTY_PERSON = {"contact_id": None, "notes": None}
 
 
@@ -66,11 +67,11 @@ def present(plan: CommandPlan, filled: frozenset[str]) -> CommandPlanOut:
 
 async def get(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
-) -> tuple[CommandPlan, frozenset[str]]:
-    await service.get(session, principal, opportunity_id)
-    plan = await plan_repository.get(session, opportunity_id)
+) -> CommandPlanOut:
+    await opportunities.get(session, principal, opportunity_id)
+    plan = await repository.get(session, opportunity_id)
     assert plan is not None, "every opportunity is created with its command plan"
-    return plan, await plan_repository.filled_elements(session, opportunity_id)
+    return present(plan, await repository.filled_elements(session, opportunity_id))
 
 
 def _merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -110,10 +111,11 @@ def _changed_fields(current: dict[str, Any], new: dict[str, Any]) -> list[str]:
 async def _check_contacts(
     session: AsyncSession, new: dict[str, Any], account_id: uuid.UUID
 ) -> None:
+    contacts = ContactRepository(session)
     for name in sorted(PERSON_ELEMENTS):
         contact_id = new["meddppicc"][name]["contact_id"]
-        if contact_id is not None and not await repository.contact_in_account(
-            session, uuid.UUID(contact_id), account_id
+        if contact_id is not None and not await contacts.in_account(
+            uuid.UUID(contact_id), account_id
         ):
             raise field_error(
                 f"meddppicc.{name}.contact_id",
@@ -136,9 +138,9 @@ async def update(
     opportunity_id: uuid.UUID,
     patch: CommandPlanUpdate,
     if_match: str | None,
-) -> tuple[CommandPlan, frozenset[str]]:
-    opportunity = await service.get(session, principal, opportunity_id)
-    plan = await plan_repository.get_for_update(session, opportunity_id)
+) -> CommandPlanOut:
+    opportunity = await opportunities.get(session, principal, opportunity_id)
+    plan = await repository.get_for_update(session, opportunity_id)
     assert plan is not None, "every opportunity is created with its command plan"
     check_if_match(if_match, plan.version)
     current = _document(plan)
@@ -161,23 +163,23 @@ async def update(
         plan.updated_at = now
         plan.updated_by = principal.id
         await session.flush()
-        await plan_repository.add_revision(session, opportunity_id, principal.id, now, fields)
-    return plan, await plan_repository.filled_elements(session, opportunity_id)
+        await repository.add_revision(session, opportunity_id, principal.id, now, fields)
+    return present(plan, await repository.filled_elements(session, opportunity_id))
 
 
 async def revisions(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, page: PageParams
 ) -> tuple[list[CommandPlanRevision], str | None]:
-    await service.get(session, principal, opportunity_id)
-    return await plan_repository.revisions_page(session, opportunity_id, page)
+    await opportunities.get(session, principal, opportunity_id)
+    return await repository.revisions_page(session, opportunity_id, page)
 
 
 async def add_review(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, data: ReviewCreate
 ) -> CommandPlanReview:
     """Managers of the owner and admins review a plan."""
-    opportunity = await service.get(session, principal, opportunity_id)
-    if not await repository.manages(session, principal, opportunity.owner_id):
+    opportunity = await opportunities.get(session, principal, opportunity_id)
+    if not await opportunities.manages_owner(session, principal, opportunity):
         raise Forbidden("Only a manager of the owner or an admin reviews a command plan.")
     review = CommandPlanReview(
         opportunity_id=opportunity_id,
@@ -185,11 +187,11 @@ async def add_review(
         notes=data.notes,
         at=datetime.now(UTC),
     )
-    return await plan_repository.add_review(session, review)
+    return await repository.add_review(session, review)
 
 
 async def reviews(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, page: PageParams
 ) -> tuple[list[CommandPlanReview], str | None]:
-    await service.get(session, principal, opportunity_id)
-    return await plan_repository.reviews_page(session, opportunity_id, page)
+    await opportunities.get(session, principal, opportunity_id)
+    return await repository.reviews_page(session, opportunity_id, page)

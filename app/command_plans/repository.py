@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, fetch_page
 from app.models import CommandPlan, CommandPlanReview, CommandPlanRevision
-from app.opportunities.repository import filled_element_columns
+from app.stages.repository import filled_element_columns
 
 
 async def get(session: AsyncSession, opportunity_id: uuid.UUID) -> CommandPlan | None:

@@ -1,0 +1,112 @@
+"""/opportunities/{id}/command-plan: the plan, its revisions and its reviews."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from app.command_plans import service
+from app.command_plans.schemas import (
+    CommandPlan,
+    CommandPlanRevision,
+    CommandPlanRevisionPage,
+    CommandPlanUpdate,
+    Review,
+    ReviewCreate,
+    ReviewPage,
+)
+from app.core.http import IfMatch, set_created, set_etag
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.security import HumanPrincipal, Principal, require_roles
+from app.core.session import Session
+
+router = APIRouter(tags=["command-plans"])
+
+ReviewerPrincipal = Annotated[Principal, Depends(require_roles("manager", "admin"))]
+
+
+def _plan_out(plan: CommandPlan, response: Response) -> CommandPlan:
+    set_etag(response, plan.version)
+    return plan
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/command-plan",
+    operation_id="command-plans-get",
+    response_model=CommandPlan,
+)
+async def get_command_plan(
+    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
+) -> CommandPlan:
+    return _plan_out(await service.get(session, principal, opportunity_id), response)
+
+
+@router.patch(
+    "/opportunities/{opportunity_id}/command-plan",
+    operation_id="command-plans-update",
+    response_model=CommandPlan,
+    description="JSON Merge Patch: objects merge, `close_plan` replaces the list (steps without "
+    "an `id` get one). Champion and economic buyer contacts must belong to the opportunity's "
+    "account. Each change is recorded as a revision.",
+)
+async def update_command_plan(
+    opportunity_id: uuid.UUID,
+    body: CommandPlanUpdate,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CommandPlan:
+    plan = await service.update(session, principal, opportunity_id, body, if_match)
+    return _plan_out(plan, response)
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/command-plan/revisions",
+    operation_id="command-plans-revisions",
+    response_model=CommandPlanRevisionPage,
+    description="Who changed which fields of the plan, and when; oldest first.",
+)
+async def command_plan_revisions(
+    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page
+) -> CommandPlanRevisionPage:
+    rows, cursor = await service.revisions(session, principal, opportunity_id, page)
+    return CommandPlanRevisionPage(
+        items=[CommandPlanRevision.model_validate(r) for r in rows], next_cursor=cursor
+    )
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/command-plan/reviews",
+    operation_id="command-plans-reviews-create",
+    status_code=201,
+    response_model=Review,
+    dependencies=[Idempotent],
+    description="A manager of the owner, or an admin, records a review of the plan.",
+)
+async def create_review(
+    opportunity_id: uuid.UUID,
+    body: ReviewCreate,
+    principal: ReviewerPrincipal,
+    session: Session,
+    response: Response,
+) -> Review:
+    review = await service.add_review(session, principal, opportunity_id, body)
+    set_created(response, f"/api/v1/opportunities/{opportunity_id}/command-plan/reviews")
+    return Review.model_validate(review)
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/command-plan/reviews",
+    operation_id="command-plans-reviews-list",
+    response_model=ReviewPage,
+    description="Reviews of the plan, oldest first.",
+)
+async def list_reviews(
+    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page
+) -> ReviewPage:
+    rows, cursor = await service.reviews(session, principal, opportunity_id, page)
+    return ReviewPage(items=[Review.model_validate(r) for r in rows], next_cursor=cursor)
