@@ -102,6 +102,13 @@ class InvalidTransition(AppError):
     status, problem, title = 409, "invalid-transition", "Invalid transition"
 
 
+class StateConflict(AppError):
+    """A 409 that is no duplicate and no transition: the change would break a standing rule
+    (the last active admin, ...)."""
+
+    status, problem, title = 409, "conflict", "Conflict"
+
+
 class IdempotencyInFlight(AppError):
     status, problem, title = 409, "idempotency-in-flight", "Request still in flight"
 

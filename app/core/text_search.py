@@ -48,6 +48,12 @@ def tsquery(text: str) -> ColumnElement[Any] | None:
     return None if query is None else func.to_tsquery(_SIMPLE, query)
 
 
+def text_vector(document: Any) -> ColumnElement[Any]:
+    """`to_tsvector('simple', document)`: for small tables, matched without a stored column."""
+    vector: ColumnElement[Any] = func.to_tsvector(_SIMPLE, document)
+    return vector
+
+
 def matches(vector: Any, text: str) -> ColumnElement[bool]:
     """`vector @@ query`: served by the column's GIN index."""
     query = tsquery(text)

@@ -9,8 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, Uuid, bindparam, false, func, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
 
+from app.core.enums import Role
 from app.models import Account, Activity, Lead, Opportunity, Territory, TerritoryMember, User
 
 
@@ -125,11 +138,23 @@ def activity_visible(principal: Viewer) -> ColumnElement[bool]:
     return territory_visible(principal, Activity.territory_id)
 
 
-def user_visible(principal: Viewer) -> ColumnElement[bool]:
-    """Admins see every user, managers their subtree, others themselves."""
+def user_in_scope(principal: Viewer) -> ColumnElement[bool]:
+    """The users whose work the caller answers for (owners they may name, reports they may
+    read): admins every user, managers their subtree, others themselves."""
     if principal.role == "admin":
         return true()
     if principal.role == "manager":
         return User.id.in_(subtree_ids(principal.id))
     itself: ColumnElement[bool] = User.id == principal.id
     return itself
+
+
+def user_visible(principal: Viewer) -> ColumnElement[bool]:
+    """The directory (API.md section 10): admins see every user; managers and reps every
+    active human user (and themselves); an integration only itself."""
+    if principal.role == "admin":
+        return true()
+    itself: ColumnElement[bool] = User.id == principal.id
+    if principal.role == "integration":
+        return itself
+    return or_(itself, and_(User.active.is_(True), User.role != Role.INTEGRATION))

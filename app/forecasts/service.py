@@ -123,7 +123,7 @@ async def resolve_owner(
 ) -> User:
     """The owner a report is about: the caller by default; someone the caller cannot see is
     treated as nonexistent (422 `not_found` on `field`)."""
-    user = await UserRepository(session).get_visible(principal, owner_id or principal.id)
+    user = await UserRepository(session).get_in_scope(principal, owner_id or principal.id)
     if user is None:
         raise not_visible(field)
     return user
@@ -165,7 +165,7 @@ async def _quota_target(
     session: AsyncSession, principal: Principal, user_id: uuid.UUID, label: str, tz: tzinfo
 ) -> tuple[User, Period]:
     period = await resolve_period(session, label, "path.period", tz)
-    user = await UserRepository(session).get_visible(principal, user_id)
+    user = await UserRepository(session).get_in_scope(principal, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user, period

@@ -209,7 +209,7 @@ async def list_leads(
 async def _check_owner_filter(
     session: AsyncSession, principal: Principal, owner_id: uuid.UUID | None
 ) -> None:
-    if owner_id is not None and not await UserRepository(session).is_visible(principal, owner_id):
+    if owner_id is not None and not await UserRepository(session).get_in_scope(principal, owner_id):
         raise not_visible("query.owner_id")
 
 

@@ -45,7 +45,7 @@ from app.core.visibility import (
     activity_visible,
     is_manager_of,
     opportunity_visible,
-    user_visible,
+    user_in_scope,
 )
 from app.models import (
     Account,
@@ -247,7 +247,7 @@ async def get_lead(session: AsyncSession, lead_id: uuid.UUID) -> Lead | None:
 async def visible_user(
     session: AsyncSession, principal: Principal, user_id: uuid.UUID
 ) -> User | None:
-    return await session.scalar(select(User).where(User.id == user_id, user_visible(principal)))
+    return await session.scalar(select(User).where(User.id == user_id, user_in_scope(principal)))
 
 
 async def manages(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> bool:

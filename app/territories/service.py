@@ -250,11 +250,11 @@ async def replace_team(
     wanted = {m["user_id"] for m in members if m["user_id"] is not None}
     kept = await team.user_ids(territory_id)
     # Someone already on the team may stay even if the caller cannot see them; a new user
-    # must be visible to the caller (an id you cannot see does not exist for you).
+    # must be in the caller's directory (any active human user, API.md section 10).
     users = UserRepository(session)
     known = {
         **await users.by_ids(wanted & kept),
-        **await users.by_ids(wanted - kept, viewer=principal),
+        **await users.listed(wanted - kept, principal),
     }
     errors = _member_errors(members, known)
     if errors:

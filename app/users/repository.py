@@ -11,8 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.repository import Repository
 from app.core.security import Principal
 from app.core.sql import in_array
-from app.core.visibility import Viewer, is_manager_of, subtree_ids, user_visible
+from app.core.text_search import matches, text_vector
+from app.core.visibility import Viewer, is_manager_of, subtree_ids, user_in_scope, user_visible
 from app.models import ApiToken, User
+from app.users.schemas import UserFilters
+
+# A name and an email, the email also in parts (`ada.berg@x.io` -> ada, berg, x, io).
+_USER_DOCUMENT = User.name + " " + User.email + " " + func.translate(User.email, "@.", "  ")
 
 # Built once: every API request runs it, and building a select costs more than running it.
 _PRINCIPAL = (
@@ -44,8 +49,32 @@ class UserRepository(Repository[User]):
     filter_columns = {"role": User.role, "manager_id": User.manager_id, "active": User.active}
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
-        """Admins see every user, managers their subtree, others themselves."""
+        """The directory: admins every user, managers and reps every active human user."""
         return user_visible(viewer)
+
+    def conditions(self, filters: UserFilters) -> Iterable[ColumnElement[bool]]:
+        if filters.q:
+            # Few rows: the document is built on the fly, with the matcher search uses.
+            yield matches(text_vector(_USER_DOCUMENT), filters.q)
+
+    async def get_in_scope(self, viewer: Viewer, user_id: uuid.UUID) -> User | None:
+        """The user if their work is the caller's to see: admins anyone, managers their
+        subtree, others themselves (reports and quotas are scoped so, not by the directory)."""
+        user: User | None = await self.session.scalar(
+            select(User).where(User.id == user_id, user_in_scope(viewer))
+        )
+        return user
+
+    async def lock_active_admins(self) -> list[uuid.UUID]:
+        """Lock every active admin (in id order, so concurrent changes queue instead of
+        deadlocking) and return their ids: the last one must stay."""
+        rows = await self.session.scalars(
+            select(User.id)
+            .where(User.role == "admin", User.active.is_(True))
+            .order_by(User.id)
+            .with_for_update()
+        )
+        return list(rows)
 
     async def get_managed(self, viewer: Viewer, user_id: uuid.UUID) -> User | None:
         """The user if the caller manages them: admins anyone, managers their subtree."""
@@ -73,11 +102,19 @@ class UserRepository(Repository[User]):
     async def by_ids(
         self, ids: Iterable[uuid.UUID], viewer: Viewer | None = None
     ) -> dict[uuid.UUID, User]:
-        """The users of `ids` (those `viewer` can see, when given), by id."""
+        """The users of `ids` (those in `viewer`'s scope, when given), by id."""
+        return await self._by_ids(ids, true() if viewer is None else user_in_scope(viewer))
+
+    async def listed(self, ids: Iterable[uuid.UUID], viewer: Viewer) -> dict[uuid.UUID, User]:
+        """The users of `ids` that `viewer` finds in the directory, by id."""
+        return await self._by_ids(ids, self.visible(viewer))
+
+    async def _by_ids(
+        self, ids: Iterable[uuid.UUID], visible: ColumnElement[bool]
+    ) -> dict[uuid.UUID, User]:
         wanted = list(set(ids))
         if not wanted:
             return {}
-        visible = true() if viewer is None else self.visible(viewer)
         users = await self.session.scalars(select(User).where(in_array(User.id, wanted), visible))
         return {u.id: u for u in users}
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from app.core.http import IfMatch, created, page_of, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
-from app.core.security import AdminPrincipal, CurrentPrincipal
+from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
 from app.users import service
 from app.users.schemas import (
@@ -52,12 +52,15 @@ async def create_user(
     "/users",
     operation_id="users-list",
     response_model=UserPage,
-    description="Admins list every user, managers their subtree. Sort: `created_at` (default), "
+    description="The directory: admins list every user; managers and reps every active human "
+    "user (admin, manager, rep), the list a team-staffing screen or an owner picker needs. "
+    "Integrations: 403. Filters: `role`, `manager_id`, `q` (words of the name or email, whole "
+    "or as prefixes), `active` (admins only; 422 for others). Sort: `created_at` (default), "
     "`email`, `name`, `-` for descending.",
 )
 async def list_users(
     *,
-    principal: CurrentPrincipal,
+    principal: HumanPrincipal,
     session: Session,
     filters: Annotated[UserFilters, Depends()],
     sort: str = USER_SORTS.param,
@@ -67,9 +70,15 @@ async def list_users(
     return page_of(UserPage, rows, cursor)
 
 
-@router.get("/users/{user_id}", operation_id="users-get", response_model=User)
+@router.get(
+    "/users/{user_id}",
+    operation_id="users-get",
+    response_model=User,
+    description="Admins read every user; managers and reps every active human user (and "
+    "themselves); integrations 403 (they read themselves at `/me`).",
+)
 async def get_user(
-    user_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
+    user_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
 ) -> User:
     user = await service.get_user(session, principal, user_id)
     return tagged(response, User, user)

@@ -12,6 +12,7 @@ from pydantic import Field, StringConstraints
 from app.core.enums import Role
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import Email, Moment, Name, RequestModel, ResponseModel
+from app.core.text_search import SearchText
 
 SourceSlug = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
 
@@ -86,6 +87,7 @@ class UserPage(ResponseModel):
 @dataclass(frozen=True)
 class UserFilters(ListFilters):
     role: Role | None = None
+    q: SearchText = None
     active: bool | None = None
     manager_id: uuid.UUID | None = None
     updated_after: Moment | None = None

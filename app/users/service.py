@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Duplicate, Forbidden, NotFound, field_error, not_visible
+from app.core.errors import (
+    Duplicate,
+    Forbidden,
+    NotFound,
+    StateConflict,
+    field_error,
+    not_visible,
+)
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal, new_token
@@ -65,8 +73,17 @@ async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UU
 async def list_users(
     session: AsyncSession, principal: Principal, page: PageParams, filters: UserFilters, sort: str
 ) -> tuple[list[User], str | None]:
-    if principal.role not in MANAGING_ROLES:
-        raise Forbidden("Only admins and managers list users.")
+    """The directory: admins every user; managers and reps the active human users."""
+    if filters.active is not None and not principal.is_admin:
+        raise field_error(
+            "query.active",
+            "admin_only",
+            "Only admins filter on `active`: others see active users only.",
+        )
+    if filters.manager_id is not None and not await UserRepository(session).is_visible(
+        principal, filters.manager_id
+    ):
+        raise not_visible("query.manager_id")
     return await UserRepository(session).list_page(principal, page, filters, sort)
 
 
@@ -82,9 +99,13 @@ async def update_user(
     changes = patch.model_dump(exclude_unset=True)
     if not principal.is_admin and (principal.id != user_id or set(changes) - {"name"}):
         raise Forbidden("Only admins change users; you may change your own name.")
+    # Admins are locked before the user, always in this order, so that two admins
+    # demoting each other at once queue and the second sees the first's change.
+    admins = await users.lock_active_admins() if {"role", "active"} & set(changes) else []
     user = await users.get_for_update(user_id)
     assert user is not None
     check_if_match(if_match, user.version)
+    _keep_an_admin(user, changes, admins)
     if "email" in changes and await users.with_email(changes["email"], user_id):
         raise Duplicate("A user with this email exists.")
     role = changes.get("role", user.role)
@@ -100,6 +121,13 @@ async def update_user(
     if changed.get("active") is False:
         await TokenRepository(session).revoke_all_of([user.id])
     return user
+
+
+def _keep_an_admin(user: User, changes: dict[str, Any], admins: list[uuid.UUID]) -> None:
+    """Deactivating or demoting the last active admin would leave no one to administer."""
+    leaves = changes.get("active") is False or changes.get("role", "admin") != "admin"
+    if user.id in admins and leaves and len(admins) == 1:
+        raise StateConflict("This is the last active admin: make another user an admin first.")
 
 
 def _may_manage_tokens(principal: Principal, user_id: uuid.UUID) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from tests.api.territory_helpers import account, territory
@@ -270,7 +272,12 @@ async def test_team_roles_and_versions(client: httpx.AsyncClient, actors: Actors
         ({"members": [{"name": "X", "role": "cto"}]}, "members.0.role", "invalid_choice"),
         ({"members": [{"role": "sa"}]}, "members.0", "required"),
         (
-            {"members": [{"user_id": str(actors.rep2.id), "role": "sa"}]},
+            {"members": [{"user_id": str(uuid.uuid4()), "role": "sa"}]},
+            "members.0.user_id",
+            "not_found",
+        ),
+        (  # an integration is in no one's directory but the admin's
+            {"members": [{"user_id": str(actors.integration.id), "role": "sa"}]},
             "members.0.user_id",
             "not_found",
         ),
