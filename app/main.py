@@ -20,13 +20,17 @@ from app.core.db import (
     create_engine,
     create_read_session_factory,
     create_session_factory,
+    create_side_pool,
     resolve_database_url,
 )
 from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
+from app.core.principals import Authenticator
+from app.core.rate_limit import RateLimiter, pool_counter, session_counter
 from app.core.runtime import tune_gc
+from app.core.unit_of_work import UnitOfWork
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
 from app.leads.router import router as leads_router
@@ -84,19 +88,28 @@ def create_app(
     settings = settings or get_settings()
     settings.check_production()
 
+    def use_sessions(factory: async_sessionmaker[AsyncSession]) -> None:
+        """Given a session factory (tests), budgets are counted in sessions of it."""
+        app.state.session_factory = app.state.read_session_factory = factory
+        app.state.rate_counter = session_counter(lambda: app.state.session_factory)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if session_factory is not None:
-            app.state.session_factory = app.state.read_session_factory = session_factory
+            use_sessions(session_factory)
             yield
             return
-        engine = create_engine(resolve_database_url(settings), settings)
+        url = resolve_database_url(settings)
+        engine = create_engine(url, settings)
         app.state.session_factory = create_session_factory(engine)
         app.state.read_session_factory = create_read_session_factory(engine)
+        counting = await create_side_pool(url, settings, settings.rate_limit_pool_size)
+        app.state.rate_counter = pool_counter(counting)
         tune_gc(settings.gc_young_threshold)
         try:
             yield
         finally:
+            await counting.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -111,20 +124,27 @@ def create_app(
     app.state.settings = settings
     app.state.migration_heads = migration_heads()
     if session_factory is not None:
-        app.state.session_factory = app.state.read_session_factory = session_factory
+        use_sessions(session_factory)
     handlers.install(app)
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(
             router, prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(bearer)]
         )
+    limiter = None
+    if settings.rate_limit_per_minute > 0:
+        limiter = RateLimiter(
+            settings.rate_limit_per_minute,
+            lambda subject, start, cost: app.state.rate_counter(subject, start, cost),
+        )
     app.add_middleware(
         RequestContextMiddleware,
-        session_factory=lambda: app.state.session_factory,
-        read_session_factory=lambda: app.state.read_session_factory,
+        unit_of_work=UnitOfWork(
+            lambda: app.state.session_factory, lambda: app.state.read_session_factory
+        ),
+        authenticator=Authenticator(users_repository.load_principal),
+        limiter=limiter,
         max_body_bytes=settings.max_body_bytes,
-        load_principal=users_repository.load_principal,
-        rate_limit_per_minute=settings.rate_limit_per_minute,
     )
     if settings.cors_origins:
         app.add_middleware(

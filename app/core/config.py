@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     # new server process and handshake.
     pool_size: int = Field(20, ge=1)
     pool_max_overflow: int = Field(0, ge=0)
+    pool_timeout_seconds: float = Field(
+        30.0, gt=0, description="longest wait for a pooled connection before answering 503"
+    )
+    connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="longest wait to open a database connection before answering 503"
+    )
+    rate_limit_pool_size: int = Field(
+        2, ge=1, description="connections of the small pool that counts rate-limit budgets"
+    )
     pool_ping_after_idle_seconds: float = Field(
         30.0,
         ge=0,

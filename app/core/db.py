@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -59,14 +61,19 @@ def resolve_database_url(settings: Settings) -> str:
     return url
 
 
+SERVER_SETTINGS = {"application_name": "engage", "timezone": "UTC"}
+
+
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         url,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_max_overflow,
+        pool_timeout=settings.pool_timeout_seconds,
         connect_args={
             "statement_cache_size": settings.statement_cache_size,
-            "server_settings": {"application_name": "engage", "timezone": "UTC"},
+            "timeout": settings.connect_timeout_seconds,
+            "server_settings": SERVER_SETTINGS,
         },
     )
     _ping_after_idle(engine, settings.pool_ping_after_idle_seconds)
@@ -111,3 +118,24 @@ def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[Async
         expire_on_commit=False,
         autoflush=False,
     )
+
+
+def driver_dsn(url: str) -> str:
+    """The asyncpg DSN of a `postgresql+asyncpg://` URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def create_side_pool(url: str, settings: Settings, size: int) -> asyncpg.Pool:
+    """A small asyncpg pool apart from the engine's, for bookkeeping a request does while it
+    holds a pooled connection (rate limits): it never competes with requests for the engine's
+    pool. Connections open on first use, so creating it needs no database."""
+    pool = await asyncpg.create_pool(
+        driver_dsn(url),
+        min_size=0,
+        max_size=size,
+        timeout=settings.connect_timeout_seconds,
+        statement_cache_size=settings.statement_cache_size,
+        server_settings=SERVER_SETTINGS,
+    )
+    assert pool is not None
+    return pool

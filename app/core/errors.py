@@ -150,6 +150,10 @@ class RateLimited(AppError):
     status, problem, title = 429, "rate-limited", "Rate limited"
 
 
+class Unavailable(AppError):
+    status, problem, title = 503, "unavailable", "Service unavailable"
+
+
 def field_error(field: str, code: str, message: str) -> ValidationFailed:
     """A 422 about one input field (dotted path, `query.`/`header.` outside the body)."""
     return ValidationFailed(message, errors=[FieldError(field, code, message)])

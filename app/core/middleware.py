@@ -1,38 +1,63 @@
-"""Per-request context as one ASGI middleware: body limit, content type, one database session,
-authentication, and the single commit point (with the idempotent response stored in the same
-transaction) before any byte of the response is sent. GET and HEAD get an autocommit session
-(`create_read_session_factory`): they never write, so their BEGIN and COMMIT would be two
-round trips for nothing."""
+"""The request path as one pure-ASGI layer. Each concern is a part readable alone:
+
+- refusal before any work: body size and content type (`_refuse`, `_limited`);
+- authentication: the `Authorization` header to a principal (`principals.Authenticator`);
+- rate limiting: one budget per user, or per client address without a valid token
+  (`rate_limit.RateLimiter`);
+- the unit of work: the request's one session and its single commit point, with the
+  idempotent response stored in the same transaction (`unit_of_work.UnitOfWork`);
+- failure: a database that cannot be reached answers 503 with `Retry-After`; anything else
+  unexpected answers 500 with `Connection: close`, and is logged.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+import uuid
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+import asyncpg
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core import idempotency, rate_limit
+from app.core import rate_limit
 from app.core.errors import (
-    PROBLEM_JSON,
     AppError,
-    Conflict,
     PayloadTooLarge,
     RateLimited,
+    Unavailable,
     UnsupportedMediaType,
 )
-from app.core.idempotency import problem_bytes
-from app.core.security import bearer_token, hash_token
+from app.core.principals import Authenticator, Identity
+from app.core.unit_of_work import UnitOfWork, send_problem
 
 log = logging.getLogger("engage")
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-READ_METHODS = frozenset({"GET", "HEAD"})
 CSV_PATHS = frozenset({"/api/v1/leads/import"})
+RETRY_AFTER_UNAVAILABLE = "2"
+# Exceptions meaning "PostgreSQL cannot be reached or is going away", wherever they surface.
+_DOWN: tuple[type[BaseException], ...] = (
+    OSError,  # refused, unreachable, and connect timeouts (TimeoutError is an OSError)
+    PoolTimeout,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.CrashShutdownError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, _DOWN) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return False
 
 
 def _is_json(content_type: str) -> bool:
@@ -42,32 +67,20 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-def _problem_message(error: AppError, path: str) -> tuple[Message, Message]:
-    headers = [(b"content-type", PROBLEM_JSON.encode())]
-    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
-    body = problem_bytes(error.body(path))
-    return (
-        {"type": "http.response.start", "status": error.status, "headers": headers},
-        {"type": "http.response.body", "body": body},
-    )
-
-
 class RequestContextMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        session_factory: Callable[[], async_sessionmaker[AsyncSession]],
-        read_session_factory: Callable[[], async_sessionmaker[AsyncSession]],
+        unit_of_work: UnitOfWork,
+        authenticator: Authenticator,
+        limiter: rate_limit.RateLimiter | None,
         max_body_bytes: int,
-        load_principal: Callable[[AsyncSession, bytes], Any],
-        rate_limit_per_minute: int = 0,
     ) -> None:
         self.app = app
-        self.session_factory = session_factory
-        self.read_session_factory = read_session_factory
+        self.unit_of_work = unit_of_work
+        self.authenticator = authenticator
+        self.limiter = limiter
         self.max_body_bytes = max_body_bytes
-        self.load_principal = load_principal
-        self.rate_limit = rate_limit_per_minute
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,14 +90,25 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         refusal = self._refuse(scope["method"], path, headers)
         if refusal is not None:
-            for message in _problem_message(refusal, path):
-                await send(message)
+            await send_problem(send, refusal, path)
             return
         receive = self._limited(receive)
         if not path.startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        await self._api_request(scope, receive, send, headers)
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._api_request(scope, receive, tracked, headers)
+        except Exception as exc:
+            if started:
+                raise
+            await send_problem(send, self._failure(scope, exc), path)
 
     def _refuse(self, method: str, path: str, headers: Headers) -> AppError | None:
         length = headers.get("content-length")
@@ -118,101 +142,47 @@ class RequestContextMiddleware:
 
         return wrapped
 
-    async def _authenticate(self, session: AsyncSession, token_hash: bytes) -> Any:
-        """Load the principal; its query is every API request's first statement, so a pooled
-        connection that died (a PostgreSQL restart, a proxy's idle timeout) fails here, before
-        anything was written, and the query is retried once on a fresh connection."""
-        try:
-            return await self.load_principal(session, token_hash)
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-            log.warning("database connection lost; retrying on a new one: %s", exc.orig)
-            await session.rollback()
-            return await self.load_principal(session, token_hash)
-
-    async def _spend(self, token_id: Any, scope: Scope) -> rate_limit.Budget:
-        async with self.session_factory()() as counter:
-            cost = rate_limit.cost_of(scope["method"], scope["path"])
-            return await rate_limit.spend(counter, token_id, cost, self.rate_limit)
-
     async def _api_request(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers
     ) -> None:
         state = scope.setdefault("state", {})
-        factory = (
-            self.read_session_factory if scope["method"] in READ_METHODS else self.session_factory
-        )
-        async with factory()() as session:
+        async with self.unit_of_work.session(scope["method"]) as session:
             state["session"] = session
-            token = bearer_token(headers.get("authorization"))
-            if token is not None:
-                state["principal"] = await self._authenticate(session, hash_token(token))
-                if state["principal"] is None:
-                    state["auth_error"] = "The token is invalid, expired or revoked."
-            elif headers.get("authorization"):
-                state["auth_error"] = "Use the Bearer scheme: `Authorization: Bearer <token>`."
-            budget = None
-            if self.rate_limit > 0 and state.get("principal") is not None:
-                budget = await self._spend(state["principal"].token_id, scope)
+            identity = await self.authenticator.identify(session, headers.get("authorization"))
+            state["principal"] = identity.principal
+            if identity.error:
+                state["auth_error"] = identity.error
+            extra: list[tuple[bytes, bytes]] = []
+            if self.limiter is not None:
+                budget = await self.limiter.spend(
+                    self._subject(identity, scope),
+                    rate_limit.cost_of(scope["method"], scope["path"]),
+                )
+                extra = budget.headers()
                 if budget.exceeded:
+                    who = "user" if identity.principal is not None else "client address"
                     limited = RateLimited(
-                        f"More than {self.rate_limit} requests a minute for this token.",
+                        f"More than {self.limiter.limit} requests a minute for this {who}.",
                         headers={"Retry-After": str(budget.reset_seconds)},
                     )
-                    start_message, body_message = _problem_message(limited, scope["path"])
-                    start_message["headers"] += budget.headers()
-                    await send(start_message)
-                    await send(body_message)
+                    await send_problem(send, limited, scope["path"], extra)
                     return
+            await self.unit_of_work.run(self.app, scope, receive, send, session, extra)
 
-            start: Message = {}
-            chunks: list[bytes] = []
+    @staticmethod
+    def _subject(identity: Identity, scope: Scope) -> uuid.UUID:
+        if identity.principal is not None:
+            return identity.principal.id
+        client = scope.get("client")
+        return rate_limit.address_subject(client[0] if client else "unknown")
 
-            async def buffer(message: Message) -> None:
-                nonlocal start
-                if message["type"] == "http.response.start":
-                    start = message
-                elif message["type"] == "http.response.body":
-                    chunks.append(message.get("body", b""))
-
-            try:
-                await self.app(scope, receive, buffer)
-            except BaseException:
-                await session.rollback()
-                raise
-            status: int = start["status"]
-            body = b"".join(chunks)
-            response_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
-            claim = state.get("idempotency")
-            try:
-                if status < 400:
-                    if claim is not None:
-                        await idempotency.store(session, claim, status, response_headers, body)
-                    await session.commit()
-                else:
-                    await session.rollback()
-                    if claim is not None and status < 500 and status not in idempotency.NOT_STORED:
-                        await idempotency.store(session, claim, status, response_headers, body)
-                        await session.commit()
-            except (IntegrityError, DBAPIError) as exc:
-                await session.rollback()
-                log.warning("commit failed: %s", exc.orig)
-                error = Conflict("The change conflicts with a concurrent change; retry it.")
-                start, tail = _problem_message(error, scope["path"])
-                body = tail["body"]
-        raw_headers = [
-            (k, v)
-            for k, v in start["headers"]
-            if k.lower() not in (b"content-length", b"cache-control")
-        ]
-        raw_headers += [
-            (b"content-length", str(len(body)).encode()),
-            (b"cache-control", b"no-store"),
-        ]
-        if budget is not None:
-            raw_headers += budget.headers()
-        await send(
-            {"type": "http.response.start", "status": start["status"], "headers": raw_headers}
-        )
-        await send({"type": "http.response.body", "body": body})
+    @staticmethod
+    def _failure(scope: Scope, exc: Exception) -> AppError:
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %r", scope["method"], scope["path"], exc)
+            return Unavailable(
+                "The database cannot be reached; retry shortly.",
+                headers={"Retry-After": RETRY_AFTER_UNAVAILABLE},
+            )
+        log.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
+        return AppError("An unexpected error occurred; it has been logged.")

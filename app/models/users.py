@@ -109,12 +109,13 @@ class Setting(Timestamps, Base):
 
 
 class RateLimitWindow(Base):
-    """Requests per token per minute, shared by every worker and replica (UNLOGGED: a counter
-    lost in a crash only resets a budget)."""
+    """Requests per subject per minute, shared by every worker and replica (UNLOGGED: a counter
+    lost in a crash only resets a budget). The subject is a user's id, or for requests without
+    a valid token an id derived from the client address (`rate_limit.address_subject`)."""
 
     __tablename__ = "rate_limit_windows"
     __table_args__ = {"prefixes": ["UNLOGGED"]}
 
-    token_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, nullable=False)

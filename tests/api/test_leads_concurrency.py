@@ -53,10 +53,7 @@ async def test_two_concurrent_creates_of_one_email_give_one_201_and_one_409(
             await s.execute(text("DELETE FROM events WHERE actor_id = ANY(:u)"), {"u": users})
             await s.execute(text("DELETE FROM leads WHERE created_by = ANY(:u)"), {"u": users})
             await s.execute(
-                text(
-                    "DELETE FROM rate_limit_windows WHERE token_id IN "
-                    "(SELECT id FROM api_tokens WHERE user_id = ANY(:u))"
-                ),
+                text("DELETE FROM rate_limit_windows WHERE subject_id = ANY(:u)"),
                 {"u": users},
             )
             await s.execute(text("DELETE FROM api_tokens WHERE user_id = ANY(:u)"), {"u": users})

@@ -1,20 +1,26 @@
-"""Per-token rate limits (API.md section 1): headers, 429 with Retry-After, heavy endpoints,
-window reset, and one budget shared by several app instances on one database."""
+"""Rate limits (API.md sections 1 and 10): headers, 429 with Retry-After and no-store, heavy
+endpoints, window reset, one budget per user whatever the token, per client address without a
+valid token, one budget shared by several app instances on one database, and no stall when more
+requests run at once than the pool has connections."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core import rate_limit
+from app.core.security import new_token
 from app.main import create_app
-from app.models import RateLimitWindow
+from app.models import ApiToken, RateLimitWindow, User
 from tests.api.conftest import test_settings as settings_for_tests
-from tests.factories import Actors
+from tests.factories import Actor, Actors, make_user
 
 
 def limited_app(connection: AsyncConnection, per_minute: int) -> FastAPI:
@@ -44,7 +50,9 @@ async def test_headers_then_429_with_retry_after(
         assert r.status_code == 429
         assert r.json()["type"] == "/problems/rate-limited"
         assert 0 < int(r.headers["retry-after"]) <= 60
-        # Another token has its own budget.
+        assert r.headers["cache-control"] == "no-store"
+        assert r.headers["ratelimit-remaining"] == "0"
+        # Another user has a budget of their own.
         assert (await client.get("/api/v1/me", headers=actors.rep2.headers)).status_code == 200
 
 
@@ -78,7 +86,7 @@ async def test_budget_resets_in_the_next_window(session: AsyncSession, actors: A
     assert fresh.remaining == 4 and not fresh.exceeded
     windows = (
         await session.scalars(
-            select(RateLimitWindow.window_start).where(RateLimitWindow.token_id == token)
+            select(RateLimitWindow.window_start).where(RateLimitWindow.subject_id == token)
         )
     ).all()
     assert windows == [later.replace(second=0)]
@@ -87,3 +95,86 @@ async def test_budget_resets_in_the_next_window(session: AsyncSession, actors: A
 async def test_zero_disables(client: httpx.AsyncClient, actors: Actors) -> None:
     r = await client.get("/api/v1/me", headers=actors.rep.headers)
     assert "ratelimit-limit" not in r.headers
+
+
+async def more_tokens(session: AsyncSession, actor: Actor, count: int) -> list[str]:
+    tokens = []
+    for _ in range(count):
+        token, digest, prefix = new_token()
+        session.add(ApiToken(user_id=actor.id, name="another", token_hash=digest, prefix=prefix))
+        tokens.append(token)
+    await session.flush()
+    return tokens
+
+
+async def test_a_users_tokens_share_one_budget(
+    connection: AsyncConnection, session: AsyncSession, actors: Actors
+) -> None:
+    tokens = [actors.rep.token, *await more_tokens(session, actors.rep, 2)]
+    async with client_for(limited_app(connection, 4)) as client:
+        statuses = [
+            (
+                await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[i % 3]}"})
+            ).status_code
+            for i in range(6)
+        ]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+async def test_guessing_tokens_from_one_address_is_limited(
+    connection: AsyncConnection, actors: Actors
+) -> None:
+    async with client_for(limited_app(connection, 3)) as client:
+        guesses = [
+            await client.get("/api/v1/me", headers={"Authorization": f"Bearer eng_guess{i}"})
+            for i in range(3)
+        ]
+        assert [r.status_code for r in guesses] == [401, 401, 401]
+        # The address's budget is spent, with or without a token to guess.
+        for headers in ({"Authorization": "Bearer eng_guess9"}, {}):
+            r = await client.get("/api/v1/me", headers=headers)
+            assert r.status_code == 429
+            assert r.json()["type"] == "/problems/rate-limited"
+            assert r.headers["cache-control"] == "no-store" and "retry-after" in r.headers
+        # A valid token is counted against its user, not the address.
+        assert (await client.get("/api/v1/me", headers=actors.rep.headers)).status_code == 200
+
+
+@pytest.fixture
+async def committed_rep(engine: AsyncEngine) -> AsyncIterator[tuple[Actor, list[str]]]:
+    """A rep with three tokens, committed for real (requests run on a pool of their own)."""
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        actor = await make_user(session, "rep")
+        tokens = [actor.token, *await more_tokens(session, actor, 2)]
+        await session.commit()
+    try:
+        yield actor, tokens
+    finally:
+        async with AsyncSession(engine) as session:
+            await session.execute(
+                delete(RateLimitWindow).where(RateLimitWindow.subject_id == actor.id)
+            )
+            await session.execute(delete(ApiToken).where(ApiToken.user_id == actor.id))
+            await session.execute(delete(User).where(User.id == actor.id))
+            await session.commit()
+
+
+async def test_more_concurrent_requests_than_connections_all_succeed(
+    database_url: str, committed_rep: tuple[Actor, list[str]]
+) -> None:
+    """48 requests at once on a pool of 4 connections, rate limiting on: every one is served
+    (the budget is counted without asking the request's pool for a second connection)."""
+    settings = settings_for_tests(
+        database_url=database_url, pool_size=4, rate_limit_per_minute=1000, gc_young_threshold=0
+    )
+    app = create_app(settings)
+    _, tokens = committed_rep
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        requests = [
+            client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[i % 3]}"})
+            for i in range(48)
+        ]
+        responses = await asyncio.wait_for(asyncio.gather(*requests), timeout=20)
+    assert [r.status_code for r in responses] == [200] * 48
+    remaining = sorted(int(r.headers["ratelimit-remaining"]) for r in responses)
+    assert remaining == list(range(1000 - 48, 1000))
