@@ -191,7 +191,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except Exception as exc:
+        from app.core.db import database_unavailable
+
+        if not database_unavailable(exc):
+            raise
+        # One line, no traceback: the operator's next step is the database, not the code.
+        print(f"engage: cannot reach the database ({_where()}): {_reason(exc)}", file=sys.stderr)
+        return 2
+
+
+def _where() -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(_database_url())
+    return f"{url.host or url.query.get('host', 'local socket')}:{url.port or 5432}/{url.database}"
+
+
+def _reason(exc: BaseException) -> str:
+    while exc.__cause__ is not None or getattr(exc, "orig", None) is not None:
+        exc = getattr(exc, "orig", None) or exc.__cause__  # type: ignore[assignment]
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 if __name__ == "__main__":

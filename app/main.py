@@ -21,13 +21,14 @@ from app.core.db import (
     create_read_session_factory,
     create_session_factory,
     create_side_pool,
+    driver_dsn,
     resolve_database_url,
 )
 from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
-from app.core.principals import Authenticator
+from app.core.principals import Authenticator, PrincipalCache, PrincipalListener
 from app.core.rate_limit import RateLimiter, pool_counter, session_counter
 from app.core.runtime import tune_gc
 from app.core.unit_of_work import UnitOfWork
@@ -87,6 +88,11 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
+    # The cache stays off until its listener connects (never, for an app given sessions).
+    cache = PrincipalCache(settings.principal_cache_seconds)
+    principals = Authenticator(
+        users_repository.load_principal, cache if settings.principal_cache_seconds > 0 else None
+    )
 
     def use_sessions(factory: async_sessionmaker[AsyncSession]) -> None:
         """Given a session factory (tests), budgets are counted in sessions of it."""
@@ -105,10 +111,18 @@ def create_app(
         app.state.read_session_factory = create_read_session_factory(engine)
         counting = await create_side_pool(url, settings, settings.rate_limit_pool_size)
         app.state.rate_counter = pool_counter(counting)
+        listener = None
+        if principals.cache is not None:
+            listener = PrincipalListener(
+                driver_dsn(url), principals.cache, settings.connect_timeout_seconds
+            )
+            listener.start()
         tune_gc(settings.gc_young_threshold)
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             await counting.close()
             await engine.dispose()
 
@@ -142,7 +156,7 @@ def create_app(
         unit_of_work=UnitOfWork(
             lambda: app.state.session_factory, lambda: app.state.read_session_factory
         ),
-        authenticator=Authenticator(users_repository.load_principal),
+        authenticator=principals,
         limiter=limiter,
         max_body_bytes=settings.max_body_bytes,
     )

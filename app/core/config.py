@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(
         5.0, gt=0, description="longest wait to open a database connection before answering 503"
     )
+    principal_cache_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="longest a worker reuses a token's principal; changes reach every worker "
+        "at once through LISTEN/NOTIFY, this bounds a missed one (0: look up every request)",
+    )
     rate_limit_pool_size: int = Field(
         2, ge=1, description="connections of the small pool that counts rate-limit budgets"
     )

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -59,6 +60,30 @@ def resolve_database_url(settings: Settings) -> str:
     # Child processes (uvicorn workers, alembic) reuse the server this process started.
     os.environ["ENGAGE_DATABASE_URL"] = url
     return url
+
+
+# Exceptions meaning "PostgreSQL cannot be reached or is going away", wherever they surface.
+_DOWN: tuple[type[BaseException], ...] = (
+    OSError,  # refused, unreachable, and connect timeouts (TimeoutError is an OSError)
+    PoolTimeout,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.CrashShutdownError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what it wraps: SQLAlchemy's `orig`, a `raise ... from`) says the
+    database cannot be reached, as opposed to refusing a statement."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, _DOWN) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return False
 
 
 SERVER_SETTINGS = {"application_name": "engage", "timezone": "UTC"}

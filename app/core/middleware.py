@@ -15,14 +15,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-import asyncpg
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import rate_limit
+from app.core.db import database_unavailable
 from app.core.errors import (
     AppError,
     PayloadTooLarge,
@@ -38,26 +36,6 @@ log = logging.getLogger("engage")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CSV_PATHS = frozenset({"/api/v1/leads/import"})
 RETRY_AFTER_UNAVAILABLE = "2"
-# Exceptions meaning "PostgreSQL cannot be reached or is going away", wherever they surface.
-_DOWN: tuple[type[BaseException], ...] = (
-    OSError,  # refused, unreachable, and connect timeouts (TimeoutError is an OSError)
-    PoolTimeout,
-    asyncpg.PostgresConnectionError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.CrashShutdownError,
-    asyncpg.ConnectionDoesNotExistError,
-)
-
-
-def database_unavailable(exc: BaseException | None) -> bool:
-    seen = 0
-    while exc is not None and seen < 8:
-        if isinstance(exc, _DOWN) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
-            return True
-        exc = getattr(exc, "orig", None) or exc.__cause__
-        seen += 1
-    return False
 
 
 def _is_json(content_type: str) -> bool:

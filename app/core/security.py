@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -25,6 +26,8 @@ class Principal:
     manager_id: uuid.UUID | None
     source: str | None
     token_id: uuid.UUID
+    # When the token stops working by itself (a cached principal is not kept beyond it).
+    token_expires_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -21,7 +21,16 @@ _USER_DOCUMENT = User.name + " " + User.email + " " + func.translate(User.email,
 
 # Built once: every API request runs it, and building a select costs more than running it.
 _PRINCIPAL = (
-    select(User.id, User.email, User.name, User.role, User.manager_id, User.source, ApiToken.id)
+    select(
+        User.id,
+        User.email,
+        User.name,
+        User.role,
+        User.manager_id,
+        User.source,
+        ApiToken.id,
+        ApiToken.expires_at,
+    )
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == bindparam("token_hash"),

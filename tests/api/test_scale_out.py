@@ -5,6 +5,7 @@ one duplicate rule and one rate-limit budget."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -28,41 +29,35 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def two_processes() -> Iterator[tuple[list[str], list[str]]]:
-    url = asyncio.run(create_database("engage_scale"))
-    env = {
-        **os.environ,
-        "ENGAGE_DATABASE_URL": url,
-        "ENGAGE_RATE_LIMIT_PER_MINUTE": "6",
-        "ENGAGE_ENVIRONMENT": "test",
-    }
-    tokens = [
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "users",
-                "create",
-                "--email",
-                f"ops{i}@example.com",
-                "--name",
-                "Ops",
-                "--role",
-                "admin",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-        for i in range(2)
-    ]
-    ports = [_port(), _port()]
+def _cli_token(env: dict[str, str], email: str) -> str:
+    """An admin created with `engage users create`; its token is the last line printed."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "users",
+            "create",
+            "--email",
+            email,
+            "--name",
+            "Ops",
+            "--role",
+            "admin",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], count: int = 2) -> Iterator[list[str]]:
+    """`count` `engage serve` processes on the database of `env`, once all are ready."""
+    ports = [_port() for _ in range(count)]
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
@@ -85,11 +80,27 @@ def two_processes() -> Iterator[tuple[list[str], list[str]]]:
                     pass
                 assert time.monotonic() < deadline, "engage serve did not become ready"
                 time.sleep(0.2)
-        yield bases, tokens
+        yield bases
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def two_processes() -> Iterator[tuple[list[str], list[str]]]:
+    url = asyncio.run(create_database("engage_scale"))
+    env = {
+        **os.environ,
+        "ENGAGE_DATABASE_URL": url,
+        "ENGAGE_RATE_LIMIT_PER_MINUTE": "6",
+        "ENGAGE_ENVIRONMENT": "test",
+    }
+    try:
+        tokens = [_cli_token(env, f"ops{i}@example.com") for i in range(2)]
+        with serving(env) as bases:
+            yield bases, tokens
+    finally:
         asyncio.run(drop_database(url))
 
 
