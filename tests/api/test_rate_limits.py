@@ -6,6 +6,7 @@ requests run at once than the pool has connections."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +31,13 @@ def limited_app(connection: AsyncConnection, per_minute: int) -> FastAPI:
     return create_app(settings_for_tests(rate_limit_per_minute=per_minute), session_factory=factory)
 
 
+async def clear_of_the_window_end() -> None:
+    """Budgets reset on the minute: a sequence of requests must not straddle that edge."""
+    left = rate_limit.WINDOW_SECONDS - time.time() % rate_limit.WINDOW_SECONDS
+    if left < 10:
+        await asyncio.sleep(left + 0.1)
+
+
 def client_for(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://engage.test")
 
@@ -37,6 +45,7 @@ def client_for(app: FastAPI) -> httpx.AsyncClient:
 async def test_headers_then_429_with_retry_after(
     connection: AsyncConnection, actors: Actors
 ) -> None:
+    await clear_of_the_window_end()
     async with client_for(limited_app(connection, 3)) as client:
         remaining = []
         for _ in range(3):
@@ -59,6 +68,7 @@ async def test_headers_then_429_with_retry_after(
 async def test_several_instances_share_one_budget(
     connection: AsyncConnection, actors: Actors
 ) -> None:
+    await clear_of_the_window_end()
     first, second = limited_app(connection, 4), limited_app(connection, 4)
     async with client_for(first) as a, client_for(second) as b:
         statuses = [
@@ -110,6 +120,7 @@ async def more_tokens(session: AsyncSession, actor: Actor, count: int) -> list[s
 async def test_a_users_tokens_share_one_budget(
     connection: AsyncConnection, session: AsyncSession, actors: Actors
 ) -> None:
+    await clear_of_the_window_end()
     tokens = [actors.rep.token, *await more_tokens(session, actors.rep, 2)]
     async with client_for(limited_app(connection, 4)) as client:
         statuses = [
@@ -124,6 +135,7 @@ async def test_a_users_tokens_share_one_budget(
 async def test_guessing_tokens_from_one_address_is_limited(
     connection: AsyncConnection, actors: Actors
 ) -> None:
+    await clear_of_the_window_end()
     async with client_for(limited_app(connection, 3)) as client:
         guesses = [
             await client.get("/api/v1/me", headers={"Authorization": f"Bearer eng_guess{i}"})
