@@ -1,8 +1,8 @@
 """tell every Engage process when a principal changes (LISTEN/NOTIFY)
 
-Revision ID: 0017
-Revises: 0016
-Create Date: 2026-12-05 00:17:00.000000+00:00
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-06 00:19:00.000000+00:00
 
 Each worker caches the principal behind a token for a few seconds. A revoked or expired token,
 a deactivated user and a changed role, manager, name, email or source must take effect on the
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0016"
+revision: str = "0019"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
