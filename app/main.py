@@ -32,6 +32,7 @@ from app.core.principals import Authenticator, PrincipalCache, PrincipalListener
 from app.core.rate_limit import RateLimiter, pool_counter, session_counter
 from app.core.runtime import tune_gc
 from app.core.unit_of_work import UnitOfWork
+from app.custom_fields.router import router as custom_fields_router
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
 from app.leads.router import router as leads_router
@@ -79,6 +80,7 @@ API_ROUTERS: list[APIRouter] = [
     leads_router,
     contacts_router,
     search_router,
+    custom_fields_router,
 ]
 
 

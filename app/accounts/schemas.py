@@ -23,7 +23,7 @@ from app.core.enums import (
     Vertical,
 )
 from app.core.pagination import ListFilters, SortChoices
-from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str100
+from app.core.schemas import CustomOut, Moment, Name, RequestModel, ResponseModel, Str100
 from app.core.text_search import SearchText
 
 ROUTE_ORDER = tuple(RouteToMarket)
@@ -132,6 +132,7 @@ class Account(ResponseModel):
     cloud_providers: list[str]
     partners: list[PartnerOut]
     it_support: ItSupport | None
+    custom: CustomOut
     created_at: datetime
     updated_at: datetime
     version: int

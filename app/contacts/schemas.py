@@ -12,7 +12,16 @@ from pydantic import Field
 
 from app.core.enums import PersonaSlug
 from app.core.pagination import ListFilters, SortChoices
-from app.core.schemas import SINGLE_LINE, Email, Moment, RequestModel, ResponseModel, Str100, Str200
+from app.core.schemas import (
+    SINGLE_LINE,
+    CustomOut,
+    Email,
+    Moment,
+    RequestModel,
+    ResponseModel,
+    Str100,
+    Str200,
+)
 from app.core.text_search import SearchText
 
 
@@ -49,6 +58,7 @@ class Contact(ResponseModel):
     email: str | None
     title: str | None
     persona: PersonaSlug | None
+    custom: CustomOut
     created_at: datetime
     updated_at: datetime
     version: int

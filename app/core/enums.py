@@ -387,3 +387,27 @@ class EventResource(StrEnum):
     INTERACTION = "interaction"
     TERRITORY = "territory"
     WEBHOOK = "webhook"
+
+
+class CustomFieldObject(StrEnum):
+    """The resources that carry admin-defined custom fields (API.md section 13)."""
+
+    LEAD = "lead"
+    CONTACT = "contact"
+    ACCOUNT = "account"
+    OPPORTUNITY = "opportunity"
+
+
+class CustomFieldType(StrEnum):
+    """What a custom field holds."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    SELECT = "select"
+    MULTI_SELECT = "multi_select"
+
+
+OPTION_TYPES = frozenset({CustomFieldType.SELECT, CustomFieldType.MULTI_SELECT})

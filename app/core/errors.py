@@ -90,6 +90,12 @@ class Conflict(AppError):
     status, problem, title = 409, "duplicate", "Conflict"
 
 
+class InUse(Conflict):
+    """A 409 that is no duplicate and no transition: what the change removes is still used."""
+
+    status, problem, title = 409, "conflict", "Conflict"
+
+
 class Duplicate(Conflict):
     status, problem, title = 409, "duplicate", "Duplicate"
 

@@ -69,8 +69,8 @@ def _field_sql(model: type[BaseModel], name: str, source: Any) -> Any:
         return _money_json(source)
     if annotation is datetime:
         return timestamp_json(source)
-    if _is_plain(annotation):
-        return source
+    if _is_plain(annotation) or annotation == dict[str, Any]:
+        return source  # dict[str, Any]: a jsonb source (custom field values)
     raise TypeError(f"{model.__name__}.{name}: no JSON mapping for {annotation!r}")
 
 

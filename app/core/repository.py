@@ -203,6 +203,8 @@ async def apply_patch(
             setattr(entity, name, value)
         bump_version(entity)
         await session.flush()
+        if "custom_values" in changed:  # the shown custom values follow the stored ones
+            await session.refresh(entity, ["custom"])
     return changed
 
 

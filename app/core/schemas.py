@@ -228,3 +228,40 @@ MIN_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
 MAX_MOMENT = datetime(2999, 12, 31, tzinfo=UTC)
 # An RFC 3339 time with an offset that PostgreSQL (and Python, once in UTC) can hold.
 Moment = Annotated[AwareDatetime, AfterValidator(_representable)]
+
+
+_CUSTOM_VALUE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "null"},
+    ]
+}
+_CUSTOM_DESCRIPTION = (
+    "Custom field values by key, typed by their definitions at `/api/v1/custom-fields` "
+    "(text, number, money string, `YYYY-MM-DD` date, boolean, select option, list of options)."
+)
+CustomOut = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": _CUSTOM_VALUE_SCHEMA,
+            "description": _CUSTOM_DESCRIPTION + " Every active key is present, null when unset.",
+        }
+    ),
+]
+CustomIn = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": _CUSTOM_VALUE_SCHEMA,
+            "maxProperties": 100,
+            "description": _CUSTOM_DESCRIPTION
+            + " Merged key by key into the stored values; null clears a key.",
+        }
+    ),
+]

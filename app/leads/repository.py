@@ -121,6 +121,7 @@ class LeadRepository(Repository[Lead]):
                 external_id=values.get("external_id"),
             ) from None
         assert lead is not None
+        await self.session.refresh(lead, ["custom"])  # RETURNING leaves out the custom view
         return lead
 
     async def save_lead(self, lead: Lead, changes: Mapping[str, Any]) -> Lead:
@@ -138,4 +139,6 @@ class LeadRepository(Repository[Lead]):
             raise await self._duplicate(
                 exc, email=email, source=source, external_id=external_id, except_id=lead_id
             ) from None
+        if "custom_values" in changes:  # the shown custom values follow the stored ones
+            await self.session.refresh(lead, ["custom"])
         return lead

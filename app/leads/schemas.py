@@ -17,6 +17,7 @@ from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, Touc
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import (
     SINGLE_LINE,
+    CustomOut,
     Email,
     Moment,
     RequestModel,
@@ -174,6 +175,7 @@ class Lead(ResponseModel):
     converted_at: datetime | None
     converted_contact_id: uuid.UUID | None
     converted_opportunity_id: uuid.UUID | None
+    custom: CustomOut
     created_at: datetime
     updated_at: datetime
     version: int

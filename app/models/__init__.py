@@ -1,6 +1,7 @@
 """Every model, imported so that Alembic and the mappers see the whole schema."""
 
 from app.models.base import Base
+from app.models.custom_fields import CustomField
 from app.models.events import Event, Webhook, WebhookDelivery
 from app.models.forecasts import ForecastSubmission, OpportunityMonthSums, Quota
 from app.models.leads import Contact, Lead, Touch
@@ -41,6 +42,7 @@ __all__ = [
     "CommandPlanReview",
     "CommandPlanRevision",
     "Contact",
+    "CustomField",
     "DiscoveryQuestion",
     "Event",
     "ForecastSubmission",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, func, text
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, Index, Integer, MetaData, func, literal_column, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -46,3 +47,28 @@ def enum_check(column: str, values: Iterable[str]) -> str:
     """A CHECK expression keeping a text column within a closed set."""
     quoted = ", ".join(f"'{v}'" for v in sorted(values))
     return f"{column} IN ({quoted})"
+
+
+def stored_custom() -> Mapped[dict[str, Any]]:
+    """The stored custom field values (API.md section 13): only the keys that are set."""
+    return mapped_column("custom", JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+
+
+def custom_view(object_name: str, values: Any) -> Mapped[dict[str, Any]]:
+    """What reads show as `custom`: every active (non-archived) key of the object, null when
+    unset, built by `engage_custom` (migration 0016) from the definitions."""
+    return column_property(
+        func.engage_custom(literal_column(f"'{object_name}'"), values),
+        deferred=False,
+        expire_on_flush=False,
+    )
+
+
+def custom_index(table: str) -> Index:
+    """GIN (`jsonb_path_ops`) on `custom`: serves the `custom @> {...}` list filters."""
+    return Index(
+        f"ix_{table}_custom",
+        "custom",
+        postgresql_using="gin",
+        postgresql_ops={"custom": "jsonb_path_ops"},
+    )

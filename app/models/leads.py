@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -21,7 +22,16 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
-from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
+from app.models.base import (
+    Base,
+    Timestamps,
+    Versioned,
+    custom_index,
+    custom_view,
+    enum_check,
+    stored_custom,
+    uuid_pk,
+)
 from app.models.search_documents import (
     CONTACT_DOCUMENT,
     LEAD_DOCUMENT,
@@ -33,6 +43,7 @@ from app.models.search_documents import (
 class Lead(Versioned, Base):
     __tablename__ = "leads"
     __table_args__ = (
+        custom_index("leads"),
         CheckConstraint(enum_check("status", LeadStatus), name="status"),
         CheckConstraint("persona IS NULL OR " + enum_check("persona", PersonaSlug), name="persona"),
         CheckConstraint(
@@ -99,6 +110,8 @@ class Lead(Versioned, Base):
     created_by: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
     )
+    custom_values: Mapped[dict[str, Any]] = stored_custom()
+    custom: Mapped[dict[str, Any]] = custom_view("lead", custom_values)
 
 
 class Touch(Timestamps, Base):
@@ -127,6 +140,7 @@ class Touch(Timestamps, Base):
 class Contact(Versioned, Base):
     __tablename__ = "contacts"
     __table_args__ = (
+        custom_index("contacts"),
         CheckConstraint("persona IS NULL OR " + enum_check("persona", PersonaSlug), name="persona"),
         search_index("contacts"),
         Index("ix_contacts_account_id", "account_id"),
@@ -144,3 +158,5 @@ class Contact(Versioned, Base):
     search_vector: Mapped[str] = search_vector(CONTACT_DOCUMENT)
     title: Mapped[str | None] = mapped_column(String(200))
     persona: Mapped[str | None] = mapped_column(String(40))
+    custom_values: Mapped[dict[str, Any]] = stored_custom()
+    custom: Mapped[dict[str, Any]] = custom_view("contact", custom_values)

@@ -36,7 +36,16 @@ from app.core.enums import (
     RenewalForecastCategory,
     StageSlug,
 )
-from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
+from app.models.base import (
+    Base,
+    Timestamps,
+    Versioned,
+    custom_index,
+    custom_view,
+    enum_check,
+    stored_custom,
+    uuid_pk,
+)
 from app.models.search_documents import search_index, search_vector
 
 MONEY = Numeric(15, 2)
@@ -62,6 +71,7 @@ class Stage(Timestamps, Base):
 class Opportunity(Versioned, Base):
     __tablename__ = "opportunities"
     __table_args__ = (
+        custom_index("opportunities"),
         CheckConstraint(enum_check("type", OpportunityType), name="type"),
         CheckConstraint(enum_check("stage", StageSlug), name="stage"),
         CheckConstraint(enum_check("forecast_category", ForecastCategory), name="category"),
@@ -164,6 +174,8 @@ class Opportunity(Versioned, Base):
     created_by: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
     )
+    custom_values: Mapped[dict[str, Any]] = stored_custom()
+    custom: Mapped[dict[str, Any]] = custom_view("opportunity", custom_values)
 
 
 class OpportunityHistory(Base):

@@ -34,7 +34,15 @@ from app.core.enums import (
     UnitKind,
     Vertical,
 )
-from app.models.base import Base, Versioned, enum_check, uuid_pk
+from app.models.base import (
+    Base,
+    Versioned,
+    custom_index,
+    custom_view,
+    enum_check,
+    stored_custom,
+    uuid_pk,
+)
 from app.models.search_documents import ACCOUNT_DOCUMENT, search_index, search_vector
 
 
@@ -78,6 +86,7 @@ class TerritoryMember(Base):
 class Account(Versioned, Base):
     __tablename__ = "accounts"
     __table_args__ = (
+        custom_index("accounts"),
         CheckConstraint(enum_check("vertical", Vertical), name="vertical"),
         CheckConstraint(enum_check("account_type", AccountType), name="account_type"),
         CheckConstraint(
@@ -108,6 +117,8 @@ class Account(Versioned, Base):
         JSONB, nullable=False, server_default=text("'[]'::jsonb")
     )
     it_support: Mapped[str | None] = mapped_column(String(20))
+    custom_values: Mapped[dict[str, Any]] = stored_custom()
+    custom: Mapped[dict[str, Any]] = custom_view("account", custom_values)
 
 
 class Unit(Versioned, Base):

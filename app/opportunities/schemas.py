@@ -25,6 +25,7 @@ from app.core.enums import (
     StageSlug,
 )
 from app.core.schemas import (
+    CustomOut,
     Moment,
     MoneyOut,
     Name,
@@ -203,6 +204,7 @@ class Opportunity(ResponseModel):
     sales_accepted_at: datetime | None
     stage_entered_at: datetime
     closed_at: datetime | None
+    custom: CustomOut
     created_at: datetime
     updated_at: datetime
     version: int

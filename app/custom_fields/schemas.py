@@ -1,0 +1,77 @@
+"""Request and response shapes for custom field definitions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, ClassVar
+
+from pydantic import Field, StringConstraints
+
+from app.core.enums import CustomFieldObject, CustomFieldType
+from app.core.pagination import ListFilters, SortChoices
+from app.core.schemas import Name, RequestModel, ResponseModel, Str200
+from app.models.custom_fields import KEY_PATTERN
+
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=40)]
+Options = Annotated[
+    list[Str200],
+    Field(
+        min_length=1,
+        max_length=100,
+        description="1 to 100 distinct strings; select and multi_select only.",
+    ),
+]
+
+
+class CustomFieldCreate(RequestModel):
+    object: CustomFieldObject
+    key: Key = Field(description="Unique per object and immutable; the name in `custom`.")
+    label: Name
+    type: CustomFieldType
+    options: Options | None = None
+    required: bool = Field(False, description="Must be given on create; never null.")
+
+
+class CustomFieldUpdate(RequestModel):
+    """JSON Merge Patch: `label`, `options` (adding; removing one still in use: 409),
+    `required`, `archived`. `object`, `key` and `type` are immutable (422 `read_only`)."""
+
+    label: Name | None = None
+    options: Options | None = None
+    required: bool | None = None
+    archived: bool | None = None
+
+    read_only_fields: ClassVar[frozenset[str]] = frozenset({"object", "key", "type"})
+    non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
+        {"label", "options", "required", "archived"}
+    )
+
+
+class CustomField(ResponseModel):
+    id: uuid.UUID
+    object: CustomFieldObject
+    key: str
+    label: str
+    type: CustomFieldType
+    options: list[str] | None
+    required: bool
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class CustomFieldPage(ResponseModel):
+    items: list[CustomField]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class CustomFieldFilters(ListFilters):
+    object: CustomFieldObject | None = None
+    archived: bool | None = None
+
+
+CUSTOM_FIELD_SORTS = SortChoices("created_at", "key")
