@@ -12,7 +12,7 @@ enum) and mapped to columns by `sort_columns`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -181,11 +181,17 @@ class Repository(Generic[M]):
         sort: str,
         *,
         statement: Select[Any] | None = None,
+        conditions: Sequence[ColumnElement[bool]] = (),
+        also_bound: Mapping[str, Any] | None = None,
     ) -> tuple[list[M], str | None]:
-        """One keyset page of the visible rows matching `filters`, in `sort` order (`id`
-        breaks ties); the cursor is bound to the endpoint, the filters and the sort."""
+        """One keyset page of the visible rows matching `filters` (and `conditions`, filters
+        not in the typed object such as `custom.<key>`, named in `also_bound`), in `sort`
+        order (`id` breaks ties); the cursor is bound to the endpoint, the filters and the
+        sort."""
         stmt = statement if statement is not None else self.list_statement(viewer, filters)
-        binding = {**filters.cursor_binding(), "sort": sort}
+        if conditions:
+            stmt = stmt.where(*conditions)
+        binding = {**filters.cursor_binding(), **(also_bound or {}), "sort": sort}
         rows, cursor = await fetch_page(
             self.session, stmt, self.sort_keys(sort), page, self.endpoint, binding
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar
 
+from fastapi import Depends, Request
 from pydantic import Field, StringConstraints
 
 from app.core.enums import CustomFieldObject, CustomFieldType
@@ -75,3 +76,16 @@ class CustomFieldFilters(ListFilters):
 
 
 CUSTOM_FIELD_SORTS = SortChoices("created_at", "key")
+
+
+def custom_query(request: Request) -> dict[str, str]:
+    """The `custom.<key>=<value>` query parameters of a list (not declared one by one: the keys
+    are the admins' definitions)."""
+    return {k: v for k, v in request.query_params.items() if k.startswith("custom.")}
+
+
+CustomQuery = Annotated[dict[str, str], Depends(custom_query)]
+CUSTOM_FILTER_HELP = (
+    " `custom.<key>=<value>` filters on a custom field (exact; a comma list matches any; for "
+    "a multi_select, records holding the option); keys as defined at `/api/v1/custom-fields`."
+)

@@ -24,11 +24,14 @@ from app.core.enums import EventResource, EventType
 from app.core.errors import AppError, FieldError, Forbidden
 from app.core.handlers import CODES
 from app.core.security import Principal
+from app.custom_fields import service as custom_fields
+from app.custom_fields.rules import Definitions, check_values, merged
 from app.leads.batch_repository import MERGE_COLUMNS, UPSERT_COLUMNS, LeadBatchRepository
 from app.leads.repository import LeadRepository
 from app.leads.rules import CLOSED_STATUSES, domain_from_email, lead_problems
 from app.leads.schemas import BatchCounts, BatchItemResult, BatchResult, ItemProblem, LeadCreate
 from app.leads.service import (
+    LEAD,
     UPSERT_NEVER_WRITES,
     apply_route,
     check_visible,
@@ -109,6 +112,8 @@ class BatchRun:
     items: list[Item] = field(default_factory=list)
     seen_emails: dict[str, Item] = field(default_factory=dict)
     seen_external_ids: dict[str, Item] = field(default_factory=dict)
+    # CSV rows: custom values are cells of text, converted by their field's type.
+    text_cells: bool = False
 
     @property
     def source(self) -> str:
@@ -123,7 +128,7 @@ class BatchRun:
         chunk = self._validate_chunk(raw_items)
         self.items.extend(chunk)
         await self._lookup_external_ids(chunk)
-        self._check_values(chunk)
+        self._check_values(chunk, await custom_fields.definitions(self.session, LEAD))
         await self._check_references(chunk)
         self._deduplicate(chunk)
         await self._find_open_duplicates(chunk)
@@ -208,11 +213,13 @@ class BatchRun:
             else:
                 item.existing = lead
 
-    def _check_values(self, chunk: list[Item]) -> None:
+    def _check_values(self, chunk: list[Item], definitions: Definitions) -> None:
+        """Each item's values and custom values alone (definitions read once per request)."""
         now = datetime.now(UTC)
         for item in chunk:
             if not item.pending:
                 continue
+            sent_custom = item.values.get("custom") or {}
             if item.existing is None:
                 values = {k: v for k, v in item.values.items() if v is not None}
                 values.setdefault("status", "new")
@@ -221,6 +228,16 @@ class BatchRun:
                 item.values = values
             else:
                 item.values = self._update_values(item.existing, item.values)
+            creating = item.existing is None
+            custom, custom_problems = check_values(
+                definitions, sent_custom, creating=creating, text_cells=self.text_cells
+            )
+            if custom_problems:
+                item.invalid(custom_problems)
+                continue
+            if creating or sent_custom:
+                stored = {} if item.existing is None else item.existing.custom_values
+                item.values["custom"] = merged(stored, custom)
             final = {
                 "status": item.values.get("status", getattr(item.existing, "status", None)),
                 "disqualify_reason": item.values.get(
@@ -239,7 +256,7 @@ class BatchRun:
             k: v
             for k, v in sent.items()
             if k not in UPSERT_NEVER_WRITES
-            and k != "external_id"
+            and k not in ("external_id", "custom")
             and not (v is None and k in NOT_CLEARABLE)
         }
         email = changes.get("email", lead.email)
@@ -398,8 +415,13 @@ def _not_found(name: str) -> FieldError:
     return FieldError(name, "not_found", f"No such record visible to you for {name}.")
 
 
+def _stored(lead: Lead, name: str) -> Any:
+    """A lead's stored value of a batch column (`custom`: the stored values, not the view)."""
+    return lead.custom_values if name == "custom" else getattr(lead, name)
+
+
 def _final_row(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
-    row = {name: changes.get(name, getattr(lead, name)) for name in UPSERT_COLUMNS}
+    row = {name: changes.get(name, _stored(lead, name)) for name in UPSERT_COLUMNS}
     row["id"] = lead.id
     return row
 
@@ -412,9 +434,10 @@ async def run(
     *,
     first_index: int = 0,
     chunk_size: int = CHUNK_SIZE,
+    text_cells: bool = False,
 ) -> BatchResult:
     """Process `items` (raw JSON values or CSV rows as dicts) in set-based chunks."""
-    batch = BatchRun(session, principal, on_duplicate)
+    batch = BatchRun(session, principal, on_duplicate, text_cells=text_cells)
     numbered = list(enumerate(items, start=first_index))
     for start in range(0, len(numbered), chunk_size):
         await batch.add(numbered[start : start + chunk_size])

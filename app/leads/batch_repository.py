@@ -3,6 +3,7 @@ statement over `unnest` arrays, whatever the number of items."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -38,6 +39,8 @@ BATCH_COLUMNS: dict[str, str] = {
     "received_at": "timestamptz",
     "activity_id": "uuid",
     "created_by": "uuid",
+    # Custom field values (stored form, validated by the service), sent as JSON text.
+    "custom": "jsonb",
 }
 
 # What `on_duplicate: merge` may fill on an existing open lead (never status, owner or account).
@@ -50,6 +53,7 @@ MERGE_COLUMNS: dict[str, str] = {
     "persona": "text",
     "bpm_stage": "text",
     "activity_id": "uuid",
+    "custom": "jsonb",
 }
 
 # What an update by external id may write (never status, owner or account).
@@ -61,12 +65,26 @@ UPSERT_COLUMNS: dict[str, str] = {
 
 
 def _unnest(columns: Mapping[str, str]) -> str:
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns.items())
+    # jsonb travels as text (a text[] parameter needs no driver codec) and is cast per value.
+    arrays = ", ".join(
+        f"CAST(:{name} AS {'text' if kind == 'jsonb' else kind}[])"
+        for name, kind in columns.items()
+    )
     return f"unnest({arrays}) AS v({', '.join(columns)})"
 
 
-def _arrays(rows: Sequence[Mapping[str, Any]], columns: Iterable[str]) -> dict[str, list[Any]]:
-    return {name: [row.get(name) for row in rows] for name in columns}
+def _v(name: str, kind: str) -> str:
+    """A value of the unnested row, in its column's type."""
+    return f"CAST(v.{name} AS jsonb)" if kind == "jsonb" else f"v.{name}"
+
+
+def _arrays(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]) -> dict[str, list[Any]]:
+    return {
+        name: [
+            json.dumps(row.get(name) or {}) if kind == "jsonb" else row.get(name) for row in rows
+        ]
+        for name, kind in columns.items()
+    }
 
 
 class LeadBatchRepository:
@@ -124,8 +142,8 @@ class LeadBatchRepository:
             return {}
         names = ", ".join(BATCH_COLUMNS)
         values = ", ".join(
-            "COALESCE(v.received_at, now())" if n == "received_at" else f"v.{n}"
-            for n in BATCH_COLUMNS
+            "COALESCE(v.received_at, now())" if n == "received_at" else _v(n, kind)
+            for n, kind in BATCH_COLUMNS.items()
         )
         stmt = text(
             f"INSERT INTO leads ({names}) SELECT {values} FROM {_unnest(BATCH_COLUMNS)} "
@@ -145,12 +163,16 @@ class LeadBatchRepository:
         sets = ", ".join(
             f"{n} = COALESCE(NULLIF(l.{n}, ''), v.{n})"
             if kind == "text"
+            else f"{n} = {_v(n, kind)} || l.{n}"  # custom: the keys the lead lacks
+            if kind == "jsonb"
             else f"{n} = COALESCE(l.{n}, v.{n})"
             for n, kind in MERGE_COLUMNS.items()
         )
         empty = " OR ".join(
             f"((l.{n} IS NULL OR l.{n} = '') AND v.{n} IS NOT NULL)"
             if kind == "text"
+            else f"({_v(n, kind)} || l.{n} <> l.{n})"
+            if kind == "jsonb"
             else f"(l.{n} IS NULL AND v.{n} IS NOT NULL)"
             for n, kind in MERGE_COLUMNS.items()
         )
@@ -179,7 +201,7 @@ class LeadBatchRepository:
         if not rows:
             return
         columns = {"id": "uuid", **UPSERT_COLUMNS}
-        sets = ", ".join(f"{n} = v.{n}" for n in UPSERT_COLUMNS)
+        sets = ", ".join(f"{n} = {_v(n, kind)}" for n, kind in UPSERT_COLUMNS.items())
         stmt = text(
             f"UPDATE leads AS l SET {sets}, version = l.version + 1, updated_at = now() "
             f"FROM {_unnest(columns)} WHERE l.id = v.id"

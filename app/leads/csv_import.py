@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from app.core.errors import FieldError, PayloadTooLarge, ValidationFailed, field_error
@@ -16,7 +17,9 @@ from app.leads.batch import Rejected
 from app.leads.schemas import LEAD_SERVER_FIELDS, LeadCreate
 
 MAX_ROWS = 10_000
-COLUMNS = frozenset(LeadCreate.model_fields)
+COLUMNS = frozenset(LeadCreate.model_fields) - {"custom"}
+# `custom.<key>` columns carry custom field values (the cell's text, converted by type).
+CUSTOM_COLUMN = re.compile(r"^custom\.[a-z][a-z0-9_]{1,39}$")
 READ_ONLY_COLUMNS = LEAD_SERVER_FIELDS | {"id", "version", "created_at", "updated_at"}
 
 
@@ -34,7 +37,7 @@ def _header(row: list[str]) -> list[str]:
             problems.append(
                 FieldError(f"columns.{position}", "read_only", f"{name} is set by the server.")
             )
-        elif name not in COLUMNS:
+        elif name not in COLUMNS and not CUSTOM_COLUMN.match(name):
             problems.append(
                 FieldError(
                     f"columns.{position}", "unknown_column", f"{name!r} is not a lead field."
@@ -90,4 +93,12 @@ def _item(names: list[str], row: list[str]) -> Any:
                 )
             ]
         )
-    return {name: cell.strip() for name, cell in zip(names, row, strict=False) if cell.strip()}
+    item: dict[str, Any] = {}
+    for name, cell in zip(names, row, strict=False):
+        if not cell.strip():
+            continue
+        if name.startswith("custom."):
+            item.setdefault("custom", {})[name.removeprefix("custom.")] = cell.strip()
+        else:
+            item[name] = cell.strip()
+    return item

@@ -16,6 +16,7 @@ from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 from app.leads import batch, convert, csv_import, service
 from app.leads.opportunity import ConvertedOpportunity
 from app.leads.schemas import (
@@ -97,7 +98,7 @@ async def create_lead(
     description="Leads you can see (an integration: the ones it created). `q` matches name, "
     "email and company: every word, whole or as a prefix, case-insensitively (as "
     "`GET /search`). Sort: `created_at` (default), "
-    "`updated_at`, `received_at`, `-` for descending.",
+    "`updated_at`, `received_at`, `-` for descending." + CUSTOM_FILTER_HELP,
 )
 async def list_leads(
     principal: CurrentPrincipal,
@@ -106,8 +107,9 @@ async def list_leads(
     sort: str = LEAD_SORTS.param,
     *,
     page: Page,
+    custom: CustomQuery,
 ) -> LeadPage:
-    rows, cursor = await service.list_leads(session, principal, page, filters, sort)
+    rows, cursor = await service.list_leads(session, principal, page, filters, sort, custom)
     return LeadPage(items=[Lead.model_validate(lead) for lead in rows], next_cursor=cursor)
 
 
@@ -138,7 +140,10 @@ async def batch_leads(
     description="A `text/csv` file (UTF-8, RFC 4180) whose header row names lead fields (as in "
     "`LeadCreate`; empty cells are absent), at most 10,000 data rows and 5 MiB. Answers as "
     "`POST /leads/batch`, with `index` the data row number from 1. Bad encoding, no header or "
-    "an unknown column: 422 before any row is stored. More rows: 413.",
+    "an unknown column: 422 before any row is stored. More rows: 413. `custom.<key>` columns "
+    "carry custom field values as text (numbers as written, booleans `true`/`false`, a "
+    "multi_select's options separated by `;`); an unknown key or a bad value makes that row "
+    "`invalid` at `custom.<key>`.",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -159,7 +164,7 @@ async def import_leads(
     on_duplicate: OnDuplicate = "skip",
 ) -> BatchResult:
     rows = csv_import.parse(await request.body())
-    return await batch.run(session, principal, rows, on_duplicate, first_index=1)
+    return await batch.run(session, principal, rows, on_duplicate, first_index=1, text_cells=True)
 
 
 @router.get(

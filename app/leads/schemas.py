@@ -17,6 +17,7 @@ from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, Touc
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import (
     SINGLE_LINE,
+    CustomIn,
     CustomOut,
     Email,
     Moment,
@@ -113,6 +114,7 @@ class LeadFields(RequestModel):
         description="Defaults to now; an earlier time is accepted, a future one (more than five "
         "minutes ahead of the server's clock) is not.",
     )
+    custom: CustomIn | None = None
 
     read_only_fields: ClassVar[frozenset[str]] = LEAD_SERVER_FIELDS
 

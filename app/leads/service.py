@@ -14,7 +14,7 @@ from app.accounts.repository import AccountRepository, Route
 from app.activities.repository import ActivityRepository
 from app.core import events, settings_store
 from app.core.changes import snapshot
-from app.core.enums import EventResource, EventType
+from app.core.enums import CustomFieldObject, EventResource, EventType
 from app.core.errors import (
     AppError,
     Conflict,
@@ -31,6 +31,7 @@ from app.core.http import check_if_match, etag
 from app.core.pagination import PageParams
 from app.core.repository import Repository
 from app.core.security import Principal
+from app.custom_fields import service as custom_fields
 from app.leads.follow_up_repository import Cadence, FollowUpRepository
 from app.leads.repository import ExternalIdTaken, LeadRepository
 from app.leads.rules import CLOSED_STATUSES, domain_from_email, in_future, lead_problems
@@ -49,6 +50,7 @@ from app.models import Lead, Touch, User
 from app.users.repository import UserRepository
 
 MANUAL_SOURCE = "manual"
+LEAD = CustomFieldObject.LEAD
 CADENCE_KEY = "cadence"
 OWNER_ROLES = ("admin", "manager", "rep")
 # An update by external id never writes these (API.md section 5).
@@ -167,6 +169,9 @@ async def create_lead(
     apply_route(values, by_domain, by_id, default_owner(principal))
     values["source"] = source_of(principal)
     values["created_by"] = principal.id
+    values["custom_values"] = await custom_fields.values_for_create(
+        session, LEAD, values.pop("custom", None)
+    )
     lead = await LeadRepository(session).insert_lead(values)
     await events.emit(
         session, EventType.LEAD_CREATED, EventResource.LEAD, lead.id, principal.id, lead.version
@@ -199,11 +204,15 @@ async def list_leads(
     page: PageParams,
     filters: LeadFilters,
     sort: str,
+    custom: Mapping[str, str] | None = None,
 ) -> tuple[list[Lead], str | None]:
     await _check_owner_filter(session, principal, filters.owner_id)
     references = {"account_id": filters.account_id, "activity_id": filters.activity_id}
     await _check_references(session, principal, references, prefix="query.")
-    return await LeadRepository(session).list_page(principal, page, filters, sort)
+    conditions = await custom_fields.filter_conditions(session, LEAD, custom or {})
+    return await LeadRepository(session).list_page(
+        principal, page, filters, sort, conditions=conditions, also_bound=custom
+    )
 
 
 async def _check_owner_filter(
@@ -252,11 +261,22 @@ async def _save(
     session: AsyncSession, principal: Principal, lead: Lead, changed: Mapping[str, Any]
 ) -> None:
     """Write the changes and say which fields changed (`lead.updated`)."""
-    before = snapshot(lead, changed)
+    before = _as_fields(snapshot(lead, changed))
     await LeadRepository(session).save_lead(lead, changed)
     await events.emit_update(
-        session, EventResource.LEAD, lead.id, lead.version, before, changed, principal.id
+        session,
+        EventResource.LEAD,
+        lead.id,
+        lead.version,
+        before,
+        _as_fields(changed),
+        principal.id,
     )
+
+
+def _as_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Attribute names as API fields: the stored custom values are `custom`."""
+    return {("custom" if k == "custom_values" else k): v for k, v in values.items()}
 
 
 def _final(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -283,6 +303,7 @@ async def update_lead(
         raise InvalidTransition("A converted lead is a record of the conversion; it cannot change.")
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))
     await _check_references(session, principal, changes)
+    await _custom_changes(session, lead, changes)
     if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
         await _check_owner_change(session, principal, lead, changes["owner_id"])
     if changed := _changes(lead, changes):
@@ -346,9 +367,19 @@ async def _update_external(
     changes = {k: v for k, v in data.items() if k not in UPSERT_NEVER_WRITES}
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))
     await _check_references(session, principal, changes)
+    await _custom_changes(session, lead, changes)
     if changed := _changes(lead, changes):
         await _save(session, principal, lead, changed)
     return lead
+
+
+async def _custom_changes(session: AsyncSession, lead: Lead, changes: dict[str, Any]) -> None:
+    """`custom` in a patch becomes the merged stored values (null clears a key)."""
+    if "custom" in changes:
+        sent = changes.pop("custom") or {}
+        changes["custom_values"] = await custom_fields.values_for_update(
+            session, LEAD, lead.custom_values, sent
+        )
 
 
 # ---- touches --------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ def test_values_read_from_the_model_equal_its_dump() -> None:
         "owner_id": str(uuid.uuid4()),
         "disqualify_reason": "No budget",
         "received_at": "2026-11-27T09:30:00+01:00",
+        "custom": {"lead_score": 87, "tier": "gold"},
     }
     assert set(full) == set(LeadCreate.model_fields)  # every field, so a new one is covered
     principal = Principal(uuid.uuid4(), "i@x.io", "Hook", "integration", None, "hook", uuid.uuid4())
