@@ -258,7 +258,19 @@ CustomIn = Annotated[
     WithJsonSchema(
         {
             "type": "object",
-            "additionalProperties": _CUSTOM_VALUE_SCHEMA,
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "maxLength": 2000},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {
+                        "type": "array",
+                        "items": {"type": "string", "maxLength": 200},
+                        "maxItems": 100,
+                    },
+                    {"type": "null"},
+                ]
+            },
             "maxProperties": 100,
             "description": _CUSTOM_DESCRIPTION
             + " Merged key by key into the stored values; null clears a key.",
