@@ -56,7 +56,7 @@ def stored_custom() -> Mapped[dict[str, Any]]:
 
 def custom_view(object_name: str, values: Any) -> Mapped[dict[str, Any]]:
     """What reads show as `custom`: every active (non-archived) key of the object, null when
-    unset, built by `engage_custom` (migration 0018) from the definitions."""
+    unset, built by `engage_custom` (migration 0020) from the definitions."""
     return column_property(
         func.engage_custom(literal_column(f"'{object_name}'"), values),
         deferred=False,

@@ -1,8 +1,8 @@
 """custom fields: definitions, a custom jsonb column on leads, contacts, accounts and
 opportunities with a GIN index each, and engage_custom() for reads
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05 00:16:00.000000+00:00
 
 API.md section 13. Values are stored only for the keys that are set; `engage_custom(object,
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0018"
-down_revision: str | Sequence[str] | None = "0017"
+revision: str = "0020"
+down_revision: str | Sequence[str] | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
