@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.accounts.schemas import AccountFilters
-from app.core.enums import EventResource, EventType
+from app.core.enums import EventResource, EventType, Expansion
 from app.core.events import emit_many
 from app.core.repository import Repository, columns
 from app.core.sql import in_array
@@ -38,6 +38,8 @@ class AccountRepository(Repository[Account]):
     endpoint = "accounts"
     sort_columns = columns(Account, "created_at", "name", "updated_at")
     filter_columns = columns(Account, "territory_id", "vertical", "account_type")
+
+    references = {Expansion.TERRITORY: Account.territory_id}
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return territory_visible(viewer, Account.territory_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
@@ -23,7 +23,8 @@ from app.accounts.schemas import (
     UnitPage,
     UnitUpdate,
 )
-from app.core.enums import Adoption
+from app.core.enums import Adoption, Expansion
+from app.core.expand import expand_param
 from app.core.http import IfMatch, created, page_of, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -34,6 +35,8 @@ from app.core.session import Session
 # Tagged `territories` first, as since v1: generated SDKs group operations by their first tag.
 router = APIRouter(tags=["territories"])
 accounts = APIRouter(tags=["accounts"])
+
+ACCOUNT_EXPANSIONS = expand_param(Expansion.TERRITORY)
 
 
 @accounts.post(
@@ -58,8 +61,9 @@ async def create_account(
     operation_id="accounts-list",
     response_model=AccountPage,
     description="Accounts of the territories the caller can see. `domain` matches the "
-    "normalised domain (a URL works). Sort: `created_at` (default), `name`, `updated_at`; "
-    "`-` for descending.",
+    "normalised domain (a URL works); `q` matches every word of name and domain, whole or as "
+    "a prefix. Sort: `created_at` (default), `name`, `updated_at`; `-` for descending. "
+    "`expand=territory` adds each account's territory summary.",
 )
 async def list_accounts(
     *,
@@ -68,16 +72,29 @@ async def list_accounts(
     filters: Annotated[AccountFilters, Depends()],
     sort: str = ACCOUNT_SORTS.param,
     page: Page,
+    expand: Any = ACCOUNT_EXPANSIONS,
 ) -> AccountPage:
-    rows, cursor = await service.list_accounts(session, principal, page, filters, sort)
+    rows, cursor = await service.list_accounts(
+        session, principal, page, filters, sort, expand or ()
+    )
     return page_of(AccountPage, rows, cursor)
 
 
-@accounts.get("/accounts/{account_id}", operation_id="accounts-get", response_model=Account)
+@accounts.get(
+    "/accounts/{account_id}",
+    operation_id="accounts-get",
+    response_model=Account,
+    description="An account in a territory you can see; `expand=territory` adds the "
+    "territory's summary.",
+)
 async def get_account(
-    account_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
+    account_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: Session,
+    response: Response,
+    expand: Any = ACCOUNT_EXPANSIONS,
 ) -> Account:
-    account = await service.get_account(session, principal, account_id)
+    account = await service.read_account(session, principal, account_id, expand or ())
     return tagged(response, Account, account)
 
 

@@ -22,6 +22,7 @@ from app.core.enums import (
     UnitKind,
     Vertical,
 )
+from app.core.expand import EXPANDED_TERRITORY, TerritorySummary
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import CustomOut, Moment, Name, RequestModel, ResponseModel, Str100
 from app.core.text_search import SearchText
@@ -136,6 +137,7 @@ class Account(ResponseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    territory: TerritorySummary | None = EXPANDED_TERRITORY
 
 
 class AccountPage(ResponseModel):

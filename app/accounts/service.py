@@ -28,8 +28,9 @@ from app.accounts.schemas import (
 )
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import EventResource, EventType
+from app.core.enums import EventResource, EventType, Expansion
 from app.core.errors import Duplicate, NotFound, field_error, found, not_visible
+from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -80,19 +81,30 @@ async def get_account(
     )
 
 
+async def read_account(
+    session: AsyncSession, principal: Principal, account_id: uuid.UUID, expand: Sequence[Expansion]
+) -> Expanded[Account]:
+    return await AccountRepository(session).find_expanded(
+        principal, account_id, expand, missing="No such account."
+    )
+
+
 async def list_accounts(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
     filters: AccountFilters,
     sort: str,
-) -> tuple[list[Account], str | None]:
+    expand: Sequence[Expansion],
+) -> tuple[list[Expanded[Account]], str | None]:
     if filters.domain:
         try:
             filters = dataclasses.replace(filters, domain=normalise_domain(filters.domain))
         except InvalidDomain as exc:
             raise field_error("query.domain", "invalid_domain", f"Not a domain: {exc}.") from exc
-    return await AccountRepository(session).list_page(principal, page, filters, sort)
+    return await AccountRepository(session).list_page_expanded(
+        principal, page, filters, sort, expand
+    )
 
 
 async def update_account(

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import ColumnElement, func, select
 
 from app.contacts.schemas import ContactFilters
+from app.core.enums import Expansion
 from app.core.repository import Repository
 from app.core.sql import in_array
 from app.core.text_search import matches
@@ -19,6 +20,7 @@ class ContactRepository(Repository[Contact]):
     model = Contact
     endpoint = "contacts"
     sort_columns = {"created_at": Contact.created_at, "updated_at": Contact.updated_at}
+    references = {Expansion.ACCOUNT: Contact.account_id}
     filter_columns = {
         "account_id": Contact.account_id,
         "lead_id": Contact.lead_id,

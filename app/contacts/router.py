@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
@@ -16,6 +16,8 @@ from app.contacts.schemas import (
     ContactPage,
     ContactUpdate,
 )
+from app.core.enums import Expansion
+from app.core.expand import expand_param
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -23,6 +25,8 @@ from app.core.security import HumanPrincipal
 from app.core.session import Session
 
 router = APIRouter(tags=["contacts"])
+
+CONTACT_EXPANSIONS = expand_param(Expansion.ACCOUNT)
 
 
 @router.post(
@@ -47,7 +51,8 @@ async def create_contact(
     operation_id="contacts-list",
     response_model=ContactPage,
     description="Contacts of the accounts you can see. Sort: `created_at` (default), "
-    "`updated_at`, `-` for descending. `q` searches name and email.",
+    "`updated_at`, `-` for descending. `q` matches every word of name and email, whole or as "
+    "a prefix. `expand=account` adds each contact's account summary.",
 )
 async def list_contacts(
     principal: HumanPrincipal,
@@ -55,16 +60,28 @@ async def list_contacts(
     page: Page,
     filters: Annotated[ContactFilters, Depends()],
     sort: str = CONTACT_SORTS.param,
+    expand: Any = CONTACT_EXPANSIONS,
 ) -> ContactPage:
-    rows, cursor = await service.list_contacts(session, principal, page, filters, sort)
+    rows, cursor = await service.list_contacts(
+        session, principal, page, filters, sort, expand or ()
+    )
     return ContactPage(items=[Contact.model_validate(c) for c in rows], next_cursor=cursor)
 
 
-@router.get("/contacts/{contact_id}", operation_id="contacts-get", response_model=Contact)
+@router.get(
+    "/contacts/{contact_id}",
+    operation_id="contacts-get",
+    response_model=Contact,
+    description="A contact of an account you can see; `expand=account` adds the account's summary.",
+)
 async def get_contact(
-    contact_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
+    contact_id: uuid.UUID,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+    expand: Any = CONTACT_EXPANSIONS,
 ) -> Contact:
-    contact = await service.get_contact(session, principal, contact_id)
+    contact = await service.read_contact(session, principal, contact_id, expand or ())
     set_etag(response, contact.version)
     return Contact.model_validate(contact)
 

@@ -11,6 +11,7 @@ from fastapi import Query
 from pydantic import Field
 
 from app.core.enums import PersonaSlug
+from app.core.expand import EXPANDED_ACCOUNT, AccountSummary
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import (
     SINGLE_LINE,
@@ -62,6 +63,7 @@ class Contact(ResponseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    account: AccountSummary | None = EXPANDED_ACCOUNT
 
 
 class ContactPage(ResponseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +13,9 @@ from app.contacts.repository import ContactRepository
 from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import EventResource, EventType
+from app.core.enums import EventResource, EventType, Expansion
 from app.core.errors import not_visible
+from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -60,6 +62,14 @@ async def get_contact(
     )
 
 
+async def read_contact(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, expand: Sequence[Expansion]
+) -> Expanded[Contact]:
+    return await ContactRepository(session).find_expanded(
+        principal, contact_id, expand, missing="No such contact."
+    )
+
+
 async def update_contact(
     session: AsyncSession,
     principal: Principal,
@@ -85,7 +95,10 @@ async def list_contacts(
     page: PageParams,
     filters: ContactFilters,
     sort: str,
-) -> tuple[list[Contact], str | None]:
+    expand: Sequence[Expansion],
+) -> tuple[list[Expanded[Contact]], str | None]:
     references = {"account_id": filters.account_id, "lead_id": filters.lead_id}
     await _check_references(session, principal, references, prefix="query.")
-    return await ContactRepository(session).list_page(principal, page, filters, sort)
+    return await ContactRepository(session).list_page_expanded(
+        principal, page, filters, sort, expand
+    )

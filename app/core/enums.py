@@ -184,6 +184,15 @@ class SearchType(StrEnum):
     OPPORTUNITY = "opportunity"
 
 
+class Expansion(StrEnum):
+    """What `?expand=` may add beside a reference id: the referenced record's summary."""
+
+    OWNER = "owner"
+    ACCOUNT = "account"
+    CONTACT = "contact"
+    TERRITORY = "territory"
+
+
 class TouchChannel(StrEnum):
     """How a touch or interaction reached the person."""
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import MISSING, BaseModel, PlainSerializer
 from sqlalchemy import ColumnElement, Numeric, Text, cast, func, literal_column
 
 from app.core.schemas import money_str
@@ -74,15 +74,27 @@ def _field_sql(model: type[BaseModel], name: str, source: Any) -> Any:
     raise TypeError(f"{model.__name__}.{name}: no JSON mapping for {annotation!r}")
 
 
-def json_object(model: type[BaseModel], sources: Mapping[str, Any]) -> ColumnElement[str]:
+def json_object(
+    model: type[BaseModel],
+    sources: Mapping[str, Any],
+    optional: Mapping[str, ColumnElement[Any]] | None = None,
+) -> ColumnElement[str]:
     """`json_build_object(...)::text` with the model's fields in order, each from its source
-    expression; every field needs exactly one source."""
-    missing = set(model.model_fields) - set(sources)
+    expression; every field needs exactly one source, except the optional ones (default
+    `MISSING`: absent unless asked for), which `optional` gives as JSON when present."""
+    optional = optional or {}
+    omissible = {n for n, f in model.model_fields.items() if f.default is MISSING}
+    missing = set(model.model_fields) - set(sources) - omissible
     extra = set(sources) - set(model.model_fields)
+    extra |= set(optional) - omissible
     if missing or extra:
         raise ValueError(f"{model.__name__}: missing {sorted(missing)}, unknown {sorted(extra)}")
     arguments: list[Any] = []
     for name in model.model_fields:
         # Field names are Python identifiers: safe to write as SQL string literals.
+        if name in omissible:
+            if name in optional:
+                arguments += [literal_column(f"'{name}'"), optional[name]]
+            continue
         arguments += [literal_column(f"'{name}'"), _field_sql(model, name, sources[name])]
     return cast(func.json_build_object(*arguments), Text)

@@ -23,8 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from app.core.enums import Expansion
 from app.core.errors import Duplicate, NotFound
-from app.core.pagination import ListFilters, PageParams, SortKey, fetch_page
+from app.core.expand import Expanded, expanded_rows, summary_columns
+from app.core.pagination import ListFilters, PageParams, SortKey, next_cursor, paginate
 from app.core.sql import in_array
 from app.core.visibility import Viewer
 
@@ -60,6 +62,8 @@ class Repository(Generic[M]):
     endpoint: ClassVar[str] = ""
     sort_columns: ClassVar[Mapping[str, Any]] = {}
     filter_columns: ClassVar[Mapping[str, Any]] = {}
+    # The column each `?expand=` the table offers follows (API.md section 12).
+    references: ClassVar[Mapping[Expansion, Any]] = {}
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -92,6 +96,23 @@ class Repository(Generic[M]):
         if row is None:
             raise NotFound(missing)
         return row
+
+    async def find_expanded(
+        self, viewer: Viewer, id: Any, expand: Sequence[Expansion], *, missing: str
+    ) -> Expanded[M]:
+        """`find` with the summaries `expand` asks for, in the same statement."""
+        stmt = select(self.model, *self.summary_columns(viewer, expand)).where(
+            self.id_column == id, self.visible(viewer)
+        )
+        row = (await self.session.execute(stmt)).first()
+        if row is None:
+            raise NotFound(missing)
+        return expanded_rows([row], expand)[0]
+
+    def summary_columns(
+        self, viewer: Viewer, expand: Sequence[Expansion]
+    ) -> list[ColumnElement[Any]]:
+        return summary_columns(expand, viewer, self.references, self.model)
 
     async def get_for_update(self, id: Any) -> M | None:
         stmt = (
@@ -189,11 +210,46 @@ class Repository(Generic[M]):
         order (`id` breaks ties); the cursor is bound to the endpoint, the filters and the
         sort."""
         stmt = statement if statement is not None else self.list_statement(viewer, filters)
+        rows, cursor = await self._page(stmt, page, filters, sort, conditions, also_bound)
+        return [row[0] for row in rows], cursor
+
+    async def list_page_expanded(
+        self,
+        viewer: Viewer,
+        page: PageParams,
+        filters: ListFilters,
+        sort: str,
+        expand: Sequence[Expansion],
+        *,
+        conditions: Sequence[ColumnElement[bool]] = (),
+        also_bound: Mapping[str, Any] | None = None,
+    ) -> tuple[list[Expanded[M]], str | None]:
+        """`list_page` with the summaries `expand` asks for, in the same statement."""
+        stmt = self.list_statement(viewer, filters).add_columns(
+            *self.summary_columns(viewer, expand)
+        )
+        rows, cursor = await self._page(stmt, page, filters, sort, conditions, also_bound)
+        return expanded_rows(rows, expand), cursor
+
+    async def _page(
+        self,
+        stmt: Select[Any],
+        page: PageParams,
+        filters: ListFilters,
+        sort: str,
+        conditions: Sequence[ColumnElement[bool]],
+        also_bound: Mapping[str, Any] | None,
+    ) -> tuple[list[Any], str | None]:
+        """Rows whose first item is the record, cut to the page; the next page's cursor."""
         if conditions:
             stmt = stmt.where(*conditions)
+        keys = self.sort_keys(sort)
         binding = {**filters.cursor_binding(), **(also_bound or {}), "sort": sort}
-        rows, cursor = await fetch_page(
-            self.session, stmt, self.sort_keys(sort), page, self.endpoint, binding
+        stmt = paginate(stmt, keys, page, self.endpoint, binding)
+        rows = list((await self.session.execute(stmt)).all())
+        names = [str(key.column.key) for key in keys]
+        cursor = next_cursor(
+            rows, page, self.endpoint, binding, lambda row: [getattr(row[0], n) for n in names]
         )
         return rows, cursor
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
+    MISSING,
     AfterValidator,
     AwareDatetime,
     BaseModel,
@@ -277,3 +278,9 @@ CustomIn = Annotated[
         }
     ),
 ]
+
+
+def own_fields(model: type[BaseModel]) -> list[str]:
+    """The fields of a read model that its record fills, in order: all but the optional
+    expansions (default `MISSING`, present only when asked for)."""
+    return [name for name, field in model.model_fields.items() if field.default is not MISSING]

@@ -3,11 +3,14 @@ next action, computed in one query and served as keyset pages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     Integer,
     Select,
     and_,
@@ -15,11 +18,15 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
+    null,
+    or_,
     select,
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import Expansion
+from app.core.expand import json_record, summary
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
 from app.core.visibility import Viewer, lead_visible
 from app.leads.repository import is_open
@@ -69,12 +76,20 @@ def follow_up_query(viewer: Viewer, cadence: Cadence, tz: str) -> Select[Any]:
         Lead.received_at
         < func.now() - func.make_interval(0, 0, 0, 0, cadence.inbound_response_hours),
     )
-    last_seen = func.coalesce(func.max(Touch.occurred_at), Lead.received_at)
+    last_touch = func.max(Touch.occurred_at)
+    last_seen = func.coalesce(last_touch, Lead.received_at)
+    # A breakup email closes the cadence until the lead writes back.
+    last_breakup = func.max(Touch.occurred_at).filter(Touch.breakup)
+    last_inbound = func.max(Touch.occurred_at).filter(inbound)
+    breakup_unanswered = and_(
+        last_breakup.is_not(None), or_(last_inbound.is_(None), last_inbound <= last_breakup)
+    )
     stale_days = type_coerce(
         func.greatest(_local_date(tz, func.now()) - _local_date(tz, last_seen), 0), Integer
     )
     next_action = case(
         (overdue, literal("respond")),
+        (breakup_unanswered, literal("none")),
         (
             and_(
                 outbound_window >= cadence.touches_per_month,
@@ -88,11 +103,21 @@ def follow_up_query(viewer: Viewer, cadence: Cadence, tz: str) -> Select[Any]:
         (repeated, literal("new_content")),
         else_=literal("none"),
     )
+    lead = json_record(
+        ("id", Lead.id),
+        ("first_name", Lead.first_name),
+        ("last_name", Lead.last_name),
+        ("email", Lead.email),
+        ("company", Lead.company),
+        ("status", Lead.status),
+    )
     return (
         select(
             Lead.id.label("lead_id"),
             Lead.owner_id.label("owner_id"),
+            lead.label("lead"),
             Lead.received_at.label("received_at"),
+            last_seen.label("last_seen"),
             overdue.label("response_overdue"),
             touches_30.label("touches_last_30_days"),
             channels_30.label("channels_last_30_days"),
@@ -107,6 +132,27 @@ def follow_up_query(viewer: Viewer, cadence: Cadence, tz: str) -> Select[Any]:
     )
 
 
+def due_at(report: Any, cadence: Cadence) -> ColumnElement[datetime | None]:
+    """When the next action falls due (API.md section 12): a response `inbound_response_hours`
+    after the lead arrived; a touch (or one on another channel) a touch interval (30 days /
+    `touches_per_month`) after the last touch (arrival without one); a breakup email or new
+    content now; nothing for `none`."""
+    action = report.c.next_action
+    response_time = func.make_interval(0, 0, 0, 0, cadence.inbound_response_hours)
+    touch_interval = func.make_interval(0, 0, 0, 0, 0, 0, 30 * 86_400 / cadence.touches_per_month)
+    due = case(
+        (action == "respond", report.c.received_at + response_time),
+        (action.in_(("touch", "vary_channel")), report.c.last_seen + touch_interval),
+        (action.in_(("send_breakup_email", "new_content")), func.now()),
+        else_=null(),
+    )
+    return type_coerce(due, DateTime(timezone=True))
+
+
+# `due_at` sorts with no due date last (descending: first), as a value a cursor can carry.
+NEVER_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 class FollowUpRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -119,21 +165,27 @@ class FollowUpRepository:
         page: PageParams,
         filters: FollowUpFilters,
         sort: str,
+        expand: Sequence[Expansion] = (),
     ) -> tuple[list[Any], str | None]:
         report = follow_up_query(viewer, cadence, tz)
         if filters.owner_id is not None:
             report = report.where(Lead.owner_id == filters.owner_id)
         rows_sq = report.subquery("follow_up")
+        due = due_at(rows_sq, cadence)
+        sort_columns = {
+            "due_at": type_coerce(func.coalesce(due, NEVER_DUE), DateTime(timezone=True)),
+            "received_at": rows_sq.c.received_at,
+            "stale_days": rows_sq.c.stale_days,
+        }
         descending = sort.startswith("-")
-        key_name = sort.lstrip("-")
-        keys = [SortKey(rows_sq.c[key_name], descending), SortKey(rows_sq.c.lead_id, descending)]
-        stmt = select(rows_sq)
+        sort_key = sort_columns[sort.lstrip("-")].label("sort_key")
+        keys = [SortKey(sort_key, descending), SortKey(rows_sq.c.lead_id, descending)]
+        summaries = [summary(e, viewer, rows_sq.c.owner_id, rows_sq).label(e.value) for e in expand]
+        stmt = select(rows_sq, due.label("due_at"), sort_key, *summaries)
         if filters.next_action is not None:
             stmt = stmt.where(rows_sq.c.next_action == filters.next_action)
         binding = {**filters.cursor_binding(), "sort": sort}
         stmt = paginate(stmt, keys, page, ENDPOINT, binding)
         rows = list((await self.session.execute(stmt)).all())
-        cursor = next_cursor(
-            rows, page, ENDPOINT, binding, lambda r: [getattr(r, key_name), r.lead_id]
-        )
+        cursor = next_cursor(rows, page, ENDPOINT, binding, lambda r: [r.sort_key, r.lead_id])
         return rows, cursor

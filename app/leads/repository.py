@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.enums import Expansion
 from app.core.errors import Duplicate
 from app.core.repository import Repository
 from app.core.text_search import matches
@@ -50,6 +51,7 @@ class LeadRepository(Repository[Lead]):
         "updated_at": Lead.updated_at,
         "received_at": Lead.received_at,
     }
+    references = {Expansion.OWNER: Lead.owner_id, Expansion.ACCOUNT: Lead.account_id}
     filter_columns = {
         "status": Lead.status,
         "owner_id": Lead.owner_id,

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
+from app.core.enums import Expansion
 from app.core.errors import PayloadTooLarge
+from app.core.expand import expand_param
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -46,6 +48,9 @@ from app.leads.schemas import (
 )
 
 router = APIRouter(tags=["leads"])
+
+LEAD_EXPANSIONS = expand_param(Expansion.OWNER, Expansion.ACCOUNT)
+FOLLOW_UP_EXPANSIONS = expand_param(Expansion.OWNER)
 
 ExternalIdPath = Annotated[
     str,
@@ -98,7 +103,8 @@ async def create_lead(
     description="Leads you can see (an integration: the ones it created). `q` matches name, "
     "email and company: every word, whole or as a prefix, case-insensitively (as "
     "`GET /search`). Sort: `created_at` (default), "
-    "`updated_at`, `received_at`, `-` for descending." + CUSTOM_FILTER_HELP,
+    "`updated_at`, `received_at`, `-` for descending. `expand=owner,account` adds each "
+    "lead's owner and account summaries." + CUSTOM_FILTER_HELP,
 )
 async def list_leads(
     principal: CurrentPrincipal,
@@ -108,8 +114,11 @@ async def list_leads(
     *,
     page: Page,
     custom: CustomQuery,
+    expand: Any = LEAD_EXPANSIONS,
 ) -> LeadPage:
-    rows, cursor = await service.list_leads(session, principal, page, filters, sort, custom)
+    rows, cursor = await service.list_leads(
+        session, principal, page, filters, sort, custom, expand=expand or ()
+    )
     return LeadPage(items=[Lead.model_validate(lead) for lead in rows], next_cursor=cursor)
 
 
@@ -208,11 +217,20 @@ async def upsert_external(
     return _lead(response, lead)
 
 
-@router.get("/leads/{lead_id}", operation_id="leads-get", response_model=Lead)
+@router.get(
+    "/leads/{lead_id}",
+    operation_id="leads-get",
+    response_model=Lead,
+    description="A lead you can see; `expand=owner,account` adds their summaries.",
+)
 async def get_lead(
-    lead_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
+    lead_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: Session,
+    response: Response,
+    expand: Any = LEAD_EXPANSIONS,
 ) -> Lead:
-    return _lead(response, await service.get_lead(session, principal, lead_id))
+    return _lead(response, await service.read_lead(session, principal, lead_id, expand or ()))
 
 
 @router.patch(
@@ -370,8 +388,11 @@ async def put_cadence(
     "`breakup_after_days` days, no inbound touch in that time, no breakup sent), `touch` (fewer "
     "than `touches_per_month` outbound touches in the last 30 days), `vary_channel` (fewer than "
     '`min_channels` channels in them), `new_content` (repeated content), `none`. "Last N '
-    'days" are today and the N-1 days before in ENGAGE_TIMEZONE. Sort: `received_at` '
-    "(default), `stale_days`, `-` for descending.",
+    'days" are today and the N-1 days before in ENGAGE_TIMEZONE. A breakup email that no '
+    "inbound touch followed closes the cadence: `none`. Each row carries the lead's name, "
+    "email, company and status, and `due_at`. Sort: `due_at` (default: most urgent first, no "
+    "due date last), `received_at`, `stale_days`, `-` for descending. `expand=owner` adds "
+    "the owner's summary.",
 )
 async def follow_up(
     request: Request,
@@ -381,9 +402,12 @@ async def follow_up(
     sort: str = FOLLOW_UP_SORTS.param,
     *,
     page: Page,
+    expand: Any = FOLLOW_UP_EXPANSIONS,
 ) -> FollowUpPage:
     tz = request.app.state.settings.timezone
-    rows, cursor = await service.follow_up(session, principal, tz, page, filters, sort)
+    rows, cursor = await service.follow_up(
+        session, principal, tz, page, filters, sort, expand or ()
+    )
     return FollowUpPage(
         items=[FollowUpItem.model_validate(row, from_attributes=True) for row in rows],
         next_cursor=cursor,

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
 from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
+from app.core.expand import EXPANDED_ACCOUNT, EXPANDED_OWNER, AccountSummary, OwnerSummary
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import (
     SINGLE_LINE,
@@ -181,6 +182,8 @@ class Lead(ResponseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    owner: OwnerSummary | None = EXPANDED_OWNER
+    account: AccountSummary | None = EXPANDED_ACCOUNT
 
 
 class LeadPage(ResponseModel):
@@ -329,9 +332,19 @@ class CadencePolicy(ResponseModel):
     version: int
 
 
+class FollowUpLead(ResponseModel):
+    id: uuid.UUID = Field(description="The lead's id.")
+    first_name: str | None = Field(description="The lead's first name.")
+    last_name: str | None = Field(description="The lead's last name.")
+    email: str = Field(description="The lead's email.")
+    company: str | None = Field(description="The lead's company.")
+    status: LeadStatus = Field(description="The lead's status (an open one).")
+
+
 class FollowUpItem(ResponseModel):
     lead_id: uuid.UUID
     owner_id: uuid.UUID | None
+    lead: FollowUpLead = Field(description="Who to follow up: the lead's name, email, company.")
     response_overdue: bool = Field(
         description="Inbound, no outbound touch yet, and more than `inbound_response_hours` "
         "since `received_at`."
@@ -352,6 +365,13 @@ class FollowUpItem(ResponseModel):
         "`vary_channel`, `new_content`, `none`. Clients tolerate new values.",
         json_schema_extra={"x-extensible-enum": list(NEXT_ACTIONS)},
     )
+    due_at: datetime | None = Field(
+        description="When `next_action` falls due: `respond` `inbound_response_hours` after "
+        "`received_at`; `touch` and `vary_channel` 30 days / `touches_per_month` after the last "
+        "touch (after `received_at` without one); `send_breakup_email` and `new_content` now; "
+        "null for `none`. Past means overdue."
+    )
+    owner: OwnerSummary | None = EXPANDED_OWNER
 
 
 class FollowUpPage(ResponseModel):
@@ -372,7 +392,7 @@ class FollowUpFilters(ListFilters):
     ] = None
 
 
-FOLLOW_UP_SORTS = SortChoices("received_at", "stale_days")
+FOLLOW_UP_SORTS = SortChoices("due_at", "received_at", "stale_days")
 
 
 # ---- conversion -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ id, touches, the cadence policy and the follow-up report (API.md section 5)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from app.accounts.repository import AccountRepository, Route
 from app.activities.repository import ActivityRepository
 from app.core import events, settings_store
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, EventType
+from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
 from app.core.errors import (
     AppError,
     Conflict,
@@ -27,6 +27,7 @@ from app.core.errors import (
     field_error,
     not_visible,
 )
+from app.core.expand import Expanded
 from app.core.http import check_if_match, etag
 from app.core.pagination import PageParams
 from app.core.repository import Repository
@@ -190,6 +191,14 @@ async def get_lead(
     )
 
 
+async def read_lead(
+    session: AsyncSession, principal: Principal, lead_id: uuid.UUID, expand: Sequence[Expansion]
+) -> Expanded[Lead]:
+    return await LeadRepository(session).find_expanded(
+        principal, lead_id, expand, missing="No such lead."
+    )
+
+
 async def get_external(session: AsyncSession, principal: Principal, external_id: str) -> Lead:
     leads = LeadRepository(session)
     lead = await leads.get_by_external_id(source_of(principal), external_id)
@@ -205,13 +214,14 @@ async def list_leads(
     filters: LeadFilters,
     sort: str,
     custom: Mapping[str, str] | None = None,
-) -> tuple[list[Lead], str | None]:
+    expand: Sequence[Expansion] = (),
+) -> tuple[list[Expanded[Lead]], str | None]:
     await _check_owner_filter(session, principal, filters.owner_id)
     references = {"account_id": filters.account_id, "activity_id": filters.activity_id}
     await _check_references(session, principal, references, prefix="query.")
     conditions = await custom_fields.filter_conditions(session, LEAD, custom or {})
-    return await LeadRepository(session).list_page(
-        principal, page, filters, sort, conditions=conditions, also_bound=custom
+    return await LeadRepository(session).list_page_expanded(
+        principal, page, filters, sort, expand, conditions=conditions, also_bound=custom
     )
 
 
@@ -439,8 +449,11 @@ async def follow_up(
     page: PageParams,
     filters: FollowUpFilters,
     sort: str,
+    expand: Sequence[Expansion] = (),
 ) -> tuple[list[Any], str | None]:
     await _check_owner_filter(session, principal, filters.owner_id)
     document, _ = await read_cadence(session)
     cadence = Cadence(**{k: int(document[k]) for k in CADENCE_DEFAULTS})
-    return await FollowUpRepository(session).page(principal, cadence, tz, page, filters, sort)
+    return await FollowUpRepository(session).page(
+        principal, cadence, tz, page, filters, sort, expand
+    )

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import Expansion
+from app.core.expand import summary
 from app.core.json_sql import json_object
 from app.core.pagination import (
     PageParams,
@@ -35,6 +37,7 @@ from app.core.pagination import (
     next_cursor,
 )
 from app.core.repository import Repository
+from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import matches_param
 from app.core.visibility import (
@@ -76,36 +79,49 @@ def _net_arr_sql() -> ColumnElement[Any]:
     )
 
 
-# The response document (schemas.Opportunity) as PostgreSQL writes it; `:currency` is bound.
-OPPORTUNITY_JSON = json_object(
-    OpportunityOut,
-    {
-        **{
-            name: getattr(Opportunity, name)
-            for name in OpportunityOut.model_fields
-            if name not in ("net_arr", "currency")
-        },
-        "net_arr": _net_arr_sql(),
-        "currency": cast(bindparam("currency"), Text),
-    },
-)
+# Where each `?expand=` of an opportunity points.
+REFERENCES = {
+    Expansion.OWNER: Opportunity.owner_id,
+    Expansion.ACCOUNT: Opportunity.account_id,
+    Expansion.CONTACT: Opportunity.contact_id,
+}
+
+
+def opportunity_json(viewer: Viewer, expand: tuple[Expansion, ...] = ()) -> ColumnElement[str]:
+    """The response document (schemas.Opportunity) as PostgreSQL writes it, with the summaries
+    `expand` asks for; `:currency` is bound."""
+    own = {
+        name: getattr(Opportunity, name)
+        for name in own_fields(OpportunityOut)
+        if name not in ("net_arr", "currency")
+    }
+    return json_object(
+        OpportunityOut,
+        {**own, "net_arr": _net_arr_sql(), "currency": cast(bindparam("currency"), Text)},
+        {e.value: summary(e, viewer, REFERENCES[e], Opportunity) for e in expand},
+    )
 
 
 @cache
-def _document_by_id(role: str) -> Select[int, str]:
-    return select(Opportunity.version, OPPORTUNITY_JSON).where(
-        Opportunity.id == bindparam("opportunity_id"), opportunity_visible(BoundViewer(role))
+def _document_by_id(role: str, expand: tuple[Expansion, ...]) -> Select[int, str]:
+    viewer = BoundViewer(role)
+    return select(Opportunity.version, opportunity_json(viewer, expand)).where(
+        Opportunity.id == bindparam("opportunity_id"), opportunity_visible(viewer)
     )
 
 
 async def get_visible_document(
-    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, currency: str
+    session: AsyncSession,
+    principal: Principal,
+    opportunity_id: uuid.UUID,
+    currency: str,
+    expand: tuple[Expansion, ...] = (),
 ) -> tuple[int, str] | None:
     """(version, the opportunity as response JSON) when the caller can see it."""
     connection = await session.connection()  # Core rows: no ORM layer for a text column
     row = (
         await connection.execute(
-            _document_by_id(principal.role),
+            _document_by_id(principal.role, expand),
             {"opportunity_id": opportunity_id, VIEWER_ID: principal.id, "currency": currency},
         )
     ).first()
@@ -185,14 +201,19 @@ def _list_keys(sort: str) -> list[SortKey]:
 
 @lru_cache(maxsize=512)  # bounded: filter combinations are many, few are used
 def _list_statement(
-    role: str, sort: str, filters: tuple[str, ...], after_cursor: bool
+    role: str,
+    sort: str,
+    filters: tuple[str, ...],
+    after_cursor: bool,
+    expand: tuple[Expansion, ...],
 ) -> Select[Any]:
     """Built once per shape (role, sort, which filters, first page or not); the values are
     parameters. The page's ids come first, from the (sort key, id) indexes that carry owner_id
     and account_id: visibility is checked on index entries (an index-only scan, no heap visit
     per skipped row); then only the page's rows are read and written as JSON."""
     keys = _list_keys(sort)
-    ids = select(Opportunity.id).where(opportunity_visible(BoundViewer(role)))
+    viewer = BoundViewer(role)
+    ids = select(Opportunity.id).where(opportunity_visible(viewer))
     for name in filters:
         ids = ids.where(_LIST_FILTERS[name])
     if after_cursor:
@@ -200,7 +221,7 @@ def _list_statement(
     order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
     page_ids = ids.order_by(*order).limit(bindparam("limit")).subquery("page_ids")
     return (
-        select(Opportunity.id, keys[0].column.label("sort_key"), OPPORTUNITY_JSON)
+        select(Opportunity.id, keys[0].column.label("sort_key"), opportunity_json(viewer, expand))
         .join(page_ids, page_ids.c.id == Opportunity.id)
         .order_by(*order)
     )
@@ -213,6 +234,7 @@ async def list_page(
     filters: dict[str, Any],
     sort: str,
     currency: str,
+    expand: Sequence[Expansion] = (),
 ) -> tuple[list[str], str | None]:
     """A page of visible opportunities as response JSON texts, and the next cursor."""
     present = {name: value for name, value in filters.items() if value is not None}
@@ -226,7 +248,9 @@ async def list_page(
     if page.cursor:
         values = decode_cursor(page.cursor, "opportunities", cursor_filters)
         params |= cursor_key_params(_list_keys(sort), values)
-    stmt = _list_statement(principal.role, sort, tuple(sorted(present)), bool(page.cursor))
+    stmt = _list_statement(
+        principal.role, sort, tuple(sorted(present)), bool(page.cursor), tuple(expand)
+    )
     connection = await session.connection()  # Core rows: no ORM layer for text columns
     rows = list((await connection.execute(stmt, params)).all())
     cursor = next_cursor(rows, page, "opportunities", cursor_filters, lambda r: [r[1], r[0]])
@@ -346,6 +370,7 @@ async def visible_account(
 class OpportunityRepository(Repository[Opportunity]):
     model = Opportunity
     endpoint = "opportunities"
+    references = REFERENCES
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return opportunity_visible(viewer)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.core.enums import ForecastCategory, OpportunityType, StageSlug
+from app.core.enums import Expansion, ForecastCategory, OpportunityType, StageSlug
+from app.core.expand import expand_param
 from app.core.http import IfMatch, etag, json_document, json_page, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -28,6 +29,8 @@ from app.opportunities.schemas import (
 )
 
 router = APIRouter(tags=["opportunities"])
+
+OPPORTUNITY_EXPANSIONS = expand_param(Expansion.OWNER, Expansion.ACCOUNT, Expansion.CONTACT)
 
 
 OpportunitySort = Literal[
@@ -72,7 +75,8 @@ async def create_opportunity(
     response_model=OpportunityPage,
     description="Visible opportunities. Sort: `created_at` (default), `updated_at`, "
     "`close_date` (no date last), `amount` (no amount first), `name`; `-` for descending. "
-    "`q` finds opportunities by the words of their name or their account's name.",
+    "`q` finds opportunities by the words of their name or their account's name. "
+    "`expand=owner,account,contact` adds each one's summaries.",
 )
 async def list_opportunities(
     principal: HumanPrincipal,
@@ -89,6 +93,7 @@ async def list_opportunities(
     updated_after: Moment | None = None,
     q: SearchText = None,
     sort: Annotated[OpportunitySort, Query()] = "created_at",
+    expand: Any = OPPORTUNITY_EXPANSIONS,
 ) -> Response:
     filters = {
         "q": q,
@@ -102,22 +107,26 @@ async def list_opportunities(
         "updated_after": updated_after,
     }
     documents, cursor = await service.list_page(
-        session, principal, page, filters, sort, settings.currency
+        session, principal, page, filters, sort, settings.currency, expand or ()
     )
     return json_page(documents, cursor)
 
 
 @router.get(
-    "/opportunities/{opportunity_id}", operation_id="opportunities-get", response_model=Opportunity
+    "/opportunities/{opportunity_id}",
+    operation_id="opportunities-get",
+    response_model=Opportunity,
+    description="An opportunity you can see; `expand=owner,account,contact` adds their summaries.",
 )
 async def get_opportunity(
     opportunity_id: uuid.UUID,
     principal: HumanPrincipal,
     session: Session,
     settings: AppSettings,
+    expand: Any = OPPORTUNITY_EXPANSIONS,
 ) -> Response:
     version, document = await service.get_document(
-        session, principal, opportunity_id, settings.currency
+        session, principal, opportunity_id, settings.currency, expand or ()
     )
     return json_document(document, headers={"ETag": etag(version)})
 

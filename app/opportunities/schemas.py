@@ -24,6 +24,14 @@ from app.core.enums import (
     RenewalForecastCategory,
     StageSlug,
 )
+from app.core.expand import (
+    EXPANDED_ACCOUNT,
+    EXPANDED_CONTACT,
+    EXPANDED_OWNER,
+    AccountSummary,
+    ContactSummary,
+    OwnerSummary,
+)
 from app.core.schemas import (
     CustomOut,
     Moment,
@@ -208,6 +216,9 @@ class Opportunity(ResponseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    owner: OwnerSummary | None = EXPANDED_OWNER
+    account: AccountSummary | None = EXPANDED_ACCOUNT
+    contact: ContactSummary | None = EXPANDED_CONTACT
 
 
 class OpportunityPage(ResponseModel):

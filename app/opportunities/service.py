@@ -8,6 +8,7 @@ history here too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import EventResource
+from app.core.enums import EventResource, Expansion
 from app.core.errors import Forbidden, NotFound, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import prefix_query
 from app.models import Account, CommandPlan, Opportunity, User
@@ -51,7 +53,7 @@ def net_arr(opportunity: Opportunity) -> Decimal | None:
 def present(opportunity: Opportunity, currency: str) -> OpportunityOut:
     values = {
         name: getattr(opportunity, name)
-        for name in OpportunityOut.model_fields
+        for name in own_fields(OpportunityOut)
         if name not in ("net_arr", "currency")
     }
     return OpportunityOut(**values, net_arr=net_arr(opportunity), currency=currency)
@@ -221,6 +223,7 @@ async def list_page(
     filters: dict[str, Any],
     sort: str,
     currency: str,
+    expand: Sequence[Expansion] = (),
 ) -> tuple[list[str], str | None]:
     """A page as response JSON texts (see `app.core.json_sql`) and the next cursor."""
     await check_list_filters(session, principal, filters)
@@ -229,14 +232,21 @@ async def list_page(
         if words is None:
             return [], None
         filters = {**filters, "q": words}
-    return await repository.list_page(session, principal, page, filters, sort, currency)
+    return await repository.list_page(session, principal, page, filters, sort, currency, expand)
 
 
 async def get_document(
-    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, currency: str
+    session: AsyncSession,
+    principal: Principal,
+    opportunity_id: uuid.UUID,
+    currency: str,
+    expand: Sequence[Expansion] = (),
 ) -> tuple[int, str]:
-    """(version, the opportunity as response JSON), or 404."""
-    document = await repository.get_visible_document(session, principal, opportunity_id, currency)
+    """(version, the opportunity as response JSON with the summaries `expand` asks for), or
+    404."""
+    document = await repository.get_visible_document(
+        session, principal, opportunity_id, currency, tuple(expand)
+    )
     if document is None:
         raise NotFound("No such opportunity.")
     return document

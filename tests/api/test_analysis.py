@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import AdoptionChange
@@ -21,23 +19,7 @@ from app.territories.analysis import repository as analysis_repository
 from app.territories.analysis.service import conversion_windows
 from tests.api.territory_helpers import account, territory, unit
 from tests.factories import Actor, Actors
-
-
-@contextmanager
-def statements(connection: AsyncConnection) -> Iterator[list[str]]:
-    """Every SQL statement sent on the test's connection while the block runs."""
-    seen: list[str] = []
-
-    def listener(*args: Any) -> None:
-        seen.append(args[2])
-
-    sync = connection.sync_connection
-    assert sync is not None
-    event.listen(sync, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(sync, "before_cursor_execute", listener)
+from tests.sql_statements import statements
 
 
 async def _account_with(

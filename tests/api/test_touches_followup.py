@@ -166,9 +166,18 @@ async def test_every_next_action(
     assert action(not_yet_due) == "touch"
     assert rows[str(not_yet_due.id)]["response_overdue"] is False
     assert action(breakup) == "send_breakup_email"
+    assert rows[str(breakup.id)].pop("due_at") is not None
     assert rows[str(breakup.id)] == {
         "lead_id": str(breakup.id),
         "owner_id": str(rep.id),
+        "lead": {
+            "id": str(breakup.id),
+            "first_name": None,
+            "last_name": None,
+            "email": breakup.email,
+            "company": None,
+            "status": "new",
+        },
         "response_overdue": False,
         "touches_last_30_days": 8,
         "channels_last_30_days": 3,
@@ -261,3 +270,106 @@ async def test_cadence_policy_settings(client: httpx.AsyncClient, actors: Actors
     r = await client.put(CADENCE, json={**policy, "version": 3}, headers=actors.admin.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "read_only"
     assert (await client.get(CADENCE, headers=actors.rep.headers)).json()["version"] == 2
+
+
+def _at(row: dict[str, Any]) -> datetime | None:
+    return None if row["due_at"] is None else datetime.fromisoformat(row["due_at"])
+
+
+async def test_follow_up_rows_say_who_and_when(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    rep = actors.rep.user
+    varied = ["email", "phone", "social", "email", "phone", "social", "email", "phone"]
+    respond = await make_lead(
+        session,
+        rep,
+        inbound=True,
+        received_at=ago(hours=30),
+        first_name="Ada",
+        last_name="Lovelace",
+        company="Analytical",
+    )
+    touch = await make_lead(session, rep, received_at=ago(days=40))
+    touched_at = ago(days=2)
+    await make_touch(session, touch, rep, touched_at, "email")
+    untouched = await make_lead(session, rep, received_at=ago(days=1))
+    vary = await make_lead(session, rep, received_at=ago(days=40))
+    await _outbound(session, vary, actors, ["email"] * 8)
+    await make_touch(session, vary, rep, touched_at, "phone", direction="inbound")
+    breakup = await make_lead(session, rep, received_at=ago(days=40))
+    await _outbound(session, breakup, actors, varied)
+    # A breakup email ends the cadence until the lead writes back...
+    broke_up = await make_lead(session, rep, received_at=ago(days=40))
+    await _outbound(session, broke_up, actors, ["email", "phone"], days_ago=5)
+    await make_touch(session, broke_up, rep, ago(days=2), "email", breakup=True)
+    # ... and a reply after it opens the cadence again.
+    replied = await make_lead(session, rep, received_at=ago(days=40))
+    await _outbound(session, replied, actors, ["email", "phone"], days_ago=5)
+    await make_touch(session, replied, rep, ago(days=2), "email", breakup=True)
+    await make_touch(session, replied, rep, ago(days=1), "email", direction="inbound")
+
+    r = await client.get(f"{FOLLOW_UP}?limit=200", headers=actors.rep.headers)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    rows = {row["lead_id"]: row for row in items}
+
+    assert rows[str(respond.id)]["lead"] == {
+        "id": str(respond.id),
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": respond.email,
+        "company": "Analytical",
+        "status": "new",
+    }
+    assert rows[str(respond.id)]["next_action"] == "respond"
+    assert _at(rows[str(respond.id)]) == respond.received_at + timedelta(hours=24)
+    # Eight touches a month: one due 30/8 days after the last touch (or arrival).
+    interval = timedelta(days=30 / 8)
+    assert rows[str(touch.id)]["next_action"] == "touch"
+    assert _at(rows[str(touch.id)]) == touched_at + interval
+    assert _at(rows[str(untouched.id)]) == untouched.received_at + interval
+    assert rows[str(vary.id)]["next_action"] == "vary_channel"
+    # Its last touch is the newest outbound one, a day ago (the inbound one is older).
+    vary_due = _at(rows[str(vary.id)])
+    assert vary_due is not None and vary_due - interval > touched_at
+    assert rows[str(breakup.id)]["next_action"] == "send_breakup_email"
+    now = _at(rows[str(breakup.id)])
+    assert now is not None and abs(now - datetime.now(UTC)) < timedelta(minutes=5)
+    assert rows[str(broke_up.id)]["next_action"] == "none"
+    assert rows[str(broke_up.id)]["due_at"] is None
+    assert rows[str(replied.id)]["next_action"] == "touch"
+
+    # Most urgent first, no due date last; the same order page by page.
+    due = [_at(row) for row in items]
+    dated = [d for d in due if d is not None]
+    assert dated == sorted(dated) and due[len(dated) :] == [None] * (len(due) - len(dated))
+    assert items[-1]["lead_id"] == str(broke_up.id)
+    seen: list[str] = []
+    url = f"{FOLLOW_UP}?limit=2"
+    while url:
+        page = (await client.get(url, headers=actors.rep.headers)).json()
+        seen += [row["lead_id"] for row in page["items"]]
+        url = f"{FOLLOW_UP}?limit=2&cursor={page['next_cursor']}" if page["next_cursor"] else ""
+    assert seen == [row["lead_id"] for row in items]
+    backwards = (await client.get(f"{FOLLOW_UP}?sort=-due_at", headers=actors.rep.headers)).json()
+    assert backwards["items"][0]["lead_id"] == str(broke_up.id)
+
+
+async def test_follow_up_expand_owner(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    await make_lead(session, actors.rep.user)
+    r = await client.get(f"{FOLLOW_UP}?expand=owner", headers=actors.rep.headers)
+    assert r.status_code == 200, r.text
+    [row] = r.json()["items"]
+    assert row["owner"] == {
+        "id": str(actors.rep.id),
+        "name": actors.rep.user.name,
+        "email": actors.rep.user.email,
+    }
+    assert (
+        "owner" not in (await client.get(FOLLOW_UP, headers=actors.rep.headers)).json()["items"][0]
+    )
+    r = await client.get(f"{FOLLOW_UP}?expand=account", headers=actors.rep.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.expand"
