@@ -6,6 +6,11 @@ Not part of the test suite.
 
     PYTHONPATH=$PWD python bench/leads_batch.py \
         --server postgresql+asyncpg://postgres@127.0.0.1:5432/postgres --batches 20
+
+`--updates` makes half of every batch after the first re-send the previous batch's external
+ids with a new title (updates, each a `lead.updated` event); `--webhooks N` subscribes N
+webhooks to the batch's event types, so every event also queues N deliveries (the worker is
+not running: they only queue).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from app.users import service as users_service
 from app.users.schemas import TokenCreate, UserCreate
 
 
-async def prepare(server: str) -> tuple[str, str]:
+async def prepare(server: str, webhooks: int = 0) -> tuple[str, str]:
     name = f"engage_bench_{uuid.uuid4().hex[:8]}"
     admin = create_async_engine(make_url(server), isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -53,6 +58,14 @@ async def prepare(server: str) -> tuple[str, str]:
             ),
         )
         _, token = await users_service.create_token(session, None, user.id, TokenCreate())
+        for n in range(webhooks):
+            await session.execute(
+                text(
+                    "INSERT INTO webhooks (url, event_types, secret, created_by) "
+                    "VALUES (:url, ARRAY['lead.created', 'lead.updated'], 'whsec_bench', :by)"
+                ),
+                {"url": f"https://hooks{n}.example.invalid/engage", "by": user.id},
+            )
         await session.commit()
     await engine.dispose()
     return url, token
@@ -72,26 +85,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def batch(number: int, size: int) -> dict[str, object]:
-    return {
-        "items": [
-            {
-                "email": f"lead{number}-{i}@company{i % 97}.example",
-                "first_name": f"First{i}",
-                "last_name": f"Last{i}",
-                "company": f"Company {i % 97}",
-                "title": "Director of Engineering",
-                "external_id": f"b{number}-{i}",
-                "inbound": i % 2 == 0,
-            }
-            for i in range(size)
-        ]
-    }
+def batch(number: int, size: int, updates: bool = False) -> dict[str, object]:
+    """New leads; with `updates`, the first half re-sends external ids of the previous
+    batch with a new title (an update of each)."""
+    resent = size // 2 if updates and number > 0 else 0
+    # The previous batch always created its second half.
+    items: list[dict[str, object]] = [
+        {
+            "email": f"lead{number - 1}-{i}@company{i % 97}.example",
+            "external_id": f"b{number - 1}-{i}",
+            "title": f"VP {number}",
+        }
+        for i in range(size - resent, size)
+    ]
+    items += [
+        {
+            "email": f"lead{number}-{i}@company{i % 97}.example",
+            "first_name": f"First{i}",
+            "last_name": f"Last{i}",
+            "company": f"Company {i % 97}",
+            "title": "Director of Engineering",
+            "external_id": f"b{number}-{i}",
+            "inbound": i % 2 == 0,
+        }
+        for i in range(resent, size)
+    ]
+    return {"items": items}
 
 
-def run(base: str, token: str, batches: int, size: int) -> list[float]:
+def run(base: str, token: str, batches: int, size: int, updates: bool = False) -> list[float]:
     headers = {"Authorization": f"Bearer {token}"}
-    bodies = [batch(n, size) for n in range(batches + 1)]
+    bodies = [batch(n, size, updates) for n in range(batches + 1)]
     timings = []
     with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
         client.post("/api/v1/leads/batch", json=bodies[0]).raise_for_status()  # warm-up
@@ -100,7 +124,10 @@ def run(base: str, token: str, batches: int, size: int) -> list[float]:
             r = client.post("/api/v1/leads/batch", json=body)
             timings.append(time.perf_counter() - started)
             r.raise_for_status()
-            assert r.json()["counts"]["created"] == size, r.text[:500]
+            counts = r.json()["counts"]
+            resent = size // 2 if updates else 0
+            assert counts["created"] == size - resent, r.text[:500]
+            assert counts["updated"] == resent, r.text[:500]
     return timings
 
 
@@ -114,9 +141,11 @@ def main() -> int:
     )
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--updates", action="store_true", help="half of each batch updates")
+    parser.add_argument("--webhooks", type=int, default=0, help="subscriptions to queue for")
     args = parser.parse_args()
 
-    url, token = asyncio.run(prepare(args.server))
+    url, token = asyncio.run(prepare(args.server, args.webhooks))
     port = free_port()
     env = {**os.environ, "ENGAGE_DATABASE_URL": url, "ENGAGE_RATE_LIMIT_PER_MINUTE": "0"}
     server = subprocess.Popen(
@@ -144,14 +173,18 @@ def main() -> int:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        timings = run(base, token, args.batches, args.size)
+        timings = run(base, token, args.batches, args.size, args.updates)
     finally:
         server.terminate()
         server.wait(timeout=10)
         asyncio.run(drop(url))
     total = sum(timings)
     leads = args.batches * args.size
-    print(f"{args.batches} batches of {args.size} new leads over HTTP, one uvicorn worker")
+    kind = "leads (half updates)" if args.updates else "new leads"
+    print(
+        f"{args.batches} batches of {args.size} {kind} over HTTP, one uvicorn worker, "
+        f"{args.webhooks} webhooks"
+    )
     print(
         f"median {statistics.median(timings) * 1000:.0f} ms per batch, "
         f"p max {max(timings) * 1000:.0f} ms"

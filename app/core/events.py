@@ -29,7 +29,8 @@ _EMIT = text(
     """
     WITH written AS (
         INSERT INTO events (type, actor_id, resource_type, resource_id, resource_version, data)
-        SELECT :type, :actor_id, :resource_type, r.id, r.version, CAST(r.data AS jsonb)
+        SELECT :type, :actor_id, :resource_type, r.id, r.version,
+            COALESCE(CAST(r.data AS jsonb), '{}'::jsonb)
         FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[]), CAST(:data AS text[]))
             AS r(id, version, data)
         RETURNING id
@@ -89,8 +90,9 @@ async def emit_many(
         return
     if type in NOT_FANNED_OUT:
         raise ValueError(f"{type} events go to one subscription: use emit_to.")
+    # unnest pads a shorter array with nulls: no data sent is `{}` for every resource.
     if data is None or isinstance(data, Mapping):
-        encoded = [_encode(data)] * len(resources)
+        encoded = [_encode(data)] * len(resources) if data else []
     else:
         encoded = [_encode(d) for d in data]
     await session.execute(
