@@ -31,6 +31,7 @@ from app.core.pagination import Page
 from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 
 # Tagged `territories` first, as since v1: generated SDKs group operations by their first tag.
 router = APIRouter(tags=["territories"])
@@ -63,19 +64,20 @@ async def create_account(
     description="Accounts of the territories the caller can see. `domain` matches the "
     "normalised domain (a URL works); `q` matches every word of name and domain, whole or as "
     "a prefix. Sort: `created_at` (default), `name`, `updated_at`; `-` for descending. "
-    "`expand=territory` adds each account's territory summary.",
+    "`expand=territory` adds each account's territory summary." + CUSTOM_FILTER_HELP,
 )
 async def list_accounts(
     *,
     principal: CurrentPrincipal,
     session: Session,
     filters: Annotated[AccountFilters, Depends()],
+    custom: CustomQuery,
     sort: str = ACCOUNT_SORTS.param,
     page: Page,
     expand: Any = ACCOUNT_EXPANSIONS,
 ) -> AccountPage:
     rows, cursor = await service.list_accounts(
-        session, principal, page, filters, sort, expand or ()
+        session, principal, page, filters, sort, expand or (), custom
     )
     return page_of(AccountPage, rows, cursor)
 

@@ -24,7 +24,7 @@ from app.core.enums import (
 )
 from app.core.expand import EXPANDED_TERRITORY, TerritorySummary
 from app.core.pagination import ListFilters, SortChoices
-from app.core.schemas import CustomOut, Moment, Name, RequestModel, ResponseModel, Str100
+from app.core.schemas import CustomIn, CustomOut, Moment, Name, RequestModel, ResponseModel, Str100
 from app.core.text_search import SearchText
 
 ROUTE_ORDER = tuple(RouteToMarket)
@@ -95,6 +95,7 @@ class AccountCreate(RequestModel):
     cloud_providers: CloudProviders = Field(default_factory=list)
     partners: list[Partner] = Field(default_factory=list, max_length=50)
     it_support: ItSupport | None = None
+    custom: CustomIn | None = None
 
 
 class AccountUpdate(RequestModel):
@@ -109,6 +110,7 @@ class AccountUpdate(RequestModel):
     cloud_providers: CloudProviders | None = None
     partners: list[Partner] | None = Field(None, max_length=50)
     it_support: ItSupport | None = None
+    custom: CustomIn | None = None
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "territory_id",

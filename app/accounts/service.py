@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,14 +28,17 @@ from app.accounts.schemas import (
 )
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import EventResource, EventType, Expansion
+from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
 from app.core.errors import Duplicate, NotFound, field_error, found, not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
+from app.custom_fields import service as custom_fields
 from app.models import Account, AdoptionChange, Unit
 from app.territories.repository import TerritoryRepository
+
+ACCOUNT = CustomFieldObject.ACCOUNT
 
 # --- accounts ----------------------------------------------------------------------------
 
@@ -60,7 +63,9 @@ async def create_account(
     await _check_territory(session, principal, data.territory_id)
     accounts = AccountRepository(session)
     await _check_domain_free(accounts, data.domain)
-    account = await accounts.add(Account(**data.model_dump()))
+    values = data.model_dump()
+    await custom_fields.take_for_create(session, ACCOUNT, values)
+    account = await accounts.add(Account(**values))
     await events.emit(
         session,
         EventType.ACCOUNT_CREATED,
@@ -96,14 +101,16 @@ async def list_accounts(
     filters: AccountFilters,
     sort: str,
     expand: Sequence[Expansion],
+    custom: Mapping[str, str] | None = None,
 ) -> tuple[list[Expanded[Account]], str | None]:
     if filters.domain:
         try:
             filters = dataclasses.replace(filters, domain=normalise_domain(filters.domain))
         except InvalidDomain as exc:
             raise field_error("query.domain", "invalid_domain", f"Not a domain: {exc}.") from exc
+    conditions = await custom_fields.filter_conditions(session, ACCOUNT, custom or {})
     return await AccountRepository(session).list_page_expanded(
-        principal, page, filters, sort, expand
+        principal, page, filters, sort, expand, conditions=conditions, also_bound=custom
     )
 
 
@@ -122,6 +129,7 @@ async def update_account(
     accounts = AccountRepository(session)
     if changes.get("domain", account.domain) != account.domain:
         await _check_domain_free(accounts, changes["domain"], account.id)
+    await custom_fields.take_for_update(session, ACCOUNT, account.custom_values, changes)
     before = snapshot(account, changes)
     await accounts.apply_patch(account, changes)
     await events.emit_update(

@@ -23,6 +23,7 @@ from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.security import HumanPrincipal
 from app.core.session import Session
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 
 router = APIRouter(tags=["contacts"])
 
@@ -52,18 +53,19 @@ async def create_contact(
     response_model=ContactPage,
     description="Contacts of the accounts you can see. Sort: `created_at` (default), "
     "`updated_at`, `-` for descending. `q` matches every word of name and email, whole or as "
-    "a prefix. `expand=account` adds each contact's account summary.",
+    "a prefix. `expand=account` adds each contact's account summary." + CUSTOM_FILTER_HELP,
 )
 async def list_contacts(
     principal: HumanPrincipal,
     session: Session,
     page: Page,
     filters: Annotated[ContactFilters, Depends()],
+    custom: CustomQuery,
     sort: str = CONTACT_SORTS.param,
     expand: Any = CONTACT_EXPANSIONS,
 ) -> ContactPage:
     rows, cursor = await service.list_contacts(
-        session, principal, page, filters, sort, expand or ()
+        session, principal, page, filters, sort, expand or (), custom
     )
     return ContactPage(items=[Contact.model_validate(c) for c in rows], next_cursor=cursor)
 

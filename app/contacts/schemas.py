@@ -15,6 +15,7 @@ from app.core.expand import EXPANDED_ACCOUNT, AccountSummary
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import (
     SINGLE_LINE,
+    CustomIn,
     CustomOut,
     Email,
     Moment,
@@ -34,6 +35,7 @@ class ContactCreate(RequestModel):
     email: Email | None = None
     title: Str200 | None = None
     persona: PersonaSlug | None = None
+    custom: CustomIn | None = None
 
 
 class ContactUpdate(RequestModel):
@@ -46,6 +48,7 @@ class ContactUpdate(RequestModel):
     email: Email | None = None
     title: Str200 | None = None
     persona: PersonaSlug | None = None
+    custom: CustomIn | None = None
 
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"account_id"})
 

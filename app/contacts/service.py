@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,13 +13,16 @@ from app.contacts.repository import ContactRepository
 from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import EventResource, EventType, Expansion
+from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
 from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
+from app.custom_fields import service as custom_fields
 from app.models import Contact
+
+CONTACT = CustomFieldObject.CONTACT
 
 
 async def _check_references(
@@ -42,6 +45,7 @@ async def create_contact(
 ) -> Contact:
     values = data.model_dump()
     await _check_references(session, principal, values)
+    await custom_fields.take_for_create(session, CONTACT, values)
     contact = await ContactRepository(session).add(Contact(**values))
     await events.emit(
         session,
@@ -81,6 +85,7 @@ async def update_contact(
     contact = await get_contact(session, principal, contact_id, for_update=True)
     check_if_match(if_match, contact.version)
     await _check_references(session, principal, changes)
+    await custom_fields.take_for_update(session, CONTACT, contact.custom_values, changes)
     before = snapshot(contact, changes)
     await ContactRepository(session).apply_patch(contact, changes)
     await events.emit_update(
@@ -96,9 +101,11 @@ async def list_contacts(
     filters: ContactFilters,
     sort: str,
     expand: Sequence[Expansion],
+    custom: Mapping[str, str] | None = None,
 ) -> tuple[list[Expanded[Contact]], str | None]:
     references = {"account_id": filters.account_id, "lead_id": filters.lead_id}
     await _check_references(session, principal, references, prefix="query.")
+    conditions = await custom_fields.filter_conditions(session, CONTACT, custom or {})
     return await ContactRepository(session).list_page_expanded(
-        principal, page, filters, sort, expand
+        principal, page, filters, sort, expand, conditions=conditions, also_bound=custom
     )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.changes import CUSTOM, STORED_CUSTOM
 from app.core.enums import CustomFieldType
 from app.core.errors import FieldError, InUse, ValidationFailed, field_error
 from app.core.http import check_if_match
@@ -76,6 +77,22 @@ async def values_for_update(
     clean, problems = check_values(await definitions(session, object_name), sent, creating=False)
     _raise(problems)
     return merged(stored, clean)
+
+
+async def take_for_create(session: AsyncSession, object_name: str, values: dict[str, Any]) -> None:
+    """Replace the API's `custom` in a new record's `values` by the values it stores
+    (`custom_values`), or 422 at `custom.<key>`."""
+    values[STORED_CUSTOM] = await values_for_create(session, object_name, values.pop(CUSTOM, None))
+
+
+async def take_for_update(
+    session: AsyncSession, object_name: str, stored: Mapping[str, Any], changes: dict[str, Any]
+) -> None:
+    """When a patch's `changes` carry `custom`, replace it by the merged stored values
+    (`custom_values`; a null key clears it), or 422 at `custom.<key>`."""
+    if CUSTOM in changes:
+        sent = changes.pop(CUSTOM) or {}
+        changes[STORED_CUSTOM] = await values_for_update(session, object_name, stored, sent)
 
 
 def _raise(problems: list[FieldError]) -> None:

@@ -170,9 +170,7 @@ async def create_lead(
     apply_route(values, by_domain, by_id, default_owner(principal))
     values["source"] = source_of(principal)
     values["created_by"] = principal.id
-    values["custom_values"] = await custom_fields.values_for_create(
-        session, LEAD, values.pop("custom", None)
-    )
+    await custom_fields.take_for_create(session, LEAD, values)
     lead = await LeadRepository(session).insert_lead(values)
     await events.emit(
         session, EventType.LEAD_CREATED, EventResource.LEAD, lead.id, principal.id, lead.version
@@ -271,7 +269,7 @@ async def _save(
     session: AsyncSession, principal: Principal, lead: Lead, changed: Mapping[str, Any]
 ) -> None:
     """Write the changes and say which fields changed (`lead.updated`)."""
-    before = _as_fields(snapshot(lead, changed))
+    before = snapshot(lead, changed)
     await LeadRepository(session).save_lead(lead, changed)
     await events.emit_update(
         session,
@@ -279,14 +277,9 @@ async def _save(
         lead.id,
         lead.version,
         before,
-        _as_fields(changed),
+        changed,
         principal.id,
     )
-
-
-def _as_fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Attribute names as API fields: the stored custom values are `custom`."""
-    return {("custom" if k == "custom_values" else k): v for k, v in values.items()}
 
 
 def _final(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,7 +306,7 @@ async def update_lead(
         raise InvalidTransition("A converted lead is a record of the conversion; it cannot change.")
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))
     await _check_references(session, principal, changes)
-    await _custom_changes(session, lead, changes)
+    await custom_fields.take_for_update(session, LEAD, lead.custom_values, changes)
     if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
         await _check_owner_change(session, principal, lead, changes["owner_id"])
     if changed := _changes(lead, changes):
@@ -377,19 +370,10 @@ async def _update_external(
     changes = {k: v for k, v in data.items() if k not in UPSERT_NEVER_WRITES}
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))
     await _check_references(session, principal, changes)
-    await _custom_changes(session, lead, changes)
+    await custom_fields.take_for_update(session, LEAD, lead.custom_values, changes)
     if changed := _changes(lead, changes):
         await _save(session, principal, lead, changed)
     return lead
-
-
-async def _custom_changes(session: AsyncSession, lead: Lead, changes: dict[str, Any]) -> None:
-    """`custom` in a patch becomes the merged stored values (null clears a key)."""
-    if "custom" in changes:
-        sent = changes.pop("custom") or {}
-        changes["custom_values"] = await custom_fields.values_for_update(
-            session, LEAD, lead.custom_values, sent
-        )
 
 
 # ---- touches --------------------------------------------------------------------------------

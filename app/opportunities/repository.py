@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -168,6 +168,13 @@ async def add(session: AsyncSession, opportunity: Opportunity) -> Opportunity:
     return opportunity
 
 
+async def flush_changes(session: AsyncSession, opportunity: Opportunity, *, custom: bool) -> None:
+    """Write the changed attributes; with `custom`, the shown custom values follow the stored."""
+    await session.flush()
+    if custom:
+        await session.refresh(opportunity, ["custom"])
+
+
 # Sort keys; a missing close date sorts last and a missing amount first (the page statement
 # selects the key itself, so the cursor carries the coalesced value).
 OPPORTUNITY_SORTS: dict[str, Any] = {
@@ -207,13 +214,26 @@ def _list_statement(
     after_cursor: bool,
     expand: tuple[Expansion, ...],
 ) -> Select[Any]:
-    """Built once per shape (role, sort, which filters, first page or not); the values are
-    parameters. The page's ids come first, from the (sort key, id) indexes that carry owner_id
-    and account_id: visibility is checked on index entries (an index-only scan, no heap visit
-    per skipped row); then only the page's rows are read and written as JSON."""
+    """Built once per shape (role, sort, which filters, first page or not, expansions); the
+    values are parameters."""
+    return _build_list_statement(role, sort, filters, after_cursor, expand)
+
+
+def _build_list_statement(
+    role: str,
+    sort: str,
+    filters: tuple[str, ...],
+    after_cursor: bool,
+    expand: tuple[Expansion, ...],
+    conditions: Sequence[ColumnElement[bool]] = (),
+) -> Select[Any]:
+    """The page's ids come first, from the (sort key, id) indexes that carry owner_id and
+    account_id: visibility is checked on index entries (an index-only scan, no heap visit per
+    skipped row); then only the page's rows are read and written as JSON. `conditions` (the
+    custom field filters, values inlined as bound literals) make a statement of its own."""
     keys = _list_keys(sort)
     viewer = BoundViewer(role)
-    ids = select(Opportunity.id).where(opportunity_visible(viewer))
+    ids = select(Opportunity.id).where(opportunity_visible(viewer), *conditions)
     for name in filters:
         ids = ids.where(_LIST_FILTERS[name])
     if after_cursor:
@@ -235,10 +255,14 @@ async def list_page(
     sort: str,
     currency: str,
     expand: Sequence[Expansion] = (),
+    *,
+    conditions: Sequence[ColumnElement[bool]] = (),
+    custom: Mapping[str, str] | None = None,
 ) -> tuple[list[str], str | None]:
-    """A page of visible opportunities as response JSON texts, and the next cursor."""
+    """A page of visible opportunities as response JSON texts, and the next cursor (bound to
+    the filters, the custom ones included, and the sort)."""
     present = {name: value for name, value in filters.items() if value is not None}
-    cursor_filters = {**filters, "sort": sort}
+    cursor_filters = {**filters, **(custom or {}), "sort": sort}
     params: dict[str, Any] = {
         **present,
         VIEWER_ID: principal.id,
@@ -248,9 +272,8 @@ async def list_page(
     if page.cursor:
         values = decode_cursor(page.cursor, "opportunities", cursor_filters)
         params |= cursor_key_params(_list_keys(sort), values)
-    stmt = _list_statement(
-        principal.role, sort, tuple(sorted(present)), bool(page.cursor), tuple(expand)
-    )
+    shape = (principal.role, sort, tuple(sorted(present)), bool(page.cursor), tuple(expand))
+    stmt = _build_list_statement(*shape, conditions) if conditions else _list_statement(*shape)
     connection = await session.connection()  # Core rows: no ORM layer for text columns
     rows = list((await connection.execute(stmt, params)).all())
     cursor = next_cursor(rows, page, "opportunities", cursor_filters, lambda r: [r[1], r[0]])

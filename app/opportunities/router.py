@@ -17,6 +17,7 @@ from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import AppSettings, Session
 from app.core.text_search import SearchText
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 from app.opportunities import service, stage_moves
 from app.opportunities.schemas import (
     HistoryEntry,
@@ -76,13 +77,14 @@ async def create_opportunity(
     description="Visible opportunities. Sort: `created_at` (default), `updated_at`, "
     "`close_date` (no date last), `amount` (no amount first), `name`; `-` for descending. "
     "`q` finds opportunities by the words of their name or their account's name. "
-    "`expand=owner,account,contact` adds each one's summaries.",
+    "`expand=owner,account,contact` adds each one's summaries." + CUSTOM_FILTER_HELP,
 )
 async def list_opportunities(
     principal: HumanPrincipal,
     session: Session,
     page: Page,
     settings: AppSettings,
+    custom: CustomQuery,
     owner_id: uuid.UUID | None = None,
     account_id: uuid.UUID | None = None,
     stage: StageSlug | None = None,
@@ -107,7 +109,7 @@ async def list_opportunities(
         "updated_after": updated_after,
     }
     documents, cursor = await service.list_page(
-        session, principal, page, filters, sort, settings.currency, expand or ()
+        session, principal, page, filters, sort, settings.currency, expand or (), custom
     )
     return json_page(documents, cursor)
 

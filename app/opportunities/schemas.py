@@ -33,6 +33,7 @@ from app.core.expand import (
     OwnerSummary,
 )
 from app.core.schemas import (
+    CustomIn,
     CustomOut,
     Moment,
     MoneyOut,
@@ -143,6 +144,7 @@ class OpportunityCreate(RequestModel):
     activity_id: uuid.UUID | None = Field(
         None, description="Defaults to the activity of the contact's lead."
     )
+    custom: CustomIn | None = None
     read_only_fields: ClassVar[frozenset[str]] = SERVER_SET
 
 
@@ -170,6 +172,7 @@ class OpportunityUpdate(RequestModel):
     unit_ids: UnitIds | None = None
     bpm_stage: BpmStage | None = None
     activity_id: uuid.UUID | None = None
+    custom: CustomIn | None = None
     read_only_fields: ClassVar[frozenset[str]] = SERVER_SET
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
         {"name", "type", "owner_id", "forecast_category", "unit_ids"}

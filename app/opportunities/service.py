@@ -8,7 +8,7 @@ history here too.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,14 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts.repository import ContactRepository
 from app.core import events
-from app.core.changes import snapshot
-from app.core.enums import EventResource, Expansion
+from app.core.changes import STORED_CUSTOM, snapshot
+from app.core.enums import CustomFieldObject, EventResource, Expansion
 from app.core.errors import Forbidden, NotFound, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import prefix_query
+from app.custom_fields import service as custom_fields
 from app.models import Account, CommandPlan, Opportunity, User
 from app.opportunities import history, repository
 from app.opportunities.schemas import Opportunity as OpportunityOut
@@ -36,6 +37,7 @@ PENDING_ACCEPTANCE = "pending_acceptance"
 CUSTOMER_TYPES = frozenset({"expansion", "renewal"})
 RENEWAL_FIELDS = ("renewal_arr", "renewal_loss_amount", "renewal_forecast_category")
 OWNER_ROLES = frozenset({"rep", "manager", "admin"})
+OPPORTUNITY = CustomFieldObject.OPPORTUNITY
 ZERO = Decimal("0")
 
 
@@ -180,6 +182,7 @@ async def create(
         activity_id=activity_id,
     )
     values.pop("contact_id")
+    await custom_fields.take_for_create(session, OPPORTUNITY, values)
     opportunity = Opportunity(contact_id=contact.id, **values)
     return await open_opportunity(session, principal.id, opportunity, "created")
 
@@ -224,15 +227,27 @@ async def list_page(
     sort: str,
     currency: str,
     expand: Sequence[Expansion] = (),
+    custom: Mapping[str, str] | None = None,
 ) -> tuple[list[str], str | None]:
     """A page as response JSON texts (see `app.core.json_sql`) and the next cursor."""
     await check_list_filters(session, principal, filters)
+    conditions = await custom_fields.filter_conditions(session, OPPORTUNITY, custom or {})
     if filters.get("q") is not None:
         words = prefix_query(filters["q"])
         if words is None:
             return [], None
         filters = {**filters, "q": words}
-    return await repository.list_page(session, principal, page, filters, sort, currency, expand)
+    return await repository.list_page(
+        session,
+        principal,
+        page,
+        filters,
+        sort,
+        currency,
+        expand,
+        conditions=conditions,
+        custom=custom,
+    )
 
 
 async def get_document(
@@ -292,6 +307,7 @@ async def update(
     opportunity = await get_for_update(session, principal, opportunity_id)
     check_if_match(if_match, opportunity.version)
     requested: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    await custom_fields.take_for_update(session, OPPORTUNITY, opportunity.custom_values, requested)
     changes = {k: v for k, v in requested.items() if getattr(opportunity, k) != v}
     if not changes:
         return opportunity
@@ -349,7 +365,7 @@ async def update(
         principal.id,
         history.changes(before, history.snapshot(opportunity)),
     )
-    await session.flush()
+    await repository.flush_changes(session, opportunity, custom=STORED_CUSTOM in changes)
     await events.emit_update(
         session,
         EventResource.OPPORTUNITY,

@@ -14,9 +14,8 @@ FIELDS = "/api/v1/custom-fields"
 LEADS = "/api/v1/leads"
 
 
-@pytest.fixture
-async def fields(client: httpx.AsyncClient, actors: Actors) -> dict[str, str]:
-    """One lead field of each type; returns their ids by key."""
+async def define_all(client: httpx.AsyncClient, actors: Actors, object_name: str) -> dict[str, str]:
+    """One field of each type on `object_name` plus an archived one; their ids by key."""
     ids = {}
     for key, type_, options in [
         ("note", "text", None),
@@ -28,7 +27,7 @@ async def fields(client: httpx.AsyncClient, actors: Actors) -> dict[str, str]:
         ("tags", "multi_select", ["a", "b", "c"]),
         ("old", "text", None),
     ]:
-        body: dict[str, Any] = {"object": "lead", "key": key, "label": key, "type": type_}
+        body: dict[str, Any] = {"object": object_name, "key": key, "label": key, "type": type_}
         if options:
             body["options"] = options
         r = await client.post(FIELDS, json=body, headers=actors.admin.headers)
@@ -39,6 +38,11 @@ async def fields(client: httpx.AsyncClient, actors: Actors) -> dict[str, str]:
     )
     assert r.status_code == 200
     return ids
+
+
+@pytest.fixture
+async def fields(client: httpx.AsyncClient, actors: Actors) -> dict[str, str]:
+    return await define_all(client, actors, "lead")
 
 
 VALID = {
@@ -132,48 +136,70 @@ async def test_required_on_create_and_against_null(
     assert r.status_code == 200
 
 
+# Records named g, s and n with these values, then what each filter finds and rejects.
+FILTER_ROWS = [
+    ("g", {"tier": "gold", "tags": ["a", "b"], "lead_score": 10}),
+    ("s", {"tier": "silver", "tags": ["b"], "vip": True}),
+    ("n", {}),
+]
+FILTER_FINDS = [
+    ({}, ["g", "n", "s"]),
+    ({"custom.tier": "gold"}, ["g"]),
+    ({"custom.tier": "gold,silver"}, ["g", "s"]),
+    ({"custom.tags": "b"}, ["g", "s"]),
+    ({"custom.tags": "a", "custom.tier": "gold"}, ["g"]),
+    ({"custom.lead_score": "10"}, ["g"]),
+    ({"custom.vip": "true"}, ["s"]),
+]
+FILTER_ERRORS = [
+    ({"custom.nope": "1"}, "unknown_field"),
+    ({"custom.old": "x"}, "unknown_field"),
+    ({"custom.tier": "bronze"}, "invalid_choice"),
+    ({"custom.lead_score": "ten"}, "invalid_number"),
+    ({"custom.vip": "maybe"}, "invalid_type"),
+]
+
+
+async def check_filters(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], names: dict[str, str]
+) -> None:
+    """The list at `url` filters the FILTER_ROWS records (`names`: their ids' names) as
+    FILTER_FINDS says, rejects FILTER_ERRORS at `query.custom.<key>`, pages through a filter
+    and binds its cursor to it."""
+    for params, expected in FILTER_FINDS:
+        r = await client.get(url, params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        found = sorted(names[i["id"]] for i in r.json()["items"] if i["id"] in names)
+        assert found == expected, params
+    for params, code in FILTER_ERRORS:
+        r = await client.get(url, params=params, headers=headers)
+        assert r.status_code == 422, params
+        assert r.json()["type"] == "/problems/validation"
+        error = r.json()["errors"][0]
+        assert (error["field"], error["code"]) == (f"query.{next(iter(params))}", code)
+    r = await client.get(url, params={"custom.tags": "b", "limit": "1"}, headers=headers)
+    first, cursor = r.json()["items"], r.json()["next_cursor"]
+    assert len(first) == 1 and cursor is not None
+    params = {"custom.tags": "b", "limit": "1", "cursor": cursor}
+    r = await client.get(url, params=params, headers=headers)
+    assert r.status_code == 200
+    assert {names[first[0]["id"]], names[r.json()["items"][0]["id"]]} == {"g", "s"}
+    # A cursor from other filters is refused, as on every list.
+    r = await client.get(url, params={"custom.tags": "a", "cursor": cursor}, headers=headers)
+    assert r.status_code == 400
+
+
 async def test_list_filters(
     client: httpx.AsyncClient, actors: Actors, fields: dict[str, str]
 ) -> None:
     h = actors.rep.headers
-    for email, custom in [
-        ("g@example.com", {"tier": "gold", "tags": ["a", "b"], "lead_score": 10}),
-        ("s@example.com", {"tier": "silver", "tags": ["b"], "vip": True}),
-        ("n@example.com", {}),
-    ]:
-        r = await client.post(LEADS, json={"email": email, "custom": custom}, headers=h)
+    names = {}
+    for name, custom in FILTER_ROWS:
+        body = {"email": f"{name}@example.com", "custom": custom}
+        r = await client.post(LEADS, json=body, headers=h)
         assert r.status_code == 201
-
-    async def emails(**params: str) -> list[str]:
-        r = await client.get(LEADS, params=params, headers=h)
-        assert r.status_code == 200, r.text
-        return sorted(i["email"] for i in r.json()["items"])
-
-    assert await emails(**{"custom.tier": "gold"}) == ["g@example.com"]
-    assert await emails(**{"custom.tier": "gold,silver"}) == ["g@example.com", "s@example.com"]
-    assert await emails(**{"custom.tags": "b"}) == ["g@example.com", "s@example.com"]
-    assert await emails(**{"custom.tags": "a", "custom.tier": "gold"}) == ["g@example.com"]
-    assert await emails(**{"custom.lead_score": "10"}) == ["g@example.com"]
-    assert await emails(**{"custom.vip": "true"}) == ["s@example.com"]
-    for params, code in [
-        ({"custom.nope": "1"}, "unknown_field"),
-        ({"custom.old": "x"}, "unknown_field"),
-        ({"custom.tier": "bronze"}, "invalid_choice"),
-        ({"custom.lead_score": "ten"}, "invalid_number"),
-    ]:
-        r = await client.get(LEADS, params=params, headers=h)
-        assert r.status_code == 422, params
-        key = next(iter(params))
-        assert r.json()["errors"][0] == {
-            "field": f"query.{key}",
-            "code": code,
-            "message": r.json()["errors"][0]["message"],
-        }
-    # A page's cursor is bound to the custom filter too.
-    r = await client.get(LEADS, params={"custom.tags": "b", "limit": "1"}, headers=h)
-    cursor = r.json()["next_cursor"]
-    r = await client.get(LEADS, params={"custom.tags": "a", "cursor": cursor}, headers=h)
-    assert r.status_code == 400  # a cursor from other filters, as for every list
+        names[r.json()["id"]] = name
+    await check_filters(client, LEADS, h, names)
 
 
 async def test_upsert_merges_custom(
