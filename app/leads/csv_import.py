@@ -1,29 +1,63 @@
 """`POST /leads/import`: a UTF-8 CSV file (RFC 4180) with a header row of lead field names.
 
 The whole file is read and checked before any row is stored: bad encoding, no header or an
-unknown column is a 422 about the file; then each row is an item of the batch code (one
-result per data row, numbered from 1), processed in set-based chunks.
+unknown column (a `custom.<key>` without an active lead field too) is a 422 about the file;
+then each row is an item of the batch code (one result per data row, numbered from 1),
+processed in set-based chunks.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.core.errors import FieldError, PayloadTooLarge, ValidationFailed, field_error
-from app.leads.batch import Rejected
-from app.leads.schemas import LEAD_SERVER_FIELDS, LeadCreate
+from app.core.security import Principal
+from app.custom_fields import service as custom_fields
+from app.custom_fields.rules import Definitions
+from app.leads.batch import Rejected, run
+from app.leads.schemas import LEAD_SERVER_FIELDS, BatchResult, LeadCreate
+from app.leads.service import LEAD
 
 MAX_ROWS = 10_000
 COLUMNS = frozenset(LeadCreate.model_fields) - {"custom"}
 # `custom.<key>` columns carry custom field values (the cell's text, converted by type).
-CUSTOM_COLUMN = re.compile(r"^custom\.[a-z][a-z0-9_]{1,39}$")
+CUSTOM_PREFIX = "custom."
 READ_ONLY_COLUMNS = LEAD_SERVER_FIELDS | {"id", "version", "created_at", "updated_at"}
 
 
-def _header(row: list[str]) -> list[str]:
+async def import_rows(
+    session: AsyncSession, principal: Principal, body: bytes, on_duplicate: str
+) -> BatchResult:
+    """Check the whole file against the lead fields and the custom field definitions, then
+    process its rows as a batch."""
+    rows = parse(body, await custom_fields.definitions(session, LEAD))
+    return await run(session, principal, rows, on_duplicate, first_index=1, text_cells=True)
+
+
+def _column_problem(name: str, position: int, definitions: Definitions) -> FieldError | None:
+    """What makes a header cell unusable; a `custom.<key>` column must name an active lead
+    field (a column nobody can store refuses the whole file, as any unknown column does)."""
+    path = f"columns.{position}"
+    if name in READ_ONLY_COLUMNS:
+        return FieldError(path, "read_only", f"{name} is set by the server.")
+    if name.startswith(CUSTOM_PREFIX):
+        key = name.removeprefix(CUSTOM_PREFIX)
+        spec = definitions.fields.get(key)
+        if spec is None:
+            return FieldError(path, "unknown_column", f"{name!r}: no custom field {key!r}.")
+        if spec.archived:
+            return FieldError(path, "archived", f"{name!r}: the custom field {key!r} is archived.")
+        return None
+    if name not in COLUMNS:
+        return FieldError(path, "unknown_column", f"{name!r} is not a lead field.")
+    return None
+
+
+def _header(row: list[str], definitions: Definitions) -> list[str]:
     names = [cell.strip().lower() for cell in row]
     if not any(name in COLUMNS for name in names):
         raise field_error(
@@ -33,20 +67,13 @@ def _header(row: list[str]) -> list[str]:
         )
     problems: list[FieldError] = []
     for position, name in enumerate(names):
-        if name in READ_ONLY_COLUMNS:
-            problems.append(
-                FieldError(f"columns.{position}", "read_only", f"{name} is set by the server.")
+        problem = _column_problem(name, position, definitions)
+        if problem is None and names.index(name) != position:
+            problem = FieldError(
+                f"columns.{position}", "duplicate_column", f"{name} appears twice."
             )
-        elif name not in COLUMNS and not CUSTOM_COLUMN.match(name):
-            problems.append(
-                FieldError(
-                    f"columns.{position}", "unknown_column", f"{name!r} is not a lead field."
-                )
-            )
-        elif names.index(name) != position:
-            problems.append(
-                FieldError(f"columns.{position}", "duplicate_column", f"{name} appears twice.")
-            )
+        if problem is not None:
+            problems.append(problem)
     if "email" not in names:
         problems.append(FieldError("columns", "required", "The header needs an email column."))
     if problems:
@@ -54,7 +81,7 @@ def _header(row: list[str]) -> list[str]:
     return names
 
 
-def parse(body: bytes) -> list[Any]:
+def parse(body: bytes, definitions: Definitions) -> list[Any]:
     """The data rows as batch items (dicts of the non-empty cells, or Rejected rows)."""
     try:
         text = body.decode("utf-8-sig")
@@ -67,7 +94,7 @@ def parse(body: bytes) -> list[Any]:
         first = next((row for row in reader if row), None)
         if first is None:
             raise field_error("body", "header_missing", "The file is empty: send a header row.")
-        names = _header(first)
+        names = _header(first, definitions)
         rows: list[Any] = []
         for row in reader:
             if not row or all(not cell.strip() for cell in row):
@@ -97,8 +124,8 @@ def _item(names: list[str], row: list[str]) -> Any:
     for name, cell in zip(names, row, strict=False):
         if not cell.strip():
             continue
-        if name.startswith("custom."):
-            item.setdefault("custom", {})[name.removeprefix("custom.")] = cell.strip()
+        if name.startswith(CUSTOM_PREFIX):
+            item.setdefault("custom", {})[name.removeprefix(CUSTOM_PREFIX)] = cell.strip()
         else:
             item[name] = cell.strip()
     return item

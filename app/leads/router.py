@@ -151,7 +151,8 @@ async def batch_leads(
     "`POST /leads/batch`, with `index` the data row number from 1. Bad encoding, no header or "
     "an unknown column: 422 before any row is stored. More rows: 413. `custom.<key>` columns "
     "carry custom field values as text (numbers as written, booleans `true`/`false`, a "
-    "multi_select's options separated by `;`); an unknown key or a bad value makes that row "
+    "multi_select's options separated by `;`); a column naming no active lead custom field is "
+    "an unknown column (422 `unknown_column`, or `archived`); a bad value makes that row "
     "`invalid` at `custom.<key>`.",
     openapi_extra={
         "requestBody": {
@@ -172,8 +173,7 @@ async def import_leads(
     session: Session,
     on_duplicate: OnDuplicate = "skip",
 ) -> BatchResult:
-    rows = csv_import.parse(await request.body())
-    return await batch.run(session, principal, rows, on_duplicate, first_index=1, text_cells=True)
+    return await csv_import.import_rows(session, principal, await request.body(), on_duplicate)
 
 
 @router.get(

@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models import Event, Lead
 from tests.factories import Actors
 
 FIELDS = "/api/v1/custom-fields"
@@ -251,7 +254,7 @@ async def test_batch_only_the_bad_item_is_invalid(
 
 
 async def test_csv_custom_columns(
-    client: httpx.AsyncClient, actors: Actors, fields: dict[str, str]
+    client: httpx.AsyncClient, session: AsyncSession, actors: Actors, fields: dict[str, str]
 ) -> None:
     h = {**actors.integration.headers, "Content-Type": "text/csv"}
     body = (
@@ -273,7 +276,48 @@ async def test_csv_custom_columns(
         ["a", "b"],
         "100.00",
     )
-    r = await client.post(
-        f"{LEADS}/import", content=b"email,custom.Bad-Key\nx@example.com,1\n", headers=h
+    # A column no active lead field stores refuses the whole file, before any row is stored.
+    for header, code in [
+        ("custom.Bad-Key", "unknown_column"),
+        ("custom.nope", "unknown_column"),
+        ("custom.old", "archived"),
+    ]:
+        body = f"email,custom.tier,{header}\nx@example.com,gold,1\ny@example.com,,2\n"
+        r = await client.post(f"{LEADS}/import", content=body.encode(), headers=h)
+        assert r.status_code == 422, (header, r.text)
+        assert r.json()["type"] == "/problems/validation"
+        assert r.json()["errors"] == [
+            {"field": "columns.2", "code": code, "message": r.json()["errors"][0]["message"]}
+        ]
+    stored = await session.scalar(select(func.count()).where(Lead.email == "x@example.com"))
+    assert stored == 0
+
+
+async def test_batch_update_lists_only_changed_keys_not_archived_ones(
+    client: httpx.AsyncClient, session: AsyncSession, actors: Actors, fields: dict[str, str]
+) -> None:
+    """A value still stored under a since-archived key is neither shown nor reported as a
+    change when a batch update touches the lead's other keys."""
+    h = actors.integration.headers
+    item = {"email": "arch@example.com", "external_id": "arch", "custom": {"tier": "gold"}}
+    r = await client.post(f"{LEADS}/batch", json={"items": [item]}, headers=h)
+    lead_id = r.json()["results"][0]["id"]
+    await session.execute(
+        update(Lead).where(Lead.id == lead_id).values(custom_values={"tier": "gold", "old": "kept"})
     )
-    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "unknown_column"
+    mark = await session.scalar(select(func.max(Event.id)))
+    item = {**item, "custom": {"vip": True, "tier": "gold"}}
+    r = await client.post(f"{LEADS}/batch", json={"items": [item]}, headers=h)
+    assert r.json()["results"][0]["status"] == "updated"
+    events = (await session.execute(select(Event.type, Event.data).where(Event.id > mark))).all()
+    assert [tuple(e) for e in events] == [("lead.updated", {"changed": ["custom.vip"]})]
+    stored = await session.scalar(select(Lead.custom_values).where(Lead.id == lead_id))
+    assert stored == {"tier": "gold", "old": "kept", "vip": True}
+    # So does PATCH.
+    mark = await session.scalar(select(func.max(Event.id)))
+    r = await client.patch(
+        f"{LEADS}/{lead_id}", json={"custom": {"vip": False}}, headers=actors.admin.headers
+    )
+    assert r.status_code == 200 and "old" not in r.json()["custom"]
+    data = await session.scalar(select(Event.data).where(Event.id > mark))
+    assert data == {"changed": ["custom.vip"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.core.changes import changed_fields, updated_data
+from app.core.changes import changed_fields, snapshot, updated_data
 
 
 def test_only_fields_whose_value_changed_sorted() -> None:
@@ -32,3 +32,16 @@ def test_custom_values_listed_per_key() -> None:
 
 def test_updated_data_shape() -> None:
     assert updated_data(["b", "a"]) == {"changed": ["a", "b"]}
+
+
+def test_snapshot_reads_the_stored_custom_values_not_the_view() -> None:
+    class Record:
+        custom = {"tier": "gold"}  # the read view: archived keys left out
+        custom_values = {"tier": "gold", "old": "kept"}
+        name = "Acme"
+
+    before = snapshot(Record(), ["custom", "name"])
+    assert before == {"custom": {"tier": "gold", "old": "kept"}, "name": "Acme"}
+    after = {"custom": {"tier": "gold", "old": "kept", "vip": True}}
+    assert changed_fields(before, after) == ["custom.vip"]
+    assert changed_fields({"custom_values": {}}, {"custom_values": {"vip": True}}) == ["custom.vip"]
