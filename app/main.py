@@ -35,15 +35,19 @@ from app.core.unit_of_work import UnitOfWork
 from app.custom_fields.router import router as custom_fields_router
 from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
+from app.interactions.router import router as interactions_router
 from app.leads.router import router as leads_router
 from app.meetings.router import router as meetings_router
+from app.notes.router import router as notes_router
 from app.opportunities.router import router as opportunities_router
 from app.pipeline.router import router as pipeline_router
 from app.qualification.router import router as qualification_router
 from app.reference.router import router as reference_router
 from app.search.router import router as search_router
 from app.stages.router import router as stages_router
+from app.tasks.router import router as tasks_router
 from app.territories.router import router as territories_router
+from app.timeline.router import router as timeline_router
 from app.users import repository as users_repository
 from app.users.router import router as users_router
 from app.webhooks.router import router as webhooks_router
@@ -81,6 +85,10 @@ API_ROUTERS: list[APIRouter] = [
     contacts_router,
     search_router,
     custom_fields_router,
+    notes_router,
+    tasks_router,
+    interactions_router,
+    timeline_router,
 ]
 
 

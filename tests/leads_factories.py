@@ -71,7 +71,8 @@ async def make_touch(
     **values: Any,
 ) -> Touch:
     touch = Touch(
-        lead_id=lead.id,
+        subject_type="lead",
+        subject_id=lead.id,
         channel=channel,
         direction=direction,
         occurred_at=occurred_at,

@@ -211,6 +211,43 @@ class TouchDirection(StrEnum):
     INBOUND = "inbound"
 
 
+class SubjectType(StrEnum):
+    """What a note, task or interaction is about (API.md section 11)."""
+
+    LEAD = "lead"
+    CONTACT = "contact"
+    ACCOUNT = "account"
+    OPPORTUNITY = "opportunity"
+
+
+class TaskPriority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class TaskStatus(StrEnum):
+    """`done` sets `completed_at`; reopening clears it."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class TimelineKind(StrEnum):
+    """What a timeline item is (extensible: clients tolerate kinds added later)."""
+
+    NOTE = "note"
+    TASK = "task"
+    INTERACTION = "interaction"
+    MEETING = "meeting"
+    QUALIFICATION = "qualification"
+    CONVERSION = "conversion"
+    STAGE_CHANGE = "stage_change"
+    FIELD_CHANGE = "field_change"
+    ADOPTION_CHANGE = "adoption_change"
+
+
 class BpmStage(StrEnum):
     """The buyer's process stage."""
 

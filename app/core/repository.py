@@ -247,11 +247,14 @@ class Repository(Generic[M]):
         binding = {**filters.cursor_binding(), **(also_bound or {}), "sort": sort}
         stmt = paginate(stmt, keys, page, self.endpoint, binding)
         rows = list((await self.session.execute(stmt)).all())
-        names = [str(key.column.key) for key in keys]
         cursor = next_cursor(
-            rows, page, self.endpoint, binding, lambda row: [getattr(row[0], n) for n in names]
+            rows, page, self.endpoint, binding, lambda row: self.cursor_values(row[0], keys)
         )
         return rows, cursor
+
+    def cursor_values(self, entity: Any, keys: Sequence[SortKey]) -> list[Any]:
+        """The sort keys' values of a page's last row (a sort on an expression overrides)."""
+        return [getattr(entity, str(key.column.key)) for key in keys]
 
 
 async def apply_patch(

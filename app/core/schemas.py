@@ -61,6 +61,13 @@ Name = Annotated[
 ]
 # Free text (descriptions, notes): tab, CR and LF allowed.
 Text = Annotated[str, StringConstraints(max_length=10000), AfterValidator(_free_text)]
+# A note's body: plain text or Markdown, up to 20,000 characters, stored as sent.
+LongText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=20000),
+    AfterValidator(_free_text),
+    AfterValidator(_not_blank),
+]
 Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_free_text)]
 # A required free-text sentence (an objective, a tactic), shorter than `Text`.
 FreeSentence = Annotated[

@@ -14,7 +14,7 @@ from app.accounts.repository import AccountRepository, Route
 from app.activities.repository import ActivityRepository
 from app.core import events, settings_store
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
+from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion, SubjectType
 from app.core.errors import (
     AppError,
     Conflict,
@@ -390,9 +390,20 @@ async def add_touch(
         raise field_error("breakup", "outbound_only", "A breakup email is an outbound touch.")
     values = data.model_dump()
     values["occurred_at"] = data.occurred_at or now
-    return await TouchRepository(session).record(
-        {**values, "lead_id": lead.id, "created_by": principal.id}
+    touch = await TouchRepository(session).record(
+        {
+            **values,
+            "subject_type": SubjectType.LEAD,
+            "subject_id": lead.id,
+            "source": source_of(principal),
+            "created_by": principal.id,
+        }
     )
+    # A touch is an interaction logged on the lead.
+    await events.emit(
+        session, EventType.INTERACTION_LOGGED, EventResource.INTERACTION, touch.id, principal.id
+    )
+    return touch
 
 
 async def get_touch(

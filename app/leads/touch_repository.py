@@ -1,5 +1,6 @@
-"""SQL for a lead's touches: recording one updates the lead's counters in the same statement
-sequence (the lead row is locked by the service first)."""
+"""SQL for a lead's touches, which are its interactions (one table, `interactions`): recording
+an interaction on a lead updates the lead's counters in the same transaction, whichever path
+(`/leads/{id}/touches` or `/interactions`) logged it."""
 
 from __future__ import annotations
 
@@ -22,11 +23,16 @@ class TouchRepository(Repository[Touch]):
     filter_columns = {"lead_id": Touch.lead_id}
 
     async def record(self, values: Mapping[str, Any]) -> Touch:
-        """Record a touch and update the lead's counters in SQL."""
+        """Record an interaction; one on a lead is a touch and updates the lead's counters."""
         touch: Touch | None = await self.session.scalar(
             insert(Touch).values(**values).returning(Touch)
         )
         assert touch is not None
+        if touch.lead_id is not None:
+            await self._count(touch)
+        return touch
+
+    async def _count(self, touch: Touch) -> None:
         occurred = touch.occurred_at
         await self.session.execute(
             update(Lead)
@@ -44,7 +50,6 @@ class TouchRepository(Repository[Touch]):
             )
             .execution_options(synchronize_session=False)
         )
-        return touch
 
     async def of_lead(self, lead_id: uuid.UUID, touch_id: uuid.UUID) -> Touch | None:
         touch: Touch | None = await self.session.scalar(

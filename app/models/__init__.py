@@ -4,7 +4,7 @@ from app.models.base import Base
 from app.models.custom_fields import CustomField
 from app.models.events import Event, Webhook, WebhookDelivery
 from app.models.forecasts import ForecastSubmission, OpportunityMonthSums, Quota
-from app.models.leads import Contact, Lead, Touch
+from app.models.leads import Contact, Lead
 from app.models.opportunities import (
     BuyerProcessStage,
     CommandPlan,
@@ -18,6 +18,7 @@ from app.models.opportunities import (
     Qualification,
     Stage,
 )
+from app.models.records import Interaction, Note, Task, Touch
 from app.models.territories import (
     Account,
     Activity,
@@ -47,8 +48,10 @@ __all__ = [
     "Event",
     "ForecastSubmission",
     "IdempotencyRecord",
+    "Interaction",
     "Lead",
     "Meeting",
+    "Note",
     "Opportunity",
     "OpportunityHistory",
     "OpportunityMonthSums",
@@ -59,6 +62,7 @@ __all__ = [
     "RateLimitWindow",
     "Setting",
     "Stage",
+    "Task",
     "Territory",
     "TerritoryMember",
     "TerritoryReport",

@@ -1,4 +1,4 @@
-"""Leads (with routing and duplicate keys), their touches, and contacts."""
+"""Leads (with routing and duplicate keys) and contacts; touches live in `records`."""
 
 from __future__ import annotations
 
@@ -14,17 +14,15 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
+from app.core.enums import BpmStage, LeadStatus, PersonaSlug
 from app.models.base import (
     Base,
-    Timestamps,
     Versioned,
     custom_index,
     custom_view,
@@ -114,29 +112,6 @@ class Lead(Versioned, Base):
     custom: Mapped[dict[str, Any]] = custom_view("lead", custom_values)
 
 
-class Touch(Timestamps, Base):
-    __tablename__ = "touches"
-    __table_args__ = (
-        CheckConstraint(enum_check("channel", TouchChannel), name="channel"),
-        CheckConstraint(enum_check("direction", TouchDirection), name="direction"),
-        Index("ix_touches_lead_id_occurred_at", "lead_id", "occurred_at"),
-    )
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    lead_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False
-    )
-    channel: Mapped[str] = mapped_column(String(20), nullable=False)
-    direction: Mapped[str] = mapped_column(String(20), nullable=False)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    content_ref: Mapped[str | None] = mapped_column(String(500))
-    summary: Mapped[str | None] = mapped_column(Text)
-    breakup: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
-
-
 class Contact(Versioned, Base):
     __tablename__ = "contacts"
     __table_args__ = (
@@ -145,6 +120,8 @@ class Contact(Versioned, Base):
         search_index("contacts"),
         Index("ix_contacts_account_id", "account_id"),
         Index("ix_contacts_account_email", "account_id", text("lower(email)")),
+        # Logging an interaction by email finds the contact without knowing its account.
+        Index("ix_contacts_email_lower", text("lower(email)")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -182,7 +182,10 @@ class OpportunityHistory(Base):
     """Append-only: a trigger in the migration rejects UPDATE and DELETE."""
 
     __tablename__ = "opportunity_history"
-    __table_args__ = (Index("ix_opportunity_history_opportunity_id_seq", "opportunity_id", "seq"),)
+    __table_args__ = (
+        Index("ix_opportunity_history_opportunity_id_seq", "opportunity_id", "seq"),
+        Index("ix_opportunity_history_opportunity_id_at", "opportunity_id", "at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), nullable=False)

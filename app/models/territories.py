@@ -152,6 +152,7 @@ class AdoptionChange(Base):
     __table_args__ = (
         Index("ix_adoption_changes_unit_id_at", "unit_id", "at"),
         Index("ix_adoption_changes_new_at", "new", "at"),
+        Index("ix_adoption_changes_opportunity_id_at", "opportunity_id", "at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -192,11 +192,7 @@ async def test_two_admins_demoting_each_other_at_once_leave_one(engine: AsyncEng
     finally:
         async with factory() as s:
             await s.execute(
-                text(
-                    "DELETE FROM rate_limit_windows WHERE token_id IN "
-                    "(SELECT id FROM api_tokens WHERE user_id = ANY(:u))"
-                ),
-                {"u": users},
+                text("DELETE FROM rate_limit_windows WHERE subject_id = ANY(:u)"), {"u": users}
             )
             await s.execute(text("DELETE FROM api_tokens WHERE user_id = ANY(:u)"), {"u": users})
             await s.execute(text("DELETE FROM users WHERE id = ANY(:u)"), {"u": users})

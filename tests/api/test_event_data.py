@@ -385,6 +385,30 @@ async def test_every_event_type_through_every_path_with_its_data(
     )
     assert await feed.take() == [("forecast.submitted", forecast["id"], {})]
 
+    # -- notes, tasks, interactions (a touch is an interaction too) ---------------------------
+    subject = {"subject_type": "contact", "subject_id": contact["id"]}
+    note = await ok(
+        await client.post("/api/v1/notes", json={**subject, "body": "n"}, headers=h), 201
+    )
+    assert await feed.take() == [("note.created", note["id"], {})]
+    await ok(await client.patch(f"/api/v1/notes/{note['id']}", json={"pinned": True}, headers=h))
+    task = await ok(await client.post("/api/v1/tasks", json={"title": "t"}, headers=h), 201)
+    assert await feed.take() == [("task.created", task["id"], {})]
+    await ok(await client.patch(f"/api/v1/tasks/{task['id']}", json={"status": "done"}, headers=h))
+    await ok(await client.patch(f"/api/v1/tasks/{task['id']}", json={"notes": "x"}, headers=h))
+    assert await feed.take() == [("task.completed", task["id"], {})]
+    call = {"channel": "phone", "direction": "outbound", "external_id": "evt-1"}
+    logged = await ok(
+        await client.post("/api/v1/interactions", json={**subject, **call}, headers=h), 201
+    )
+    await ok(await client.post("/api/v1/interactions", json={**subject, **call}, headers=h))
+    assert await feed.take() == [("interaction.logged", logged["id"], {})]
+    await ok(
+        await client.post("/api/v1/interactions", json={**subject, "channel": "fax"}, headers=h),
+        422,
+    )
+    assert await feed.take() == []
+
     # -- territory transfer: the territory and each moved record ------------------------------
     eve = await ok(
         await client.post("/api/v1/leads", json={"email": "eve@evt.example"}, headers=h), 201

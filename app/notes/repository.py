@@ -1,0 +1,20 @@
+"""SQL for notes: visible with their subject."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement
+
+from app.core.repository import Repository, columns
+from app.core.visibility import Viewer
+from app.models import Note
+from app.subjects.repository import SubjectRepository
+
+
+class NoteRepository(Repository[Note]):
+    model = Note
+    endpoint = "notes"
+    sort_columns = columns(Note, "created_at")
+    filter_columns = columns(Note, "subject_type", "subject_id", "author_id")
+
+    def visible(self, viewer: Viewer) -> ColumnElement[bool]:
+        return SubjectRepository(self.session).visible(viewer, Note.subject_type, Note.subject_id)
