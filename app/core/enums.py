@@ -175,6 +175,13 @@ CLOSED_LEAD_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED}
 OPEN_LEAD_STATUSES = frozenset(LeadStatus) - CLOSED_LEAD_STATUSES
 
 
+class DiagramMedia(StrEnum):
+    """The territory diagram's formats, by media type (the request's `Accept` chooses)."""
+
+    SVG = "image/svg+xml"
+    PNG = "image/png"
+
+
 class SearchType(StrEnum):
     """What `GET /search` finds (its `types` filter and each item's `type`)."""
 

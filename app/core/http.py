@@ -99,3 +99,36 @@ def created(response: Response, schema: type[ModelT], entity: Any, location: str
 def page_of(schema: type[ModelT], rows: Sequence[Any], next_cursor: str | None) -> ModelT:
     """`{items, next_cursor}` of `schema` (a page model) from a repository's rows."""
     return schema.model_validate({"items": rows, "next_cursor": next_cursor})
+
+
+def _quality(media: str, accept: str) -> float:
+    """The `q` that `accept` gives `media`: that of its most specific matching range."""
+    kind = media.split("/")[0]
+    specificity = {media: 3, f"{kind}/*": 2, "*/*": 1}
+    best, quality = 0, 0.0
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        rank = specificity.get(fields[0].lower(), 0)
+        if rank <= best:
+            continue
+        quality = 1.0
+        for field in fields[1:]:
+            name, _, value = field.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        best = rank
+    return quality
+
+
+def negotiate(accept: str | None, offered: Sequence[str]) -> str:
+    """The media type of `offered` that `accept` prefers (highest `q`, ties to the earlier
+    offered); the first offered when the header is absent or accepts none of them, since an
+    image in another format is more use than a 406."""
+    if not accept:
+        return offered[0]
+    qualities = [_quality(media, accept) for media in offered]
+    best = max(range(len(offered)), key=lambda i: (qualities[i], -i))
+    return offered[best] if qualities[best] > 0 else offered[0]

@@ -220,7 +220,7 @@ class Activity(Versioned, Base):
     )
 
 
-REPORT_KINDS = ("analysis", "diagram")
+REPORT_KINDS = ("analysis", "diagram", "diagram_png")
 
 
 class TerritoryReportVersion(Base):

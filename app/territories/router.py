@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from app.core.config import Settings
-from app.core.enums import Vertical
-from app.core.http import IfMatch, created, page_of, set_etag, tagged
+from app.core.enums import DiagramMedia, Vertical
+from app.core.http import IfMatch, created, negotiate, page_of, set_etag, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.schemas import Moment
@@ -40,7 +40,8 @@ from app.territories.schemas import (
 
 router = APIRouter(tags=["territories"])
 
-SVG = "image/svg+xml"
+SVG = DiagramMedia.SVG.value
+PNG = DiagramMedia.PNG.value
 DIAGRAM_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
@@ -233,28 +234,40 @@ async def territory_analysis(
     response_class=SVGResponse,
     responses={
         200: {
-            "description": "The territory diagram as a standalone SVG document: accounts grouped "
-            "by vertical, each leaf unit a cell coloured green/yellow/red/grey, counts, a legend, "
-            "and the accounts that need a point of entry marked. Sent with "
-            "`X-Content-Type-Options: nosniff` and `Content-Security-Policy: default-src 'none'; "
-            "style-src 'unsafe-inline'`.",
-            "content": {SVG: {"schema": {"type": "string"}}},
+            "description": "The territory diagram as a standalone SVG document, or with "
+            "`Accept: image/png` the same drawing as a PNG image: accounts grouped by vertical, "
+            "each leaf unit a cell coloured green/yellow/red/grey and labelled with its name when "
+            "it fits, account names wrapped, counts, a legend, and the accounts that need a point "
+            "of entry marked. Sent with `X-Content-Type-Options: nosniff`, "
+            "`Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'` and "
+            "`Vary: Accept`.",
+            "content": {
+                SVG: {"schema": {"type": "string"}},
+                PNG: {"schema": {"type": "string", "format": "binary"}},
+            },
             "headers": {
                 name: {"schema": {"type": "string", "enum": [value]}}
                 for name, value in DIAGRAM_HEADERS.items()
             },
         }
     },
-    description="At most 500 accounts are drawn; more -> 422 asking for a `vertical` filter.",
+    description="At most 500 accounts are drawn; more -> 422 asking for a `vertical` filter. "
+    "The `Accept` header chooses the format: SVG unless it prefers `image/png` (an `Accept` "
+    "naming neither gets the SVG).",
 )
 async def territory_diagram(
     territory_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: Session,
     vertical: Vertical | None = None,
-) -> SVGResponse:
-    svg = await analysis.territory_diagram(session, principal, territory_id, vertical)
-    return SVGResponse(svg, headers=DIAGRAM_HEADERS)
+    accept: Annotated[
+        str | None,
+        Header(max_length=1000, description="`image/png` for the PNG; SVG otherwise."),
+    ] = None,
+) -> Response:
+    media = DiagramMedia(negotiate(accept, [SVG, PNG]))
+    body = await analysis.territory_diagram(session, principal, territory_id, vertical, media)
+    return Response(body, media_type=media.value, headers={**DIAGRAM_HEADERS, "Vary": "Accept"})
 
 
 # --- strategic plans ---------------------------------------------------------------------

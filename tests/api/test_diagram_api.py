@@ -3,16 +3,19 @@ security headers, the vertical filter and the 500-account ceiling."""
 
 from __future__ import annotations
 
+import io
 import uuid
 import xml.etree.ElementTree as ET
 
 import httpx
+from PIL import Image
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.territories.analysis.diagram import POINT_OF_ENTRY_TEXT
 from tests.api.territory_helpers import account, territory, unit
 from tests.factories import Actors
+from tests.sql_statements import statements, work
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -112,3 +115,50 @@ async def test_more_than_500_accounts_asks_for_a_filter(
     r = await client.get(f"{url}?vertical=retail", headers=actors.rep.headers)
     assert r.status_code == 200
     assert len(account_groups(ET.fromstring(r.content))) == 300
+
+
+async def test_accept_png_answers_the_same_drawing_as_png(
+    client: httpx.AsyncClient, actors: Actors, connection: AsyncConnection
+) -> None:
+    rep = actors.rep
+    t = await territory(client, actors.admin, rep, name="Nordics")
+    a = await account(client, rep, t["id"], name="Fjord Bank", vertical="retail")
+    await unit(client, rep, a["id"], "green", name="Claims IT")
+    url = f"/api/v1/territories/{t['id']}/diagram"
+    png = {**rep.headers, "Accept": "image/png"}
+
+    with statements(connection) as seen:
+        r = await client.get(url, headers=png)
+    assert r.status_code == 200, r.text
+    assert [s for s in work(seen) if "WITH acc AS" in s]  # drawn from the diagram query
+    assert r.headers["content-type"] == "image/png"
+    assert r.headers["vary"] == "Accept"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    image = Image.open(io.BytesIO(r.content))
+    image.load()
+    svg = ET.fromstring((await client.get(url, headers=rep.headers)).content)
+    assert image.size == (int(svg.get("width", "0")), int(svg.get("height", "0")))
+    assert image.info["Title"] == "Territory diagram: Nordics"
+
+    # Stored like the SVG: the same bytes again, without drawing (no diagram query).
+    with statements(connection) as seen:
+        again = await client.get(url, headers=png)
+    assert again.content == r.content
+    assert not [s for s in work(seen) if "WITH acc AS" in s]
+    assert len(work(seen)) <= 2  # the token (unless cached); visibility with the stored PNG
+    # A change of the territory's input draws it again.
+    await unit(client, rep, a["id"], "red", name="Payments")
+    changed = await client.get(url, headers=png)
+    assert changed.status_code == 200 and changed.content != r.content
+
+    # An Accept that prefers SVG, or names neither, gets the SVG.
+    for accept in ("image/svg+xml, image/png;q=0.5", "application/json", "*/*"):
+        r = await client.get(url, headers={**rep.headers, "Accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml", accept
+    # Errors stay problem documents whatever was accepted.
+    r = await client.get(
+        f"/api/v1/territories/{uuid.uuid4()}/diagram", headers={**png, "Accept": "image/png"}
+    )
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    r = await client.get(url, params={"vertical": "nope"}, headers=png)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.vertical"

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 
+import pytest
+from PIL import Image
+
+from app.core.http import negotiate
 from app.territories.analysis.diagram import (
     ADOPTION_COLOURS,
+    CELLS_PER_ROW,
     PAGE_WIDTH,
     POINT_OF_ENTRY_TEXT,
     DiagramAccount,
     DiagramUnit,
     render_territory_svg,
 )
+from app.territories.analysis.layout import Box, Group, layout_territory, text_width, wrap
+from app.territories.analysis.png import STRIP, render_territory_png
 
 SVG = "{http://www.w3.org/2000/svg}"
 ADOPTIONS = ("green", "yellow", "red", "none")
@@ -126,13 +134,14 @@ def test_one_unit_rect_per_unit_with_its_colour_and_title() -> None:
     ]
 
 
-def test_cells_wrap_in_rows_of_ten() -> None:
+def test_cells_wrap_in_rows() -> None:
     root = parse(render_territory_svg("T", [account("C", adoptions=("red",) * 23)]))
     rects = unit_rects(root)
     rows: dict[str, int] = {}
     for r in rects:
         rows[r.get("y", "")] = rows.get(r.get("y", ""), 0) + 1
-    assert sorted(rows.values(), reverse=True) == [10, 10, 3]
+    assert CELLS_PER_ROW == 4
+    assert sorted(rows.values(), reverse=True) == [4, 4, 4, 4, 4, 3]
     xs = {int(r.get("x", "0")) + int(r.get("width", "0")) for r in rects}
     cards = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "card"]
     card_right = int(cards[0].get("x", "0")) + int(cards[0].get("width", "0"))
@@ -208,14 +217,49 @@ def test_verticals_are_sections_sorted_by_label() -> None:
     assert heading_ys == sorted(heading_ys)
 
 
-def test_long_names_are_cut_on_the_card_but_whole_in_the_title() -> None:
+def test_long_names_wrap_on_the_card() -> None:
     long_name = "Very Long Account Name " * 10
-    root = parse(render_territory_svg("T", [account(long_name)]))
+    root = parse(render_territory_svg("T", [account(long_name.strip(), adoptions=("red",))]))
     (group,) = account_groups(root)
-    visible = [t for t in group.iter(f"{SVG}text") if t.get("class") == "account-name"]
-    assert visible[0].text is not None and visible[0].text.endswith("\u2026")
-    assert len(visible[0].text) < 50
-    assert long_name in (group.findtext(f"{SVG}title") or "")
+    lines = [t for t in group.iter(f"{SVG}text") if t.get("class") == "account-name"]
+    assert len(lines) > 1
+    assert " ".join(t.text or "" for t in lines) == long_name.strip()
+    assert long_name.strip() in (group.findtext(f"{SVG}title") or "")
+    # Every line fits the card, and what follows the name moves down below it.
+    card = next(r for r in group.iter(f"{SVG}rect") if r.get("class") == "card")
+    assert all(text_width(t.text or "", 15) <= int(card.get("width", "0")) for t in lines)
+    last_line = max(int(t.get("y", "0")) for t in lines)
+    (kind,) = [t for t in group.iter(f"{SVG}text") if t.get("class") == "account-type"]
+    assert int(kind.get("y", "0")) > last_line
+    (cell,) = unit_rects(group)
+    bottom = int(cell.get("y", "0")) + int(cell.get("height", "0"))
+    assert bottom <= int(card.get("y", "0")) + int(card.get("height", "0"))
+
+
+def test_a_word_wider_than_the_card_breaks_inside() -> None:
+    assert wrap("Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 100, 10) == [
+        "Aaaaaaaaaaaaaaaa",
+        "aaaaaaaaaaaaaaaa",
+        "aaaaaaaaaaaaaaaa",
+        "aaaaaaaaaaaaaaa",
+    ]
+    assert wrap("", 100, 10) == [""]
+    assert wrap("a b", 100, 10) == ["a b"]
+
+
+def test_unit_cells_carry_their_name_when_it_fits() -> None:
+    units = (
+        DiagramUnit("Claims IT", "green"),
+        DiagramUnit("Underwriting Platforms", "yellow"),
+        DiagramUnit("Enterprise Architecture and Governance Office", "red"),
+    )
+    root = parse(render_territory_svg("T", [DiagramAccount("A", "retail", "customer", "x", units)]))
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("class") == "unit-label"]
+    assert [t.text for t in labels] == ["Claims IT", "Underwriting", "Platforms"]
+    assert [t.get("fill") for t in labels] == ["#ffffff", "#212121", "#212121"]
+    # The name that does not fit is still the cell's title.
+    titles = [r.findtext(f"{SVG}title") for r in unit_rects(root)]
+    assert titles[2] == "Enterprise Architecture and Governance Office: red"
 
 
 def test_empty_territory_renders() -> None:
@@ -226,3 +270,48 @@ def test_empty_territory_renders() -> None:
     assert "Empty" in all_text(root)
     assert "No accounts" in all_text(root)
     assert int(root.get("width", "0")) == PAGE_WIDTH
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, "image/svg+xml"),
+        ("", "image/svg+xml"),
+        ("*/*", "image/svg+xml"),
+        ("image/png", "image/png"),
+        ("IMAGE/PNG", "image/png"),
+        ("image/png;q=0.5, image/svg+xml", "image/svg+xml"),
+        ("image/svg+xml;q=0.4, image/png;q=0.8", "image/png"),
+        ("image/*, image/svg+xml;q=0.1", "image/png"),
+        ("text/html, image/png;q=0.9", "image/png"),
+        ("application/json", "image/svg+xml"),
+        ("image/png;q=0", "image/svg+xml"),
+        ("image/png;q=abc, */*;q=0.1", "image/svg+xml"),
+    ],
+)
+def test_accept_chooses_the_format(accept: str | None, chosen: str) -> None:
+    assert negotiate(accept, ["image/svg+xml", "image/png"]) == chosen
+
+
+def test_png_is_the_same_drawing() -> None:
+    accounts = big_territory(9, 7)
+    png = render_territory_png("T", accounts)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(png))
+    image.load()  # every chunk and CRC checked
+    drawing = layout_territory("T", accounts)
+    assert image.size == (drawing.width, drawing.height) == (PAGE_WIDTH, drawing.height)
+    assert image.info["Title"] == "Territory diagram: T"
+    # A unit cell is painted in its adoption colour where the layout placed it.
+    card = next(s for s in drawing.items if isinstance(s, Group))
+    cell = next(s for s in card.items if isinstance(s, Box) and s.css.startswith("unit "))
+    colour = ADOPTION_COLOURS[cell.css.split("unit-")[1]]
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    assert image.convert("RGB").getpixel((cell.x + 2, cell.y + 2)) == rgb
+
+
+def test_a_tall_png_is_painted_in_strips() -> None:
+    accounts = big_territory(60, 20)
+    image = Image.open(io.BytesIO(render_territory_png("Tall", accounts)))
+    image.load()
+    assert image.height > 3 * STRIP

@@ -11,17 +11,21 @@ computes them again."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import DiagramMedia
 from app.core.errors import ValidationFailed, field_error, found
 from app.core.security import Principal
-from app.territories.analysis import diagram, repository, schemas
+from app.territories.analysis import diagram, layout, png, repository, schemas
 from app.territories.analysis.diagram import DiagramAccount, DiagramUnit, render_territory_svg
+from app.territories.analysis.png import render_territory_png
 from app.territories.analysis.repository import ConversionWindows, ReportKey, StoredReport
 from app.territories.analysis.schemas import Analysis
 
@@ -39,7 +43,7 @@ def _sources_digest(*files: str | None) -> str:
 # this one). Derived rather than a number to remember to raise; a change to any of them,
 # relevant or not, costs each stored report one recomputation.
 REPORT_CODE_VERSION = _sources_digest(
-    repository.__file__, diagram.__file__, schemas.__file__, __file__
+    repository.__file__, layout.__file__, diagram.__file__, png.__file__, schemas.__file__, __file__
 )
 
 
@@ -89,16 +93,24 @@ def _too_many_accounts(vertical: str | None) -> ValidationFailed:
     )
 
 
+# Each format is stored as a report of its own; a PNG as base64 text.
+DIAGRAM_KINDS = {DiagramMedia.SVG: "diagram", DiagramMedia.PNG: "diagram_png"}
+
+
 async def territory_diagram(
-    session: AsyncSession, principal: Principal, territory_id: uuid.UUID, vertical: str | None
+    session: AsyncSession,
+    principal: Principal,
+    territory_id: uuid.UUID,
+    vertical: str | None,
+    media: DiagramMedia = DiagramMedia.SVG,
 ) -> bytes:
-    """The diagram as an SVG document (UTF-8), stored or drawn. More than
+    """The diagram as an SVG document (UTF-8) or a PNG image, stored or drawn. More than
     `DIAGRAM_MAX_ACCOUNTS` accounts is a 422, found again on each request (an error answer
     stores nothing)."""
-    key = ReportKey(territory_id, "diagram", vertical or "", None, REPORT_CODE_VERSION)
+    key = ReportKey(territory_id, DIAGRAM_KINDS[media], vertical or "", None, REPORT_CODE_VERSION)
     stored = await _stored(session, principal, key)
     if stored.body is not None:
-        return stored.body
+        return stored.body if media is DiagramMedia.SVG else base64.b64decode(stored.body)
     rows = await repository.diagram_accounts(
         session, territory_id, vertical, DIAGRAM_MAX_ACCOUNTS + 1
     )
@@ -118,6 +130,13 @@ async def territory_diagram(
     title = stored.territory_name
     if vertical is not None:
         title += " \u00b7 " + vertical.replace("_", " ").capitalize()
+    if media is DiagramMedia.PNG:
+        # Painting is CPU work of up to seconds for a big territory: off the event loop.
+        image = await anyio.to_thread.run_sync(render_territory_png, title, accounts)
+        await repository.store_report(
+            session, key, stored.version, base64.b64encode(image).decode()
+        )
+        return image
     svg = render_territory_svg(title, accounts)
     await repository.store_report(session, key, stored.version, svg)
     return svg.encode()
