@@ -40,7 +40,12 @@ def search_words(text: str) -> list[str]:
 def prefix_query(text: str) -> str | None:
     """`to_tsquery` text for `text` ('fjord:* & ban:*'); None when `text` has no word."""
     words = search_words(text)
-    return " & ".join(f"{w}:*" for w in words) if words else None
+    return " & ".join(_term(w) for w in words) if words else None
+
+
+def _term(word: str) -> str:
+    # PostgreSQL's parser reads the "-034" of "Acme 012-034" as one signed number.
+    return f"({word}:* | -{word}:*)" if word.isdigit() else f"{word}:*"
 
 
 def tsquery(text: str) -> ColumnElement[Any] | None:

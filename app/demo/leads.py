@@ -122,6 +122,17 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
         nurture,
         TouchCreate(channel="email", direction="inbound", occurred_at=_ago(days=7)),
     )
+    # New this morning; searching "fjord ban" finds her by her company's words.
+    await lead(
+        rep,
+        email="ingrid.fjeld@fjordbank.example",
+        first_name="Ingrid",
+        last_name="Fjeld",
+        title="Head of Platform Engineering",
+        company="Fjord Bank ASA",
+        persona="technology_leader",
+        received_at=_ago(hours=3),
+    )
     await lead(
         rep,
         email="sam.ortiz@student.example",

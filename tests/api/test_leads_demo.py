@@ -33,7 +33,7 @@ async def test_demo_leads_in_every_status_with_touches(session: AsyncSession) ->
         select(func.count()).where(Lead.account_id == account.id, Lead.status == "new")
     )
     assert routed == 4
-    assert ctx.ids["contacts"] and len(ctx.ids["leads"]) == 9  # type: ignore[arg-type]
+    assert ctx.ids["contacts"] and len(ctx.ids["leads"]) == 10  # type: ignore[arg-type]
 
 
 async def test_demo_leads_without_territories(session: AsyncSession) -> None:

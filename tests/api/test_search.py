@@ -268,3 +268,14 @@ async def test_q_on_lists_matches_like_search(
     for path in ("/api/v1/accounts", "/api/v1/contacts", "/api/v1/opportunities"):
         r = await client.get(path, params={"q": "x"}, headers=h)
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.q"
+
+
+async def test_numbers_in_names_are_words(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    territory = await make_territory(session, actors.rep.user)
+    account = await make_account(session, territory, name="Acme 012-034")
+    for q in ("acme 012-034", "acme 034", "012 034", "acme 01"):
+        body = await _search(client, actors.rep.headers, q=q)
+        assert [h["id"] for h in body["items"]] == [str(account.id)], q
+    assert (await _search(client, actors.rep.headers, q="acme 35"))["items"] == []
