@@ -1,8 +1,8 @@
 """stored territory reports may keep the diagram as PNG
 
-Revision ID: 0021
-Revises: 0020
-Create Date: 2026-12-06 00:21:00.000000+00:00
+Revision ID: 0022
+Revises: 0021
+Create Date: 2026-12-06 00:22:00.000000+00:00
 
 API.md section 15: the territory diagram also answers `Accept: image/png`. The PNG is stored
 like the SVG, as a report of kind `diagram_png` (its bytes as base64 text).
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | Sequence[str] | None = "0020"
+revision: str = "0022"
+down_revision: str | Sequence[str] | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
