@@ -53,13 +53,22 @@ async def load_users(session: AsyncSession, ctx: DemoContext) -> None:
 
 def loaders() -> list[DemoLoader]:
     """In the order they build on each other; each domain appends its loader here."""
+    from app.demo.custom_fields import load_custom_fields
     from app.demo.forecasts import load_forecasts
     from app.demo.leads import load_leads
     from app.demo.opportunities import load_opportunities
     from app.demo.territories import load_territory
 
     # Forecasting backdates its own quarter of deals; the stage walk adds fresh ones after it.
-    return [load_users, load_territory, load_leads, load_forecasts, load_opportunities]
+    # Custom fields come last: they fill values on the leads and accounts made before.
+    return [
+        load_users,
+        load_territory,
+        load_leads,
+        load_forecasts,
+        load_opportunities,
+        load_custom_fields,
+    ]
 
 
 async def load(session: AsyncSession) -> tuple[bool, str]:
