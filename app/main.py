@@ -30,6 +30,7 @@ from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
 from app.core.principals import Authenticator, PrincipalCache, PrincipalListener
 from app.core.rate_limit import RateLimiter, pool_counter, session_counter
+from app.core.routing import index_routes
 from app.core.runtime import tune_gc
 from app.core.unit_of_work import UnitOfWork
 from app.custom_fields.router import router as custom_fields_router
@@ -155,6 +156,7 @@ def create_app(
         app.include_router(
             router, prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(bearer)]
         )
+    index_routes(app)
     limiter = None
     if settings.rate_limit_per_minute > 0:
         limiter = RateLimiter(

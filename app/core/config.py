@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(
         5.0, gt=0, description="longest wait to open a database connection before answering 503"
     )
+    access_log: bool = Field(False, description="`engage serve` logs a line per request")
     principal_cache_seconds: float = Field(
         10.0,
         ge=0,
