@@ -196,7 +196,9 @@ def engage_server(
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "ENGAGE_DATABASE_URL": engage_url(database),
-        "ENGAGE_RATE_LIMIT_PER_MINUTE": "0",
+        # Rate limiting on, as served (every request spends from its user's budget), with a
+        # budget no scenario exhausts: the VP alone sends thousands of requests a minute.
+        "ENGAGE_RATE_LIMIT_PER_MINUTE": "10000000",
         "ENGAGE_CURSOR_SECRET": CURSOR_SECRET,
         "ENGAGE_ENVIRONMENT": "production",
         **(extra_env or {}),
