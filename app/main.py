@@ -134,6 +134,8 @@ def create_app(
         finally:
             if listener is not None:
                 await listener.stop()
+            if limiter is not None:
+                await limiter.flush()
             await counting.close()
             await engine.dispose()
 

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.core import rate_limit
 from app.core.security import new_token
@@ -182,11 +189,57 @@ async def test_more_concurrent_requests_than_connections_all_succeed(
     app = create_app(settings)
     _, tokens = committed_rep
     async with app.router.lifespan_context(app), client_for(app) as client:
+        await clear_of_the_window_end()
         requests = [
             client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[i % 3]}"})
             for i in range(48)
         ]
         responses = await asyncio.wait_for(asyncio.gather(*requests), timeout=20)
-    assert [r.status_code for r in responses] == [200] * 48
-    remaining = sorted(int(r.headers["ratelimit-remaining"]) for r in responses)
-    assert remaining == list(range(1000 - 48, 1000))
+        assert [r.status_code for r in responses] == [200] * 48
+        remaining = sorted(int(r.headers["ratelimit-remaining"]) for r in responses)
+        assert remaining == list(range(1000 - 48, 1000))
+        # Under half of a large budget the spend is counted here and written shortly after.
+        await asyncio.sleep(rate_limit.FLUSH_SECONDS * 3)
+        assert await _counted(database_url, committed_rep[0]) == 48
+
+
+async def _counted(database_url: str, actor: Actor) -> int:
+    engine = create_async_engine(database_url)
+    async with engine.connect() as conn:
+        used = await conn.scalar(
+            select(func.sum(RateLimitWindow.count)).where(RateLimitWindow.subject_id == actor.id)
+        )
+    await engine.dispose()
+    return int(used or 0)
+
+
+async def test_large_budgets_are_counted_exactly_past_half() -> None:
+    """Counted locally up to half the budget, then in PostgreSQL on every request: another
+    process's spending (here written straight into the counter) is seen before the limit."""
+    written: dict[uuid.UUID, int] = {}
+    calls: list[int] = []
+
+    async def count(
+        subjects: list[uuid.UUID], start: datetime, costs: list[int]
+    ) -> dict[uuid.UUID, int]:
+        calls.append(len(subjects))
+        for subject, cost in zip(subjects, costs, strict=True):
+            written[subject] = written.get(subject, 0) + cost
+        return {s: written[s] for s in subjects}
+
+    await clear_of_the_window_end()
+    limiter = rate_limit.RateLimiter(100, count, flush_seconds=3600)
+    user = uuid.uuid4()
+    budgets = [await limiter.spend(user, 1) for _ in range(50)]
+    assert calls == [] and budgets[-1].remaining == 50  # all local so far
+    written[user] = 40  # another process spent 40 meanwhile
+    budget = await limiter.spend(user, 1)  # the 51st: past half, counted at once
+    assert calls == [1] and written[user] == 91 and budget.remaining == 9
+    statuses = [(await limiter.spend(user, 1)).exceeded for _ in range(10)]
+    assert statuses == [False] * 9 + [True]
+    calls.clear()
+    assert (await limiter.spend(user, 1)).exceeded and calls == []  # refused without a trip
+    other = uuid.uuid4()
+    await limiter.spend(other, 1)
+    await limiter.flush()
+    assert written[other] == 1

@@ -60,7 +60,7 @@ def serving(env: dict[str, str], count: int = 2) -> Iterator[list[str]]:
     ports = [_port() for _ in range(count)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "app.cli", "serve", "--workers", "1", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
