@@ -19,7 +19,20 @@ from app.core.visibility import (
     territory_visible,
 )
 from app.events.schemas import EventFilters
-from app.models import Contact, Event, ForecastSubmission, Lead, Opportunity, Unit
+from app.interactions.repository import interaction_visible
+from app.models import (
+    Contact,
+    Event,
+    ForecastSubmission,
+    Interaction,
+    Lead,
+    Note,
+    Opportunity,
+    Task,
+    Unit,
+)
+from app.notes.repository import note_visible
+from app.tasks.repository import task_visible
 
 ENDPOINT = "events"
 
@@ -41,8 +54,16 @@ def event_visible(principal: Principal) -> ColumnElement[bool]:
     contact = exists().where(
         Contact.id == Event.resource_id, account_visible(principal, Contact.account_id)
     )
+    note = exists().where(Note.id == Event.resource_id, note_visible(principal))
+    task = exists().where(Task.id == Event.resource_id, task_visible(principal))
+    interaction = exists().where(
+        Interaction.id == Event.resource_id, interaction_visible(principal)
+    )
     # Webhook events (pings) are for admins only: no clause here.
     return or_(
+        and_(Event.resource_type == EventResource.NOTE, note),
+        and_(Event.resource_type == EventResource.TASK, task),
+        and_(Event.resource_type == EventResource.INTERACTION, interaction),
         and_(Event.resource_type == EventResource.LEAD, lead),
         and_(Event.resource_type == EventResource.OPPORTUNITY, opportunity),
         and_(Event.resource_type == EventResource.UNIT, unit),

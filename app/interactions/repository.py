@@ -8,7 +8,15 @@ from sqlalchemy import ColumnElement, select
 from app.core.repository import Repository, columns
 from app.core.visibility import Viewer
 from app.models import Interaction
-from app.subjects.repository import SubjectRepository
+from app.subjects.repository import subject_visible
+
+
+def interaction_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Visible with the subject; an integration sees the interactions it logged."""
+    if viewer.role == "integration":
+        logged: ColumnElement[bool] = Interaction.created_by == viewer.id
+        return logged
+    return subject_visible(viewer, Interaction.subject_type, Interaction.subject_id)
 
 
 class InteractionRepository(Repository[Interaction]):
@@ -18,12 +26,7 @@ class InteractionRepository(Repository[Interaction]):
     filter_columns = columns(Interaction, "subject_type", "subject_id", "channel", "direction")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
-        if viewer.role == "integration":
-            logged: ColumnElement[bool] = Interaction.created_by == viewer.id
-            return logged
-        return SubjectRepository(self.session).visible(
-            viewer, Interaction.subject_type, Interaction.subject_id
-        )
+        return interaction_visible(viewer)
 
     async def with_external_id(self, source: str, external_id: str) -> Interaction | None:
         found: Interaction | None = await self.session.scalar(

@@ -7,7 +7,11 @@ from sqlalchemy import ColumnElement
 from app.core.repository import Repository, columns
 from app.core.visibility import Viewer
 from app.models import Note
-from app.subjects.repository import SubjectRepository
+from app.subjects.repository import subject_visible
+
+
+def note_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return subject_visible(viewer, Note.subject_type, Note.subject_id)
 
 
 class NoteRepository(Repository[Note]):
@@ -17,4 +21,4 @@ class NoteRepository(Repository[Note]):
     filter_columns = columns(Note, "subject_type", "subject_id", "author_id")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
-        return SubjectRepository(self.session).visible(viewer, Note.subject_type, Note.subject_id)
+        return note_visible(viewer)

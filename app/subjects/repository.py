@@ -5,7 +5,7 @@ to that repository; notes, tasks, interactions and timelines all ask here."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,24 @@ REPOSITORIES: dict[SubjectType, type[Repository[Any]]] = {
 }
 
 
+def visibility_rule(subject_type: SubjectType) -> Repository[Any]:
+    """The subject type's repository, for its `visible(viewer)` SQL alone (which reads no
+    session: statements built once, such as the timeline's, use it without one)."""
+    return REPOSITORIES[subject_type](cast(AsyncSession, None))
+
+
+def subject_visible(viewer: Viewer, type_column: Any, id_column: Any) -> ColumnElement[bool]:
+    """SQL: the row's subject (`type_column`, `id_column`) is visible to `viewer`."""
+    if viewer.role == "admin":
+        return true()
+    clauses = []
+    for subject_type in SubjectType:
+        rule = visibility_rule(subject_type)
+        ids = select(rule.id_column).where(rule.visible(viewer))
+        clauses.append(and_(type_column == subject_type.value, id_column.in_(ids)))
+    return or_(*clauses)
+
+
 class SubjectRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -40,15 +58,7 @@ class SubjectRepository:
         return await self._repository(subject_type).is_visible(viewer, subject_id)
 
     def visible(self, viewer: Viewer, type_column: Any, id_column: Any) -> ColumnElement[bool]:
-        """SQL: the row's subject (`type_column`, `id_column`) is visible to `viewer`."""
-        if viewer.role == "admin":
-            return true()
-        clauses = []
-        for subject_type in SubjectType:
-            repository = self._repository(subject_type)
-            ids = select(repository.id_column).where(repository.visible(viewer))
-            clauses.append(and_(type_column == subject_type.value, id_column.in_(ids)))
-        return or_(*clauses)
+        return subject_visible(viewer, type_column, id_column)
 
     async def with_email(
         self, email: str, viewer: Viewer | None

@@ -13,7 +13,7 @@ from app.core.pagination import SortKey
 from app.core.repository import Repository, columns
 from app.core.visibility import Viewer, is_manager_of
 from app.models import Task
-from app.subjects.repository import SubjectRepository
+from app.subjects.repository import subject_visible
 from app.tasks.schemas import TaskFilters
 
 # Tasks without a due date sort last both ways: they stand in for the end or the start of time.
@@ -29,6 +29,22 @@ def overdue() -> ColumnElement[bool]:
     return and_(Task.status == "open", Task.due_at < func.now())
 
 
+def task_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """The owner, the creator, the owner's managers, and whoever sees the subject."""
+    if viewer.role == "admin":
+        return true()
+    subject = and_(
+        Task.subject_type.is_not(None),
+        subject_visible(viewer, Task.subject_type, Task.subject_id),
+    )
+    return or_(
+        Task.owner_id == viewer.id,
+        Task.created_by == viewer.id,
+        is_manager_of(viewer, Task.owner_id),
+        subject,
+    )
+
+
 class TaskRepository(Repository[Task]):
     model = Task
     endpoint = "tasks"
@@ -36,18 +52,7 @@ class TaskRepository(Repository[Task]):
     filter_columns = columns(Task, "owner_id", "status", "priority", "subject_type", "subject_id")
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
-        if viewer.role == "admin":
-            return true()
-        subject = and_(
-            Task.subject_type.is_not(None),
-            SubjectRepository(self.session).visible(viewer, Task.subject_type, Task.subject_id),
-        )
-        return or_(
-            Task.owner_id == viewer.id,
-            Task.created_by == viewer.id,
-            is_manager_of(viewer, Task.owner_id),
-            subject,
-        )
+        return task_visible(viewer)
 
     def conditions(self, filters: TaskFilters) -> Iterable[ColumnElement[bool]]:
         if filters.due_before is not None:

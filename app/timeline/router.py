@@ -49,8 +49,14 @@ def _route(subject_type: SubjectType) -> Callable[..., Awaitable[TimelinePage]]:
     return timeline
 
 
-for _type in SubjectType:
-    _plural = f"{_type.value}s"
+PATHS = {
+    SubjectType.LEAD: "leads",
+    SubjectType.CONTACT: "contacts",
+    SubjectType.ACCOUNT: "accounts",
+    SubjectType.OPPORTUNITY: "opportunities",
+}
+
+for _type, _plural in PATHS.items():
     router.add_api_route(
         f"/{_plural}/{{subject_id}}/timeline",
         _route(_type),

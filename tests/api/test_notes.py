@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.events.repository import event_visible
 from app.models import Event
 from tests.factories import Actor, Actors
 from tests.opportunities_factories import World, make_lead, make_world
@@ -240,3 +241,39 @@ async def test_list_filters_sorts_and_pages(
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.author_id"
     r = await client.get(f"{NOTES}?sort=-pinned", headers=actors.rep.headers)
     assert r.status_code == 422
+
+
+async def test_note_task_and_interaction_events_follow_their_visibility(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    """The event feed shows these events to whoever can see the record now."""
+    world = await make_world(session, actors)
+    subject = {"subject_type": "account", "subject_id": str(world.account.id)}
+    created = await note(client, actors.rep, "account", world.account.id)
+    r = await client.post(
+        "/api/v1/tasks", json={**subject, "title": "t"}, headers=actors.rep.headers
+    )
+    task_id = r.json()["id"]
+    lead = await make_lead(session, actors.rep.user, owner=actors.rep.user, account=world.account)
+    lead.email = "sync@fjord.example"
+    await session.flush()
+    r = await client.post(
+        "/api/v1/interactions",
+        json={"email": lead.email, "channel": "email", "direction": "inbound"},
+        headers=actors.integration.headers,
+    )
+    logged_id = r.json()["id"]
+    ours = {created["id"], task_id, logged_id}
+
+    async def seen_by(actor: Actor) -> set[str]:
+        rows = await session.scalars(
+            select(Event.resource_id).where(
+                event_visible(actor.user), Event.resource_type.in_(["note", "task", "interaction"])
+            )
+        )
+        return {str(i) for i in rows} & ours
+
+    assert await seen_by(actors.rep) == ours
+    assert await seen_by(actors.rep2) == ours  # on the territory's team
+    assert await seen_by(actors.peer_rep) == set()
+    assert await seen_by(actors.integration) == {logged_id}
