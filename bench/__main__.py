@@ -57,6 +57,12 @@ def _load_options(parser: argparse.ArgumentParser) -> None:
         "0.01 for a quick check)",
     )
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument(
+        "--no-opportunities",
+        dest="opportunities",
+        action="store_false",
+        help="load no opportunities (a quicker data set for the lead and search scenarios)",
+    )
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("load", "all"):
         from bench import loader
 
-        loader.run(args.database, args.scale, args.seed)
+        loader.run(args.database, args.scale, args.seed, args.opportunities)
     if args.command in ("run", "all", "profile"):
         from bench import runner
 

@@ -942,7 +942,9 @@ def generate_leads(org: Org, sizes: Sizes, rng: random.Random) -> Iterator[list[
 # --------------------------------------------------------------------------- the whole load
 
 
-async def load(database: str, scale: float, seed: int = 7) -> dict[str, Any]:
+async def load(
+    database: str, scale: float, seed: int = 7, opportunities: bool = True
+) -> dict[str, Any]:
     sizes = Sizes.for_scale(scale)
     rng = random.Random(seed)
     timer = Timer()
@@ -977,16 +979,18 @@ async def load(database: str, scale: float, seed: int = 7) -> dict[str, Any]:
 
         t = time.perf_counter()
         indexes = await drop_secondary_indexes(conn)
-        opportunities = history = 0
-        for opps, hist, plans in generate_opportunities(org, sizes, rng, quarters):
+        loaded = history = 0
+        # Without opportunities (`--no-opportunities`): a quicker data set for lead scenarios.
+        batches = generate_opportunities(org, sizes, rng, quarters) if opportunities else ()
+        for opps, hist, plans in batches:
             await copy(conn, "opportunities", OPPORTUNITY_COLUMNS, opps)
             await copy(conn, "opportunity_history", HISTORY_COLUMNS, hist)
             await copy(conn, "command_plans", PLAN_COLUMNS, plans)
-            opportunities += len(opps)
+            loaded += len(opps)
             history += len(hist)
-            if opportunities % 200_000 == 0:
-                print(f"    {opportunities:,} opportunities", flush=True)
-        timer.step(f"{opportunities:,} opportunities, {history:,} history rows, plans", t)
+            if loaded % 200_000 == 0:
+                print(f"    {loaded:,} opportunities", flush=True)
+        timer.step(f"{loaded:,} opportunities, {history:,} history rows, plans", t)
 
         t = time.perf_counter()
         leads = 0
@@ -1044,7 +1048,7 @@ async def load(database: str, scale: float, seed: int = 7) -> dict[str, Any]:
     return summary
 
 
-def run(database: str, scale: float, seed: int) -> dict[str, Any]:
+def run(database: str, scale: float, seed: int, opportunities: bool = True) -> dict[str, Any]:
     if not math.isfinite(scale) or scale <= 0 or scale > 1:
         raise SystemExit("--scale must be in (0, 1]")
-    return asyncio.run(load(database, scale, seed))
+    return asyncio.run(load(database, scale, seed, opportunities))

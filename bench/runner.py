@@ -38,7 +38,7 @@ from urllib.parse import urlparse
 import asyncpg
 
 from app.forecasts.fiscal import period_for
-from bench import profiles, report
+from bench import profiles, report, search
 from bench.common import (
     CURSOR_SECRET,
     DATA_DIR,
@@ -349,6 +349,7 @@ class Context:
     domains: list[str]
     opportunities: int
     dsn: str
+    searches: dict[str, list[str]] = field(default_factory=dict)
 
 
 async def gather_context(database: str, tokens: dict[str, Any]) -> Context:
@@ -383,7 +384,7 @@ async def gather_context(database: str, tokens: dict[str, Any]) -> Context:
         for row in months:
             label = period_for(row["m"], start_month).label
             per_period[label] = per_period.get(label, 0) + row["n"]
-        rollup_period = max(per_period, key=lambda k: per_period[k])
+        rollup_period = max(per_period, key=lambda k: per_period[k], default="")
         verticals = await conn.fetch(
             "SELECT vertical, count(*) AS n FROM accounts WHERE territory_id = $1"
             " GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -397,6 +398,7 @@ async def gather_context(database: str, tokens: dict[str, Any]) -> Context:
             )
         ]
         opportunities = await conn.fetchval("SELECT count(*) FROM opportunities")
+        searches = await search.queries(conn)
     finally:
         await conn.close()
     return Context(
@@ -409,6 +411,7 @@ async def gather_context(database: str, tokens: dict[str, Any]) -> Context:
         domains=domains,
         opportunities=opportunities,
         dsn=dsn,
+        searches=searches,
     )
 
 
@@ -738,6 +741,7 @@ def build_scenarios(ctx: Context, options: WrkOptions, batch_connections: int) -
             note="the whole 2,000-account territory answers 422 (more than 500 accounts, "
             "API.md section 3), so the diagram is measured for one vertical",
         ),
+        *search.scenarios(ctx.searches, tokens, p95_below, Scenario),
     ]
 
 
@@ -757,6 +761,7 @@ def scenario_names() -> list[str]:
         "rollup_managers",
         "territory_analysis",
         "territory_diagram",
+        *search.NAMES,
         *(v[0] for v in VARIANTS),
     ]
 
