@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, and_, func, literal, or_, true
 
+from app.core.enums import Expansion
 from app.core.pagination import SortKey
 from app.core.repository import Repository, columns
 from app.core.visibility import Viewer, is_manager_of
@@ -50,6 +51,7 @@ class TaskRepository(Repository[Task]):
     endpoint = "tasks"
     sort_columns = columns(Task, "due_at", "created_at")
     filter_columns = columns(Task, "owner_id", "status", "priority", "subject_type", "subject_id")
+    references = {Expansion.OWNER: Task.owner_id}
 
     def visible(self, viewer: Viewer) -> ColumnElement[bool]:
         return task_visible(viewer)

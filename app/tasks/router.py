@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
+from app.core.enums import Expansion
+from app.core.expand import expand_param
 from app.core.http import IfMatch, created, page_of, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
@@ -16,6 +18,8 @@ from app.tasks import service
 from app.tasks.schemas import TASK_SORTS, Task, TaskCreate, TaskFilters, TaskPage, TaskUpdate
 
 router = APIRouter(tags=["tasks"])
+
+TASK_EXPANSIONS = expand_param(Expansion.OWNER)
 
 WHO = (
     "A task is visible to, and changed by, its owner, its creator, the owner's managers and "
@@ -49,7 +53,8 @@ async def create_task(
     description="Your tasks by default (`owner_id` names another owner). Filters: `status`, "
     "`priority`, `due_before` (exclusive), `due_after` (inclusive), `overdue` (`true`: open "
     "and due in the past), `subject_type`, `subject_id`. Sort: `due_at` (default, tasks "
-    "without a due date last), `-due_at`, `-created_at`. " + WHO,
+    "without a due date last), `-due_at`, `-created_at`. `expand=owner` adds the owner's "
+    "summary. " + WHO,
 )
 async def list_tasks(
     *,
@@ -58,8 +63,9 @@ async def list_tasks(
     filters: Annotated[TaskFilters, Depends()],
     sort: str = TASK_SORTS.param,
     page: Page,
+    expand: Any = TASK_EXPANSIONS,
 ) -> TaskPage:
-    rows, cursor = await service.list_page(session, principal, page, filters, sort)
+    rows, cursor = await service.list_page(session, principal, page, filters, sort, expand or ())
     return page_of(TaskPage, rows, cursor)
 
 
@@ -68,12 +74,16 @@ async def list_tasks(
     operation_id="tasks-get",
     response_model=Task,
     summary="Read a task",
-    description=WHO,
+    description="`expand=owner` adds the owner's summary. " + WHO,
 )
 async def get_task(
-    task_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
+    task_id: uuid.UUID,
+    principal: HumanPrincipal,
+    session: Session,
+    response: Response,
+    expand: Any = TASK_EXPANSIONS,
 ) -> Task:
-    return tagged(response, Task, await service.get(session, principal, task_id))
+    return tagged(response, Task, await service.get(session, principal, task_id, expand or ()))
 
 
 @router.patch(

@@ -10,6 +10,7 @@ from typing import ClassVar
 from pydantic import ConfigDict, Field
 
 from app.core.enums import SubjectType, TaskPriority, TaskStatus
+from app.core.expand import EXPANDED_OWNER, OwnerSummary
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Text
 
@@ -75,6 +76,7 @@ class Task(ResponseModel):
     created_at: datetime = Field(description="When it was created.")
     updated_at: datetime = Field(description="When it last changed.")
     version: int = Field(description="Its version (the ETag).")
+    owner: OwnerSummary | None = EXPANDED_OWNER
 
 
 class TaskPage(ResponseModel):

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
-from app.core.enums import EventResource, EventType, Role
+from app.core.enums import EventResource, EventType, Expansion, Role
 from app.core.errors import field_error, not_visible
+from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -63,18 +65,25 @@ async def create(session: AsyncSession, principal: Principal, data: TaskCreate) 
     return task
 
 
-async def get(session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> Task:
-    return await TaskRepository(session).find(principal, task_id, missing=MISSING)
+async def get(
+    session: AsyncSession, principal: Principal, task_id: uuid.UUID, expand: Sequence[Expansion]
+) -> Expanded[Task]:
+    return await TaskRepository(session).find_expanded(principal, task_id, expand, missing=MISSING)
 
 
 async def list_page(
-    session: AsyncSession, principal: Principal, page: PageParams, filters: TaskFilters, sort: str
-) -> tuple[list[Task], str | None]:
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: TaskFilters,
+    sort: str,
+    expand: Sequence[Expansion] = (),
+) -> tuple[list[Expanded[Task]], str | None]:
     await check_subject_filter(session, principal, filters.subject_type, filters.subject_id)
     await check_user_filter(session, principal, filters.owner_id, "query.owner_id")
     if filters.owner_id is None:
         filters = dataclasses.replace(filters, owner_id=principal.id)
-    return await TaskRepository(session).list_page(principal, page, filters, sort)
+    return await TaskRepository(session).list_page_expanded(principal, page, filters, sort, expand)
 
 
 async def _for_change(

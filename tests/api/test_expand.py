@@ -164,3 +164,20 @@ async def test_opportunities_expand_in_the_sql_document(
     # The vp sees the rep's deal; the rep is in the vp's subtree, so the owner is shown.
     vp = await _get(client, url, actors.vp.headers, expand="owner")
     assert vp["owner"]["id"] == str(actors.rep.id)
+
+
+async def test_tasks_expand_owner(client: httpx.AsyncClient, actors: Actors) -> None:
+    h = actors.manager.headers
+    r = await client.post(
+        f"{API}/tasks", json={"title": "Call Anna", "owner_id": str(actors.rep.id)}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    task_id = r.json()["id"]
+    owner = {"id": str(actors.rep.id), "name": actors.rep.user.name, "email": actors.rep.user.email}
+    one = await _get(client, f"{API}/tasks/{task_id}", h, expand="owner")
+    assert one["owner"] == owner
+    page = await _get(client, f"{API}/tasks", h, owner_id=str(actors.rep.id), expand="owner")
+    assert [t["owner"] for t in page["items"]] == [owner]
+    assert "owner" not in (await _get(client, f"{API}/tasks/{task_id}", h))
+    r = await client.get(f"{API}/tasks", params={"expand": "account"}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.expand"
