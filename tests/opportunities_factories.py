@@ -209,3 +209,31 @@ FULL_PLAN: dict[str, Any] = {
         }
     ],
 }
+
+
+async def at_stage(
+    client: httpx.AsyncClient, world: World, stage: str, **fields: Any
+) -> dict[str, Any]:
+    """An opportunity walked up to `stage` with everything in order."""
+    rep = world.actors.rep
+    defaults: dict[str, Any] = {
+        "amount": "50000",
+        "next_step_at": in_days(10),
+        "entry_use_case": "scm",
+        "close_date": in_days(40)[:10],
+        "proposal_sent_on": in_days(0)[:10],
+        "signature_requested_on": in_days(0)[:10],
+    }
+    opp = await create_opportunity(client, rep, world.contact, **{**defaults, **fields})
+    r = await client.post(
+        f"/api/v1/opportunities/{opp['id']}/qualification",
+        json=qualification_body(),
+        headers=rep.headers,
+    )
+    assert r.status_code == 201
+    await patch_plan(client, rep, opp["id"], FULL_PLAN)
+    if stage != "pending_acceptance":
+        r = await move(client, rep, opp["id"], stage)
+        assert r.status_code == 200, r.text
+        opp = r.json()
+    return opp

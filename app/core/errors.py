@@ -115,6 +115,10 @@ class StateConflict(AppError):
     status, problem, title = 409, "conflict", "Conflict"
 
 
+class OpportunityClosed(AppError):
+    status, problem, title = 409, "opportunity-closed", "Opportunity closed"
+
+
 class IdempotencyInFlight(AppError):
     status, problem, title = 409, "idempotency-in-flight", "Request still in flight"
 

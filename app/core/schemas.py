@@ -184,6 +184,7 @@ class Problem(BaseModel):
                 "/problems/forbidden",
                 "/problems/duplicate",
                 "/problems/invalid-transition",
+                "/problems/opportunity-closed",
                 "/problems/stage-requirements-unmet",
                 "/problems/precondition-failed",
                 "/problems/idempotency-in-flight",

@@ -21,6 +21,8 @@ TRACKED_FIELDS = (
     "close_date",
     "forecast_category",
     "owner_id",
+    "type",
+    "renewal_arr",
     "renewal_loss_amount",
     "renewal_forecast_category",
 )
@@ -43,11 +45,18 @@ def snapshot(opportunity: Opportunity) -> dict[str, str | None]:
 
 
 def changes(
-    before: dict[str, str | None], after: dict[str, str | None], reason: str | None = None
+    before: dict[str, str | None],
+    after: dict[str, str | None],
+    reason: str | None = None,
+    *,
+    every: bool = False,
 ) -> list[HistoryRow]:
-    """A row per tracked field whose rendered value differs, stage first."""
+    """A row per tracked field whose rendered value differs, stage first; `reason` goes on the
+    stage row (a stage move's reason), or on every row when `every` (a PATCH's change_reason)."""
     return [
-        HistoryRow(field, before[field], after[field], reason if field == "stage" else None)
+        HistoryRow(
+            field, before[field], after[field], reason if every or field == "stage" else None
+        )
         for field in TRACKED_FIELDS
         if before[field] != after[field]
     ]

@@ -140,7 +140,12 @@ async def get_opportunity(
     description="JSON Merge Patch. `stage` moves only through `/stage` (422 read_only). The "
     "owner (or an admin) may override `forecast_category` on open stages; `owner_id` changes "
     "need a manager of both owners, or an admin. A renewal's `renewal_loss_amount` follows "
-    "max(0, renewal_arr - amount) until it is set explicitly.",
+    "max(0, renewal_arr - amount) until it is set explicitly. Closed is final: while the "
+    "stage is closed_won, lost, unqualified or duplicate, a change of amount, close_date, "
+    "type, renewal_arr, renewal_loss_amount, forecast_category, renewal_forecast_category, "
+    "owner_id, account_id or unit_ids answers 409 `opportunity-closed`; an admin may correct "
+    "them by giving `change_reason` (else 422), which the history keeps. A value equal to the "
+    "stored one is no change. Reopening is the way back.",
 )
 async def update_opportunity(
     opportunity_id: uuid.UUID,
@@ -164,7 +169,9 @@ async def update_opportunity(
     description="Moves the stage after the stage-transition validator: 422 "
     "`stage-requirements-unmet` lists `unmet_requirements`; 409 `invalid-transition` for a "
     "move that is never allowed; 403 when a rep reopens. The forecast category resets to the "
-    "new stage's default unless `forecast_category` is given.",
+    "new stage's default unless `forecast_category` is given. Closing (closed_won, lost, "
+    "unqualified, duplicate) sets `close_date` to today in ENGAGE_TIMEZONE unless the body "
+    "gives `close_date` (not after today, else 422).",
 )
 async def change_stage(
     opportunity_id: uuid.UUID,
@@ -186,9 +193,10 @@ async def change_stage(
     "/opportunities/{opportunity_id}/history",
     operation_id="opportunities-history",
     response_model=HistoryPage,
-    description="Every change of stage, amount, close_date, forecast_category, owner_id, "
-    "renewal_loss_amount and renewal_forecast_category, oldest first. Creation is recorded "
-    "as changes from null.",
+    description="Every change of stage, amount, close_date, forecast_category, owner_id, type, "
+    "renewal_arr, renewal_loss_amount and renewal_forecast_category, oldest first. Creation "
+    "is recorded as changes from null. `reason` is a stage move's reason, or the "
+    "`change_reason` of the PATCH that made the change.",
 )
 async def opportunity_history(
     opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page

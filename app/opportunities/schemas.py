@@ -40,6 +40,7 @@ from app.core.schemas import (
     Name,
     RequestModel,
     ResponseModel,
+    Str500,
     Text,
     parse_money,
 )
@@ -51,6 +52,8 @@ HistoryField = Literal[
     "close_date",
     "forecast_category",
     "owner_id",
+    "type",
+    "renewal_arr",
     "renewal_loss_amount",
     "renewal_forecast_category",
 ]
@@ -149,7 +152,12 @@ class OpportunityCreate(RequestModel):
 
 
 class OpportunityUpdate(RequestModel):
-    """JSON Merge Patch. `stage` moves only through `POST /opportunities/{id}/stage`."""
+    """JSON Merge Patch. `stage` moves only through `POST /opportunities/{id}/stage`.
+
+    While the opportunity is closed (closed_won, lost, unqualified, duplicate) its amount,
+    close date, type, renewal figures, forecast categories, owner and units are final: 409
+    `opportunity-closed`, except for an admin who gives `change_reason`.
+    """
 
     name: Name | None = None
     contact_id: uuid.UUID | None = None
@@ -173,6 +181,11 @@ class OpportunityUpdate(RequestModel):
     bpm_stage: BpmStage | None = None
     activity_id: uuid.UUID | None = None
     custom: CustomIn | None = None
+    change_reason: Str500 | None = Field(
+        None,
+        description="Why this change is made; required (admins only) to correct the final "
+        "fields of a closed opportunity. Kept as the `reason` of the history rows it writes.",
+    )
     read_only_fields: ClassVar[frozenset[str]] = SERVER_SET
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
         {"name", "type", "owner_id", "forecast_category", "unit_ids"}
@@ -245,6 +258,12 @@ class StageChange(RequestModel):
         None,
         description="Owner only, to an open stage: keeps this category instead of the new "
         "stage's default.",
+    )
+    close_date: date | None = Field(
+        None,
+        description="Only when closing (closed_won, lost, unqualified, duplicate): the day the "
+        "deal closed, not after today. Without it, closing sets the close date to today "
+        "(ENGAGE_TIMEZONE).",
     )
 
 

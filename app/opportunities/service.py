@@ -19,7 +19,7 @@ from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.changes import STORED_CUSTOM, snapshot
 from app.core.enums import CustomFieldObject, EventResource, Expansion
-from app.core.errors import Forbidden, NotFound, field_error, not_visible
+from app.core.errors import Forbidden, NotFound, OpportunityClosed, field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.schemas import own_fields
@@ -28,6 +28,12 @@ from app.core.text_search import prefix_query
 from app.custom_fields import service as custom_fields
 from app.models import Account, CommandPlan, Opportunity, User
 from app.opportunities import history, repository
+from app.opportunities.rules import (
+    CHANGE_REASON_MAX_LENGTH,
+    FINAL_WHEN_CLOSED,
+    ClosedEdit,
+    check_closed_edit,
+)
 from app.opportunities.schemas import Opportunity as OpportunityOut
 from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate
 from app.stages import repository as stage_table
@@ -297,6 +303,30 @@ def check_category_override(principal: Principal, opportunity: Opportunity, stag
         raise Forbidden("Only the owner overrides the forecast category.")
 
 
+def _check_closed_edit(
+    principal: Principal,
+    opportunity: Opportunity,
+    changes: dict[str, Any],
+    change_reason: str | None,
+) -> None:
+    verdict = check_closed_edit(
+        opportunity.stage, changes, is_admin=principal.is_admin, change_reason=change_reason
+    )
+    if verdict is ClosedEdit.CLOSED:
+        fields = ", ".join(sorted(FINAL_WHEN_CLOSED.intersection(changes)))
+        raise OpportunityClosed(
+            f"The opportunity is {opportunity.stage}: {fields} can no longer change. Reopen "
+            "it, or ask an admin to correct it with a change_reason."
+        )
+    if verdict is ClosedEdit.REASON_MISSING:
+        raise field_error(
+            "change_reason",
+            "required",
+            f"Correcting a {opportunity.stage} opportunity needs a change_reason (at most "
+            f"{CHANGE_REASON_MAX_LENGTH} characters).",
+        )
+
+
 async def update(
     session: AsyncSession,
     principal: Principal,
@@ -306,11 +336,12 @@ async def update(
 ) -> Opportunity:
     opportunity = await get_for_update(session, principal, opportunity_id)
     check_if_match(if_match, opportunity.version)
-    requested: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    requested: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"change_reason"})
     await custom_fields.take_for_update(session, OPPORTUNITY, opportunity.custom_values, requested)
     changes = {k: v for k, v in requested.items() if getattr(opportunity, k) != v}
     if not changes:
         return opportunity
+    _check_closed_edit(principal, opportunity, changes, patch.change_reason)
 
     if "owner_id" in changes:
         await _check_owner_change(session, principal, opportunity, changes["owner_id"])
@@ -324,10 +355,6 @@ async def update(
             "contact_id", "not_found", "contact_id must be a contact of the opportunity's account."
         )
     if "type" in changes:
-        if not is_open(opportunity.stage):
-            raise field_error(
-                "type", "stage_closed", "The type of a closed opportunity cannot change."
-            )
         account = await repository.get_account(session, opportunity.account_id)
         assert account is not None
         check_type(account, changes["type"])
@@ -363,7 +390,7 @@ async def update(
         session,
         opportunity.id,
         principal.id,
-        history.changes(before, history.snapshot(opportunity)),
+        history.changes(before, history.snapshot(opportunity), patch.change_reason, every=True),
     )
     await repository.flush_changes(session, opportunity, custom=STORED_CUSTOM in changes)
     await events.emit_update(

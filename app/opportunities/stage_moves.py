@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from app.core.http import check_if_match
 from app.core.security import Principal
 from app.models import Opportunity
 from app.opportunities import history, repository, service
+from app.opportunities.rules import booked_close_date, is_closing
 from app.opportunities.schemas import StageChange
 from app.stages import repository as stage_table
 from app.stages.rules import (
@@ -40,6 +41,12 @@ from app.stages.rules import (
 
 
 def _refuse_fields_of_other_moves(body: StageChange) -> None:
+    if body.close_date is not None and not is_closing(body.to):
+        raise field_error(
+            "close_date",
+            "not_allowed",
+            "close_date goes only with a move to closed_won, lost, unqualified or duplicate.",
+        )
     if body.to != StageSlug.LOST:
         for name in ("loss_reason", "loss_details"):
             if getattr(body, name) is not None:
@@ -85,6 +92,20 @@ async def facts_of(
     )
 
 
+def _booked_close_date(body: StageChange, today: date) -> date | None:
+    """The close date a closing move sets (None: the move does not close)."""
+    if not is_closing(body.to):
+        return None
+    booked = booked_close_date(body.close_date, today)
+    if booked is None:
+        raise field_error(
+            "close_date",
+            "after_today",
+            f"A deal closes today ({today.isoformat()}) at the latest; close_date is after it.",
+        )
+    return booked
+
+
 def _history_reason(body: StageChange) -> str | None:
     if body.reason is not None and body.reason.strip():
         return body.reason
@@ -114,6 +135,7 @@ async def change_stage(
     stages = await stage_table.stage_defs(session)
     by_slug = stage_by_slug(stages)
     now = datetime.now(UTC)
+    close_date = _booked_close_date(body, now.astimezone(tz).date())
     move = StageMove(
         to=body.to,
         reason=body.reason,
@@ -122,7 +144,10 @@ async def change_stage(
         duplicate_of_id=await _duplicate_of(session, principal, opportunity, body.duplicate_of_id),
         may_reopen=await _may_reopen(session, principal, opportunity.owner_id),
     )
-    verdict = check_transition(await facts_of(session, opportunity, now, tz), move, stages)
+    facts = await facts_of(session, opportunity, now, tz)
+    if body.close_date is not None:  # the move's own close date counts for closed_won's
+        facts = dataclasses.replace(facts, close_date=body.close_date)
+    verdict = check_transition(facts, move, stages)
     if verdict.never_allowed is not None:
         raise InvalidTransition(verdict.never_allowed)
     if verdict.forbidden is not None:
@@ -147,6 +172,8 @@ async def change_stage(
     if accepted and opportunity.sales_accepted_at is None:
         opportunity.sales_accepted_at = now
     opportunity.closed_at = now if target.terminal else None
+    if close_date is not None:
+        opportunity.close_date = close_date
     if target.slug == StageSlug.LOST:
         opportunity.loss_reason = body.loss_reason
         opportunity.loss_details = body.loss_details

@@ -143,7 +143,8 @@ async def test_conversion_opens_an_opportunity_from_the_qualification(
         manager.id,
     )
     assert await _count(session, CommandPlan, opportunity_id=opportunity.id) == 1
-    assert await _count(session, OpportunityHistory, opportunity_id=opportunity.id) == 5
+    # Creation rows: stage, amount, close_date, forecast_category, owner_id and type.
+    assert await _count(session, OpportunityHistory, opportunity_id=opportunity.id) == 6
 
     converted = ConvertedOpportunity.model_validate(opportunity).model_dump(mode="json")
     assert converted == {

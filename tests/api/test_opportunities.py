@@ -248,10 +248,16 @@ async def test_patch_rules_and_if_match(client: httpx.AsyncClient, world: World)
     r = await client.patch(url, json={"forecast_category": "best_case"}, headers=rep.headers)
     assert r.status_code == 200 and r.json()["forecast_category"] == "best_case"
     await move(client, rep, opp["id"], "unqualified", reason="No project")
-    r = await client.patch(url, json={"forecast_category": "pipeline"}, headers=rep.headers)
+    for change in ({"forecast_category": "pipeline"}, {"type": "expansion"}):
+        r = await client.patch(url, json=change, headers=rep.headers)
+        assert r.status_code == 409 and r.json()["type"] == "/problems/opportunity-closed"
+    # Even an admin correcting a closed deal leaves its category to its stage.
+    r = await client.patch(
+        url,
+        json={"forecast_category": "pipeline", "change_reason": "Booked wrong"},
+        headers=world.actors.admin.headers,
+    )
     assert error(r) == (422, "forecast_category", "stage_closed")
-    r = await client.patch(url, json={"type": "expansion"}, headers=rep.headers)
-    assert error(r) == (422, "type", "stage_closed")
 
 
 async def test_owner_changes_need_a_manager_of_both(
@@ -299,9 +305,9 @@ async def test_history_order_and_rendering(client: httpx.AsyncClient, world: Wor
         {"amount": "1500.5", "close_date": None},
     ):
         assert (await client.patch(url, json=body, headers=rep.headers)).status_code == 200
-    r = await client.get(f"{url}/history?limit=3", headers=rep.headers)
+    r = await client.get(f"{url}/history?limit=4", headers=rep.headers)
     first = r.json()
-    assert len(first["items"]) == 3 and first["next_cursor"]
+    assert len(first["items"]) == 4 and first["next_cursor"]
     r = await client.get(
         f"{url}/history?limit=10&cursor={first['next_cursor']}", headers=rep.headers
     )
@@ -311,6 +317,7 @@ async def test_history_order_and_rendering(client: httpx.AsyncClient, world: Wor
         ("stage", None, "pending_acceptance"),
         ("forecast_category", None, "omitted"),
         ("owner_id", None, str(rep.id)),
+        ("type", None, "new_business"),
         ("amount", None, "1234.00"),
         ("close_date", None, "2027-01-31"),
         ("amount", "1234.00", "1500.50"),
@@ -332,7 +339,9 @@ async def test_list_filters_sort_and_visibility(
     hidden = await create_opportunity(
         client, world.actors.peer_rep, world.other_contact, amount="5"
     )
-    await move(client, rep, b["id"], "unqualified", reason="No")
+    # Closing books the close date: b closed on a day before a's.
+    r = await move(client, rep, b["id"], "unqualified", reason="No", close_date="2026-11-02")
+    assert r.status_code == 200, r.text
 
     async def ids(query: str, actor: Any = rep) -> list[str]:
         r = await client.get(f"/api/v1/opportunities?{query}", headers=actor.headers)
@@ -344,12 +353,12 @@ async def test_list_filters_sort_and_visibility(
     assert set(await ids("", manager)) == {a["id"], b["id"], c["id"]}
     assert await ids("sort=amount") == [c["id"], b["id"], a["id"]]
     assert await ids("sort=-amount") == [a["id"], b["id"], c["id"]]
-    assert await ids("sort=close_date") == [a["id"], b["id"], c["id"]]
+    assert await ids("sort=close_date") == [b["id"], a["id"], c["id"]]
     assert await ids("stage=unqualified") == [b["id"]]
     assert await ids("type=expansion") == [c["id"]]
     assert set(await ids("forecast_category=omitted")) == {a["id"], b["id"], c["id"]}
-    assert await ids("close_date_from=2027-03-01") == [b["id"]]
-    assert await ids("close_date_to=2027-03-01") == [a["id"]]
+    assert await ids("close_date_from=2027-01-01") == [a["id"]]
+    assert await ids("close_date_to=2027-01-01") == [b["id"]]
     assert set(await ids(f"account_id={world.account.id}")) == {a["id"], b["id"]}
     assert set(await ids(f"owner_id={rep.id}", manager)) == {a["id"], b["id"], c["id"]}
     r = await client.get(

@@ -228,10 +228,11 @@ async def test_rollup_follows_insert_update_and_delete(
     assert (await _figures(client, actors.rep))["closed_won"] == "700.00"
     assert (await _figures(client, actors.rep2))["closed_won"] == "0.00"
 
+    # A won deal changes hands only by an admin's correction.
     r = await client.patch(
         f"/api/v1/opportunities/{opp.id}",
-        json={"owner_id": str(actors.rep2.id)},
-        headers=actors.manager.headers,
+        json={"owner_id": str(actors.rep2.id), "change_reason": "Booked to the wrong rep"},
+        headers=actors.admin.headers,
     )
     assert r.status_code == 200, r.text
     assert (await _figures(client, actors.rep))["closed_won"] == "0.00"

@@ -15,6 +15,7 @@ from tests.factories import Actors
 from tests.opportunities_factories import (
     FULL_PLAN,
     World,
+    at_stage,
     create_opportunity,
     in_days,
     make_unit,
@@ -263,42 +264,11 @@ async def test_full_walk_from_pending_acceptance_to_closed_won(
     ]
 
 
-async def _at_stage(
-    client: httpx.AsyncClient, world: World, stage: str, **fields: Any
-) -> dict[str, Any]:
-    """An opportunity walked up to `stage` with everything in order."""
-    rep = world.actors.rep
-    opp = await create_opportunity(
-        client,
-        rep,
-        world.contact,
-        amount="50000",
-        next_step_at=in_days(10),
-        entry_use_case="scm",
-        close_date=in_days(40)[:10],
-        proposal_sent_on=in_days(0)[:10],
-        signature_requested_on=in_days(0)[:10],
-        **fields,
-    )
-    r = await client.post(
-        f"/api/v1/opportunities/{opp['id']}/qualification",
-        json=qualification_body(),
-        headers=rep.headers,
-    )
-    assert r.status_code == 201
-    await patch_plan(client, rep, opp["id"], FULL_PLAN)
-    if stage != "pending_acceptance":
-        r = await move(client, rep, opp["id"], stage)
-        assert r.status_code == 200, r.text
-        opp = r.json()
-    return opp
-
-
 async def test_backward_needs_a_reason_and_never_reaches_stage_0(
     client: httpx.AsyncClient, world: World
 ) -> None:
     rep = world.actors.rep
-    opp = await _at_stage(client, world, "proposal")
+    opp = await at_stage(client, world, "proposal")
     r = await move(client, rep, opp["id"], "scoping")
     assert codes(r) == [("scoping", "reason")]
     r = await move(client, rep, opp["id"], "scoping", reason="   ")
@@ -320,7 +290,7 @@ async def test_lost_then_reopen_by_rep_is_403_by_manager_checks_stages(
     client: httpx.AsyncClient, world: World
 ) -> None:
     rep, manager = world.actors.rep, world.actors.manager
-    opp = await _at_stage(client, world, "scoping")
+    opp = await at_stage(client, world, "scoping")
     assert codes(await move(client, rep, opp["id"], "lost")) == [("lost", "loss_reason")]
     r = await move(client, rep, opp["id"], "lost", loss_reason="bored")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "loss_reason"
@@ -368,13 +338,15 @@ async def test_reopen_checks_stages_one_to_n_including_entry_checks(
     client: httpx.AsyncClient, world: World
 ) -> None:
     admin, rep = world.actors.admin, world.actors.rep
-    opp = await _at_stage(client, world, "discovery")
-    assert (await move(client, rep, opp["id"], "lost", loss_reason="timing")).status_code == 200
-    await client.patch(
+    opp = await at_stage(client, world, "discovery")
+    # Cleared while open: a lost deal's amount is final.
+    r = await client.patch(
         f"/api/v1/opportunities/{opp['id']}",
         json={"next_step_at": None, "amount": None},
         headers=rep.headers,
     )
+    assert r.status_code == 200, r.text
+    assert (await move(client, rep, opp["id"], "lost", loss_reason="timing")).status_code == 200
     r = await move(client, admin, opp["id"], "scoping", reason="Budget found")
     assert codes(r) == [("discovery", "follow_up_scheduled"), ("discovery", "amount")]
 
@@ -391,7 +363,7 @@ async def test_unqualified_only_from_pending_acceptance(
         and r.json()["stage"] == "unqualified"
         and r.json()["sales_accepted_at"] is None
     )
-    other = await _at_stage(client, world, "discovery")
+    other = await at_stage(client, world, "discovery")
     r = await move(client, rep, other["id"], "unqualified", reason="x")
     assert r.status_code == 409
 
@@ -427,7 +399,7 @@ async def test_forecast_category_resets_unless_the_move_sets_one(
     client: httpx.AsyncClient, world: World
 ) -> None:
     rep = world.actors.rep
-    opp = await _at_stage(client, world, "discovery")
+    opp = await at_stage(client, world, "discovery")
     r = await client.patch(
         f"/api/v1/opportunities/{opp['id']}",
         json={"forecast_category": "best_case"},
@@ -526,4 +498,5 @@ async def test_history_is_append_only_in_postgresql(
         ("amount", None, "10.00"),
         ("forecast_category", None, "omitted"),
         ("owner_id", None, str(world.actors.rep.id)),
+        ("type", None, "new_business"),
     ]
