@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, fetch_page
+from app.core.pagination import PageParams, SortKey, fetch_children
 from app.models import CommandPlan, CommandPlanReview, CommandPlanRevision
 from app.stages.repository import filled_element_columns
 
@@ -59,14 +59,13 @@ async def revisions_page(
     session: AsyncSession, opportunity_id: uuid.UUID, page: PageParams
 ) -> tuple[list[CommandPlanRevision], str | None]:
     keys = [SortKey(CommandPlanRevision.at), SortKey(CommandPlanRevision.id)]
-    filters = {"opportunity_id": opportunity_id}
-    return await fetch_page(
+    return await fetch_children(
         session,
-        select(CommandPlanRevision).where(CommandPlanRevision.opportunity_id == opportunity_id),
+        CommandPlanRevision.opportunity_id,
+        opportunity_id,
         keys,
         page,
         "command-plan-revisions",
-        filters,
     )
 
 
@@ -81,12 +80,11 @@ async def reviews_page(
     session: AsyncSession, opportunity_id: uuid.UUID, page: PageParams
 ) -> tuple[list[CommandPlanReview], str | None]:
     keys = [SortKey(CommandPlanReview.at), SortKey(CommandPlanReview.id)]
-    filters = {"opportunity_id": opportunity_id}
-    return await fetch_page(
+    return await fetch_children(
         session,
-        select(CommandPlanReview).where(CommandPlanReview.opportunity_id == opportunity_id),
+        CommandPlanReview.opportunity_id,
+        opportunity_id,
         keys,
         page,
         "command-plan-reviews",
-        filters,
     )

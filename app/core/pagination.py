@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -238,3 +238,17 @@ async def fetch_page(
     return rows, next_cursor(
         rows, page, endpoint, filters, lambda row: [getattr(row, n) for n in names]
     )
+
+
+async def fetch_children(
+    session: AsyncSession,
+    parent: Any,
+    parent_id: Any,
+    keys: Sequence[SortKey],
+    page: PageParams,
+    endpoint: str,
+) -> tuple[list[Any], str | None]:
+    """One keyset page of the rows of one parent record; `parent` is the rows' foreign-key
+    column (e.g. `CommandPlanReview.opportunity_id`) and the cursor is bound to `parent_id`."""
+    stmt = select(parent.class_).where(parent == parent_id)
+    return await fetch_page(session, stmt, keys, page, endpoint, {parent.key: parent_id})

@@ -10,22 +10,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from app.models import Opportunity
 from app.opportunities.repository import HistoryRow
+from app.opportunities.schemas import HistoryField
 
-TRACKED_FIELDS = (
-    "stage",
-    "amount",
-    "close_date",
-    "forecast_category",
-    "owner_id",
-    "type",
-    "renewal_arr",
-    "renewal_loss_amount",
-    "renewal_forecast_category",
-)
+# In the order their rows are written (stage first), as the history schema lists them.
+TRACKED_FIELDS: tuple[str, ...] = get_args(HistoryField)
 
 
 def render(value: Any) -> str | None:

@@ -32,7 +32,7 @@ from app.core.pagination import (
     SortKey,
     cursor_key_params,
     decode_cursor,
-    fetch_page,
+    fetch_children,
     keyset_after_params,
     next_cursor,
 )
@@ -367,14 +367,13 @@ async def history_page(
     session: AsyncSession, opportunity_id: uuid.UUID, page: PageParams
 ) -> tuple[list[OpportunityHistory], str | None]:
     keys = [SortKey(OpportunityHistory.seq)]
-    filters = {"opportunity_id": opportunity_id}
-    return await fetch_page(
+    return await fetch_children(
         session,
-        select(OpportunityHistory).where(OpportunityHistory.opportunity_id == opportunity_id),
+        OpportunityHistory.opportunity_id,
+        opportunity_id,
         keys,
         page,
         "opportunity-history",
-        filters,
     )
 
 

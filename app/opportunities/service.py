@@ -19,7 +19,7 @@ from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.changes import STORED_CUSTOM, snapshot
 from app.core.enums import CustomFieldObject, EventResource, Expansion
-from app.core.errors import Forbidden, NotFound, OpportunityClosed, field_error, not_visible
+from app.core.errors import Forbidden, OpportunityClosed, field_error, found, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.schemas import own_fields
@@ -45,6 +45,7 @@ RENEWAL_FIELDS = ("renewal_arr", "renewal_loss_amount", "renewal_forecast_catego
 OWNER_ROLES = frozenset({"rep", "manager", "admin"})
 OPPORTUNITY = CustomFieldObject.OPPORTUNITY
 ZERO = Decimal("0")
+MISSING = "No such opportunity."
 
 
 def net_arr(opportunity: Opportunity) -> Decimal | None:
@@ -196,19 +197,14 @@ async def create(
 async def get(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
 ) -> Opportunity:
-    opportunity = await repository.get_visible(session, principal, opportunity_id)
-    if opportunity is None:
-        raise NotFound("No such opportunity.")
-    return opportunity
+    return found(await repository.get_visible(session, principal, opportunity_id), MISSING)
 
 
 async def get_for_update(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
 ) -> Opportunity:
     opportunity = await repository.get_visible_for_update(session, principal, opportunity_id)
-    if opportunity is None:
-        raise NotFound("No such opportunity.")
-    return opportunity
+    return found(opportunity, MISSING)
 
 
 async def check_list_filters(
@@ -268,9 +264,7 @@ async def get_document(
     document = await repository.get_visible_document(
         session, principal, opportunity_id, currency, tuple(expand)
     )
-    if document is None:
-        raise NotFound("No such opportunity.")
-    return document
+    return found(document, MISSING)
 
 
 async def _check_owner_change(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import NotFound
+from app.core.errors import found
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import apply_patch
+from app.core.schemas import RequestModel
 from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
 from app.reference import repository
 from app.reference.schemas import (
@@ -39,15 +40,25 @@ async def list_buyer_process_stages(
     return await repository.list_buyer_process_stages(session, page)
 
 
+class _Versioned(Protocol):
+    version: int
+
+
+V = TypeVar("V", bound=_Versioned)
+
+
+async def _patched(session: AsyncSession, row: V, patch: RequestModel, if_match: str | None) -> V:
+    """Merge-patches a reference row under If-Match (admins edit; rows keep their version)."""
+    check_if_match(if_match, row.version)
+    await apply_patch(session, row, patch.model_dump(exclude_unset=True))
+    return row
+
+
 async def update_persona(
     session: AsyncSession, slug: str, patch: PersonaUpdate, if_match: str | None
 ) -> PersonaProfile:
     persona = await repository.persona_for_update(session, slug)
-    if persona is None:
-        raise NotFound("No such persona.")
-    check_if_match(if_match, persona.version)
-    await apply_patch(session, persona, patch.model_dump(exclude_unset=True))
-    return persona
+    return await _patched(session, found(persona, "No such persona."), patch, if_match)
 
 
 async def create_question(
@@ -58,9 +69,7 @@ async def create_question(
 
 async def get_question(session: AsyncSession, question_id: uuid.UUID) -> DiscoveryQuestion:
     question = await repository.get_question(session, question_id)
-    if question is None:
-        raise NotFound("No such discovery question.")
-    return question
+    return found(question, "No such discovery question.")
 
 
 async def update_question(
@@ -70,19 +79,11 @@ async def update_question(
     if_match: str | None,
 ) -> DiscoveryQuestion:
     question = await repository.question_for_update(session, question_id)
-    if question is None:
-        raise NotFound("No such discovery question.")
-    check_if_match(if_match, question.version)
-    await apply_patch(session, question, patch.model_dump(exclude_unset=True))
-    return question
+    return await _patched(session, found(question, "No such discovery question."), patch, if_match)
 
 
 async def update_buyer_process_stage(
     session: AsyncSession, slug: str, patch: BuyerProcessStageUpdate, if_match: str | None
 ) -> BuyerProcessStage:
     stage = await repository.buyer_process_stage_for_update(session, slug)
-    if stage is None:
-        raise NotFound("No such buyer process stage.")
-    check_if_match(if_match, stage.version)
-    await apply_patch(session, stage, patch.model_dump(exclude_unset=True))
-    return stage
+    return await _patched(session, found(stage, "No such buyer process stage."), patch, if_match)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import StageSlug
-from app.core.errors import NotFound, field_error
+from app.core.errors import field_error, found
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import apply_patch
@@ -17,12 +17,11 @@ from app.stages import repository
 from app.stages.rules import REQUIREMENT_CODES
 from app.stages.schemas import StageUpdate
 
+MISSING = "No such stage."
+
 
 async def get(session: AsyncSession, slug: str) -> Stage:
-    stage = await repository.get_stage(session, slug)
-    if stage is None:
-        raise NotFound("No such stage.")
-    return stage
+    return found(await repository.get_stage(session, slug), MISSING)
 
 
 def _check_codes(requirements: dict[str, list[str]]) -> None:
@@ -47,9 +46,7 @@ def _check_codes(requirements: dict[str, list[str]]) -> None:
 async def update(
     session: AsyncSession, slug: str, patch: StageUpdate, if_match: str | None
 ) -> Stage:
-    stage = await repository.stage_for_update(session, slug)
-    if stage is None:
-        raise NotFound("No such stage.")
+    stage = found(await repository.stage_for_update(session, slug), MISSING)
     check_if_match(if_match, stage.version)
     changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
     category = changes.get("forecast_category")
