@@ -827,6 +827,108 @@ async def load_quotas(
     await copy(conn, "quotas", ("user_id", "period", "amount"), rows)
 
 
+# --------------------------------------------------------------------------- submissions
+
+SUBMISSION_WEEKS = 52
+SUBMISSION_COLUMNS = (
+    "id",
+    "user_id",
+    "period",
+    "week",
+    "gross_commit",
+    "gross_best_case",
+    "renewal_loss_commit",
+    "renewal_loss_best_case",
+    "net_most_likely",
+    "notes",
+    "submitted_at",
+    "system",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def _system_figures(rng: random.Random, scale: float) -> dict[str, Any]:
+    """What the roll-up said when the call was made (a RollupFigures document)."""
+    closed = scale * rng.uniform(0.2, 0.6)
+    realised = closed * rng.uniform(0.0, 0.05)
+    commit = closed + scale * rng.uniform(0.1, 0.3)
+    best = commit + scale * rng.uniform(0.1, 0.4)
+    loss_commit = realised + scale * rng.uniform(0.0, 0.03)
+    loss_best = loss_commit + scale * rng.uniform(0.0, 0.03)
+    quota = scale * 1.1
+    figures = {
+        "closed_won": closed,
+        "realised_renewal_loss": realised,
+        "net_closed": closed - realised,
+        "gross_commit": commit,
+        "gross_best_case": best,
+        "renewal_loss_commit": loss_commit,
+        "renewal_loss_best_case": loss_best,
+        "net_commit": commit - loss_commit,
+        "net_best_case": best - loss_best,
+        "quota": quota,
+        "gap_to_quota_commit": quota - (commit - loss_commit),
+        "gap_to_quota_best_case": quota - (best - loss_best),
+    }
+    document: dict[str, Any] = {k: f"{v:.2f}" for k, v in figures.items()}
+    document["attainment"] = round((closed - realised) / quota, 4)
+    return document
+
+
+async def load_submissions(
+    conn: asyncpg.Connection, org: Org, sizes: Sizes, rng: random.Random
+) -> int:
+    """A year of weekly calls: every rep, manager and the VP, one submission a week for the 52
+    weeks up to this one, each for the fiscal quarter its Monday falls in (January start)."""
+    per_rep = sizes.opportunities / sizes.reps * 0.2 * 0.3 * 45_000
+    now = now_utc()
+    monday = now.date() - timedelta(days=now.date().weekday())
+    people = [(rep, per_rep) for rep in org.reps]
+    people += [(m, per_rep * len(org.reps) / len(org.managers)) for m in org.managers]
+    people.append((org.vp, per_rep * len(org.reps)))
+    rows = []
+    for person, scale in people:
+        for back in range(SUBMISSION_WEEKS):
+            day = monday - timedelta(weeks=back)
+            at = datetime(day.year, day.month, day.day, 16, tzinfo=UTC) + timedelta(days=4)
+            at = min(at, now)
+            year, week, _ = day.isocalendar()
+            system = _system_figures(rng, scale)
+            call = {
+                k: Decimal(system[k]) * Decimal(f"{rng.uniform(0.9, 1.1):.3f}")
+                for k in (
+                    "gross_commit",
+                    "gross_best_case",
+                    "renewal_loss_commit",
+                    "renewal_loss_best_case",
+                    "net_commit",
+                )
+            }
+            rows.append(
+                (
+                    uuid.uuid4(),
+                    person.id,
+                    period_for(day, 1).label,
+                    f"{year:04d}-W{week:02d}",
+                    round(call["gross_commit"], 2),
+                    round(max(call["gross_best_case"], call["gross_commit"]), 2),
+                    round(call["renewal_loss_commit"], 2),
+                    round(max(call["renewal_loss_best_case"], call["renewal_loss_commit"]), 2),
+                    round(call["net_commit"] * Decimal("1.05"), 2),
+                    None,
+                    at,
+                    json.dumps(system),
+                    1,
+                    at,
+                    at,
+                )
+            )
+    await copy(conn, "forecast_submissions", SUBMISSION_COLUMNS, rows)
+    return len(rows)
+
+
 # --------------------------------------------------------------------------- leads
 
 LEAD_COLUMNS = (
@@ -978,6 +1080,10 @@ async def load(
         timer.step("users, tokens, territories, accounts, units, quotas", t)
 
         t = time.perf_counter()
+        submissions = await load_submissions(conn, org, sizes, rng)
+        timer.step(f"{submissions:,} weekly forecast submissions", t)
+
+        t = time.perf_counter()
         indexes = await drop_secondary_indexes(conn)
         loaded = history = 0
         # Without opportunities (`--no-opportunities`): a quicker data set for lead scenarios.
@@ -1018,6 +1124,7 @@ async def load(
                 "opportunity_history",
                 "command_plans",
                 "leads",
+                "forecast_submissions",
             )
         }
         size = await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")

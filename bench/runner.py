@@ -344,6 +344,7 @@ class Context:
     tokens: dict[str, Any]
     by_id: list[tuple[str, str]]  # (opportunity id, rep token)
     rollup_period: str
+    accuracy_period: str | None  # the quarter with the most weekly calls
     diagram_vertical: str | None
     diagram_accounts: int
     domains: list[str]
@@ -385,6 +386,10 @@ async def gather_context(database: str, tokens: dict[str, Any]) -> Context:
             label = period_for(row["m"], start_month).label
             per_period[label] = per_period.get(label, 0) + row["n"]
         rollup_period = max(per_period, key=lambda k: per_period[k], default="")
+        accuracy_period = await conn.fetchval(
+            "SELECT period FROM forecast_submissions GROUP BY 1 ORDER BY count(*) DESC, 1 DESC"
+            " LIMIT 1"
+        )
         verticals = await conn.fetch(
             "SELECT vertical, count(*) AS n FROM accounts WHERE territory_id = $1"
             " GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -406,6 +411,7 @@ async def gather_context(database: str, tokens: dict[str, Any]) -> Context:
         tokens=tokens,
         by_id=by_id,
         rollup_period=rollup_period,
+        accuracy_period=accuracy_period,
         diagram_vertical=fitting[0]["vertical"] if fitting else None,
         diagram_accounts=fitting[0]["n"] if fitting else 0,
         domains=domains,
@@ -716,6 +722,22 @@ def build_scenarios(ctx: Context, options: WrkOptions, batch_connections: int) -
             ],
         ),
         Scenario(
+            "accuracy_managers",
+            f"GET /api/v1/forecasts/accuracy?period={ctx.accuracy_period}, 20 first-line "
+            "managers, each with a year of weekly calls",
+            "p95 < 100 ms",
+            "engage",
+            ("get", "/api/v1/forecasts/accuracy"),
+            targets=[
+                (f"/api/v1/forecasts/accuracy?period={ctx.accuracy_period}", t)
+                for t in manager_tokens
+            ],
+            judge=p95_below(100),
+            prepare=lambda _server, _scenario: (
+                None if ctx.accuracy_period else "no forecast submissions loaded"
+            ),
+        ),
+        Scenario(
             "territory_analysis",
             "GET /api/v1/territories/{id}/analysis, 2,000 accounts x 20 units",
             "p95 < 150 ms",
@@ -759,6 +781,7 @@ def scenario_names() -> list[str]:
         "leads_batch",
         "rollup_vp",
         "rollup_managers",
+        "accuracy_managers",
         "territory_analysis",
         "territory_diagram",
         *search.NAMES,
