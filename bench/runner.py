@@ -38,7 +38,7 @@ from urllib.parse import urlparse
 import asyncpg
 
 from app.forecasts.fiscal import period_for
-from bench import profiles, report, search
+from bench import profiles, report, search, timeline
 from bench.common import (
     CURSOR_SECRET,
     DATA_DIR,
@@ -764,6 +764,7 @@ def build_scenarios(ctx: Context, options: WrkOptions, batch_connections: int) -
             "API.md section 3), so the diagram is measured for one vertical",
         ),
         *search.scenarios(ctx.searches, tokens, p95_below, Scenario),
+        *timeline.scenarios(ctx.dsn, tokens, p95_below, Scenario, http),
     ]
 
 
@@ -785,6 +786,7 @@ def scenario_names() -> list[str]:
         "territory_analysis",
         "territory_diagram",
         *search.NAMES,
+        *timeline.NAMES,
         *(v[0] for v in VARIANTS),
     ]
 

@@ -11,6 +11,7 @@ statement: a root the viewer cannot see yields the single row `found = false`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -21,7 +22,6 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Select,
-    String,
     Uuid,
     bindparam,
     case,
@@ -103,7 +103,7 @@ def _scope(subject_type: SubjectType, root: Any) -> Scope:
 
 
 def _branch(
-    kind: Any, at: Any, id_: Any, actor: Any, where: list[ColumnElement[bool]], n: Any
+    kind: Any, at: Any, id_: Any, actor: Any, where: Sequence[ColumnElement[bool]], n: Any
 ) -> Select[Any]:
     """One kind's candidates for the page: after the cursor, newest first, at most `n`."""
     after = tuple_(at, id_) < tuple_(AFTER_AT, AFTER_ID)
@@ -116,28 +116,36 @@ def _branch(
 
 
 def _subject_branches(scope: Scope, n: Any) -> list[Select[Any]]:
+    """Notes, tasks and interactions: one branch per table over every subject in scope (a
+    semi-join on (subject_type, subject_id), which their timeline index serves)."""
     sets = {
         SubjectType.LEAD: scope.leads,
         SubjectType.CONTACT: scope.contacts,
         SubjectType.ACCOUNT: scope.accounts,
         SubjectType.OPPORTUNITY: scope.opportunities,
     }
-    branches = []
+    parts = []
     for subject_type, ids in sets.items():
-        if ids is None:
-            continue
-        for model, kind, at, actor in (
-            (Note, TimelineKind.NOTE, Note.created_at, Note.author_id),
-            (Task, TimelineKind.TASK, Task.created_at, Task.created_by),
-            (
-                Interaction,
-                TimelineKind.INTERACTION,
-                Interaction.occurred_at,
-                Interaction.created_by,
-            ),
-        ):
-            where = [model.subject_type == subject_type.value, model.subject_id.in_(ids)]
-            branches.append(_branch(literal(kind.value), at, model.id, actor, where, n))
+        if ids is not None:
+            column = ids.subquery().c[0]
+            parts.append(select(literal(subject_type.value).label("type"), column.label("id")))
+    subjects = (union_all(*parts) if len(parts) > 1 else parts[0]).cte("subjects")
+    branches = []
+    for model, kind, at, actor in (
+        (Note, TimelineKind.NOTE, Note.created_at, Note.author_id),
+        (Task, TimelineKind.TASK, Task.created_at, Task.created_by),
+        (Interaction, TimelineKind.INTERACTION, Interaction.occurred_at, Interaction.created_by),
+    ):
+        # Per subject, at most `n` rows read backwards along the timeline index; then the
+        # newest `n` of those.
+        where = [model.subject_type == subjects.c.type, model.subject_id == subjects.c.id]
+        each = _branch(literal(kind.value), at, model.id, actor, where, n).lateral()
+        branches.append(
+            select(each)
+            .select_from(subjects.join(each, true()))
+            .order_by(each.c.at.desc(), each.c.id.desc())
+            .limit(n)
+        )
     return branches
 
 
@@ -251,10 +259,6 @@ class TimelineRepository:
             .limit(n)
             .subquery("page")
         )
-        summary, data, joins = render(page)
-        joined: Any = page
-        for table, on in joins:
-            joined = joined.outerjoin(table, on)
         found = select(exists(root_ids).label("found")).subquery("found")
         return (
             select(
@@ -263,10 +267,9 @@ class TimelineRepository:
                 page.c.kind,
                 page.c.id,
                 page.c.actor_id,
-                cast(summary, String).label("summary"),
-                data.label("data"),
+                render(page).label("item"),
             )
-            .select_from(found.outerjoin(joined, true()))
+            .select_from(found.outerjoin(page, true()))
             .order_by(page.c.at.desc(), page.c.id.desc())
         )
 

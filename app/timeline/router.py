@@ -39,8 +39,8 @@ def _route(subject_type: SubjectType) -> Callable[..., Awaitable[TimelinePage]]:
                 kind=r.kind,
                 id=r.id,
                 actor_id=r.actor_id,
-                summary=r.summary,
-                data=r.data,
+                summary=r.item["summary"],
+                data=r.item["data"],
             )
             for r in result.rows
         ]
