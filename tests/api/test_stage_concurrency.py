@@ -99,7 +99,7 @@ async def _waiting_on_locks(engine: AsyncEngine, count: int) -> None:
             waiting = await conn.scalar(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND query LIKE 'SELECT opportunities.id%'"
+                    "AND wait_event_type = 'Lock' AND query LIKE 'SELECT %opportunities.id%'"
                 )
             )
             # pg_stat_activity is a snapshot per transaction: end it to see fresh values.
