@@ -32,21 +32,15 @@ from app.opportunities import service, stage_moves
 from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate, StageChange
 from app.qualification import service as qualification
 from app.qualification.schemas import QualificationCreate
+from app.stages.rules import DEFAULT_STAGES
 from app.territories import service as territories
 from app.territories.schemas import TerritoryCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext
 
-WALK = (
-    "discovery",
-    "scoping",
-    "technical_evaluation",
-    "proposal",
-    "negotiating",
-    "awaiting_signature",
-    "closed_won",
-)
+# discovery .. awaiting_signature, then closed_won: the way a deal is walked up.
+WALK = tuple(stage.slug for stage in DEFAULT_STAGES if 1 <= stage.number <= 7)
 
 
 def _plan(customer: str, contact: Contact, today: date) -> dict[str, Any]:
@@ -355,6 +349,18 @@ async def load_opportunities(session: AsyncSession, ctx: DemoContext) -> None:
         ),
         None,
         tz,
+    )
+    # Closed is final: the loss is booked to the day the customer said so, which only an admin
+    # corrects afterwards, with the reason the history keeps.
+    await service.update(
+        session,
+        ctx.principal("admin"),
+        lost.id,
+        OpportunityUpdate(
+            close_date=max(today - timedelta(days=2), today.replace(day=1)),
+            change_reason="The customer told us on the call two days ago; booked late.",
+        ),
+        None,
     )
     unqualified = await open_deal(f"{net_new.name}: data team pilot", amount="8000")
     await stage_moves.change_stage(

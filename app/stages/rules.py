@@ -75,18 +75,6 @@ _LOST = "lost"
 _UNQUALIFIED = "unqualified"
 _DUPLICATE = "duplicate"
 
-OPEN_STAGES = frozenset(
-    {
-        _PENDING_ACCEPTANCE,
-        "discovery",
-        "scoping",
-        "technical_evaluation",
-        "proposal",
-        "negotiating",
-        "awaiting_signature",
-    }
-)
-
 # Entry checks hold on the way in, not for ever: a follow-up or a current close plan can lapse.
 ENTRY_CHECKS = frozenset({"follow_up_scheduled", "close_plan_current"})
 
@@ -246,6 +234,9 @@ DEFAULT_STAGES: tuple[StageDef, ...] = (
     StageDef(_UNQUALIFIED, 9, "Unqualified", 0, "omitted", True, _requirements(("reason",))),
     StageDef(_DUPLICATE, 10, "Duplicate", 0, "omitted", True, _requirements(("duplicate_of_id",))),
 )
+
+# Stages 0-6; the terminal ones (closed_won, lost, unqualified, duplicate) are the closed ones.
+OPEN_STAGES = frozenset(stage.slug for stage in DEFAULT_STAGES if not stage.terminal)
 
 
 @dataclass(frozen=True)
