@@ -597,3 +597,81 @@ async def test_stage_change_reaches_a_local_receiver_and_redelivery_keeps_the_ev
             ping = json.loads(receiver.requests[2]["body"])
             assert ping["type"] == "webhook.ping" and ping["resource_id"] == hook["id"]
             assert ping["data"] == {}
+
+
+async def test_custom_values_are_listed_per_key_on_every_lead_path(
+    client: httpx.AsyncClient, session: AsyncSession, actors: Actors
+) -> None:
+    for key in ("tier", "seats"):
+        await ok(
+            await client.post(
+                "/api/v1/custom-fields",
+                json={
+                    "object": "lead",
+                    "key": key,
+                    "label": key.title(),
+                    "type": "text" if key == "tier" else "number",
+                },
+                headers=actors.admin.headers,
+            ),
+            201,
+        )
+    h, integration = actors.rep.headers, actors.integration.headers
+    feed = Feed(session)
+    ann = await ok(
+        await client.post(
+            "/api/v1/leads",
+            json={"email": "ann@custom.example", "custom": {"tier": "a"}},
+            headers=h,
+        ),
+        201,
+    )
+    await feed.start()
+    lead_path = f"/api/v1/leads/{ann['id']}"
+    await ok(
+        await client.patch(lead_path, json={"custom": {"tier": "b", "seats": None}}, headers=h)
+    )
+    assert await feed.take() == [updated("lead", ann["id"], "custom.tier")]
+    await ok(await client.patch(lead_path, json={"custom": {"tier": "b"}}, headers=h))
+    assert await feed.take() == []
+    bo = await ok(
+        await client.put(
+            "/api/v1/leads/external/c-1", json={"email": "bo@custom.example"}, headers=integration
+        ),
+        201,
+    )
+    await feed.take()
+    await ok(
+        await client.post(
+            "/api/v1/leads/batch",
+            json={
+                "items": [
+                    {"email": "bo@custom.example", "external_id": "c-1", "custom": {"seats": 3}}
+                ]
+            },
+            headers=integration,
+        )
+    )
+    assert await feed.take() == [updated("lead", bo["id"], "custom.seats")]
+    result = await ok(
+        await client.post(
+            "/api/v1/leads/batch",
+            json={
+                "items": [{"email": "ann@custom.example", "custom": {"tier": "z", "seats": 7}}],
+                "on_duplicate": "merge",
+            },
+            headers=h,
+        )
+    )
+    assert result["results"][0]["status"] == "merged"
+    # A merge fills only what is empty: the tier stays.
+    assert await feed.take() == [updated("lead", ann["id"], "custom.seats")]
+    csv = "email,external_id,custom.seats\nbo@custom.example,c-1,4\n"
+    await ok(
+        await client.post(
+            "/api/v1/leads/import",
+            content=csv.encode(),
+            headers={**integration, "Content-Type": "text/csv"},
+        )
+    )
+    assert await feed.take() == [updated("lead", bo["id"], "custom.seats")]

@@ -28,6 +28,8 @@ def test_custom_values_listed_per_key() -> None:
     assert changed_fields(before, after) == ["custom.tier", "custom.vip"]
     assert changed_fields({"custom": None}, {"custom": {"tier": None}}) == []
     assert changed_fields({"custom": {"tier": "x"}}, {"custom": {}}) == ["custom.tier"]
+    stored = {"custom_values": {"tier": "x"}}
+    assert changed_fields(stored, {"custom_values": {"tier": "y"}}) == ["custom.tier"]
 
 
 def test_updated_data_shape() -> None:
