@@ -675,3 +675,70 @@ async def test_custom_values_are_listed_per_key_on_every_lead_path(
         )
     )
     assert await feed.take() == [updated("lead", bo["id"], "custom.seats")]
+
+
+async def test_events_are_seen_by_who_sees_their_resource(
+    client: httpx.AsyncClient, session: AsyncSession, actors: Actors
+) -> None:
+    from app.core.security import Principal
+    from app.events.repository import event_visible
+
+    territory = await ok(
+        await client.post(
+            "/api/v1/territories",
+            json={"name": "Seen", "owner_id": str(actors.rep.id), "segment": "smb"},
+            headers=actors.admin.headers,
+        ),
+        201,
+    )
+    account = await ok(
+        await client.post(
+            "/api/v1/accounts",
+            json={
+                "territory_id": territory["id"],
+                "name": "Seen Co",
+                "vertical": "retail",
+                "account_type": "customer",
+            },
+            headers=actors.rep.headers,
+        ),
+        201,
+    )
+    subject = {"subject_type": "account", "subject_id": account["id"]}
+    note = await ok(
+        await client.post(
+            "/api/v1/notes", json={**subject, "body": "n"}, headers=actors.rep.headers
+        ),
+        201,
+    )
+    task = await ok(
+        await client.post("/api/v1/tasks", json={"title": "mine"}, headers=actors.peer_rep.headers),
+        201,
+    )
+    hook = await ok(
+        await client.post(
+            "/api/v1/webhooks",
+            json={"url": "https://hooks.example.com/s", "event_types": ["*"]},
+            headers=actors.admin.headers,
+        ),
+        201,
+    )
+    await ok(
+        await client.post(f"/api/v1/webhooks/{hook['id']}/ping", headers=actors.admin.headers), 202
+    )
+    mine = {account["id"], note["id"]}
+    others = {task["id"], hook["id"]}
+
+    async def seen(actor: Any, role: str) -> set[str]:
+        principal = Principal(actor.id, "", "", role, None, None, uuid.uuid4())
+        rows = await session.scalars(
+            select(Event.resource_id).where(
+                Event.resource_id.in_([uuid.UUID(i) for i in mine | others]),
+                event_visible(principal),
+            )
+        )
+        return {str(r) for r in rows}
+
+    assert await seen(actors.rep, "rep") == mine
+    assert await seen(actors.peer_rep, "rep") == {task["id"]}
+    assert await seen(actors.admin, "admin") == mine | others
