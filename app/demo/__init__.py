@@ -57,6 +57,7 @@ def loaders() -> list[DemoLoader]:
     from app.demo.forecasts import load_forecasts
     from app.demo.leads import load_leads
     from app.demo.opportunities import load_opportunities
+    from app.demo.records import load_records
     from app.demo.territories import load_territory
 
     # Forecasting backdates its own quarter of deals; the stage walk adds fresh ones after it.
@@ -67,6 +68,7 @@ def loaders() -> list[DemoLoader]:
         load_leads,
         load_forecasts,
         load_opportunities,
+        load_records,
         load_custom_fields,
     ]
 
