@@ -180,3 +180,4 @@ class PrincipalListener:
             finally:
                 self.cache.flush(live=False)
                 connection.terminate()
+            await asyncio.sleep(min(heartbeat, 1.0))  # never a tight reconnect loop
