@@ -11,6 +11,14 @@ Not part of the test suite.
 ids with a new title (updates, each a `lead.updated` event); `--webhooks N` subscribes N
 webhooks to the batch's event types, so every event also queues N deliveries (the worker is
 not running: they only queue).
+
+`--custom` defines three lead custom fields (`lead_score` number, `tier` select, `renewal_on`
+date) and alternates batches whose every item carries a value of each with the same batches
+without them (the fields defined either way), reporting both medians and their ratio:
+alternating on the same server and database keeps other load on the machine from favouring
+one side.
+
+    PYTHONPATH=$PWD python bench/leads_batch.py --batches 40 --custom
 """
 
 from __future__ import annotations
@@ -33,11 +41,33 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
 from app.core.migrate import upgrade_on
+from app.custom_fields import service as custom_fields
+from app.custom_fields.schemas import CustomFieldCreate
 from app.users import service as users_service
 from app.users.schemas import TokenCreate, UserCreate
 
+CUSTOM_FIELDS = [
+    {"object": "lead", "key": "lead_score", "label": "Lead score", "type": "number"},
+    {
+        "object": "lead",
+        "key": "tier",
+        "label": "Tier",
+        "type": "select",
+        "options": ["a", "b", "c"],
+    },
+    {"object": "lead", "key": "renewal_on", "label": "Renewal", "type": "date"},
+]
 
-async def prepare(server: str, webhooks: int = 0) -> tuple[str, str]:
+
+def custom_values(i: int) -> dict[str, object]:
+    return {
+        "lead_score": i % 100,
+        "tier": "abc"[i % 3],
+        "renewal_on": f"2027-{1 + i % 12:02d}-{1 + i % 28:02d}",
+    }
+
+
+async def prepare(server: str, webhooks: int = 0, custom: bool = False) -> tuple[str, str]:
     name = f"engage_bench_{uuid.uuid4().hex[:8]}"
     admin = create_async_engine(make_url(server), isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -66,6 +96,8 @@ async def prepare(server: str, webhooks: int = 0) -> tuple[str, str]:
                 ),
                 {"url": f"https://hooks{n}.example.invalid/engage", "by": user.id},
             )
+        for definition in CUSTOM_FIELDS if custom else []:
+            await custom_fields.create_field(session, CustomFieldCreate.model_validate(definition))
         await session.commit()
     await engine.dispose()
     return url, token
@@ -85,9 +117,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def batch(number: int, size: int, updates: bool = False) -> dict[str, object]:
+def batch(number: int, size: int, updates: bool = False, custom: bool = False) -> dict[str, object]:
     """New leads; with `updates`, the first half re-sends external ids of the previous
-    batch with a new title (an update of each)."""
+    batch with a new title (an update of each); with `custom`, every new lead carries three
+    custom field values."""
     resent = size // 2 if updates and number > 0 else 0
     # The previous batch always created its second half.
     items: list[dict[str, object]] = [
@@ -107,28 +140,54 @@ def batch(number: int, size: int, updates: bool = False) -> dict[str, object]:
             "title": "Director of Engineering",
             "external_id": f"b{number}-{i}",
             "inbound": i % 2 == 0,
+            **({"custom": custom_values(i)} if custom else {}),
         }
         for i in range(resent, size)
     ]
     return {"items": items}
 
 
-def run(base: str, token: str, batches: int, size: int, updates: bool = False) -> list[float]:
+def worker_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+Timings = tuple[list[float], list[float]]
+
+
+def run(
+    base: str,
+    token: str,
+    batches: int,
+    size: int,
+    updates: bool = False,
+    custom: bool = False,
+    pid: int | None = None,
+) -> tuple[Timings, Timings]:
+    """Seconds per batch, wall clock and the server's CPU, each as (plain batches, batches
+    with custom values). With `custom` odd batches carry the values; the first batch of
+    each kind is a warm-up."""
     headers = {"Authorization": f"Bearer {token}"}
-    bodies = [batch(n, size, updates) for n in range(batches + 1)]
-    timings = []
+    with_custom = [custom and n % 2 == 1 for n in range(batches + 2)]
+    bodies = [batch(n, size, updates, with_custom[n]) for n in range(batches + 2)]
+    timings: Timings = ([], [])
+    cpu: Timings = ([], [])
     with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
         client.post("/api/v1/leads/batch", json=bodies[0]).raise_for_status()  # warm-up
-        for body in bodies[1:]:
-            started = time.perf_counter()
+        client.post("/api/v1/leads/batch", json=bodies[1]).raise_for_status()
+        for n, body in enumerate(bodies[2:], start=2):
+            started, cpu_before = time.perf_counter(), worker_cpu(pid) if pid else 0.0
             r = client.post("/api/v1/leads/batch", json=body)
-            timings.append(time.perf_counter() - started)
+            timings[with_custom[n]].append(time.perf_counter() - started)
+            cpu[with_custom[n]].append((worker_cpu(pid) if pid else 0.0) - cpu_before)
             r.raise_for_status()
             counts = r.json()["counts"]
             resent = size // 2 if updates else 0
             assert counts["created"] == size - resent, r.text[:500]
             assert counts["updated"] == resent, r.text[:500]
-    return timings
+    return timings, cpu
 
 
 def main() -> int:
@@ -143,9 +202,12 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--updates", action="store_true", help="half of each batch updates")
     parser.add_argument("--webhooks", type=int, default=0, help="subscriptions to queue for")
+    parser.add_argument(
+        "--custom", action="store_true", help="alternate batches with three custom values"
+    )
     args = parser.parse_args()
 
-    url, token = asyncio.run(prepare(args.server, args.webhooks))
+    url, token = asyncio.run(prepare(args.server, args.webhooks, args.custom))
     port = free_port()
     env = {**os.environ, "ENGAGE_DATABASE_URL": url, "ENGAGE_RATE_LIMIT_PER_MINUTE": "0"}
     server = subprocess.Popen(
@@ -173,23 +235,36 @@ def main() -> int:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        timings = run(base, token, args.batches, args.size, args.updates)
+        (plain, custom), (plain_cpu, custom_cpu) = run(
+            base, token, args.batches, args.size, args.updates, args.custom, server.pid
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)
         asyncio.run(drop(url))
-    total = sum(timings)
-    leads = args.batches * args.size
     kind = "leads (half updates)" if args.updates else "new leads"
     print(
         f"{args.batches} batches of {args.size} {kind} over HTTP, one uvicorn worker, "
         f"{args.webhooks} webhooks"
     )
-    print(
-        f"median {statistics.median(timings) * 1000:.0f} ms per batch, "
-        f"p max {max(timings) * 1000:.0f} ms"
+    kinds = (
+        ("without custom values", plain, plain_cpu),
+        ("with 3 custom values", custom, custom_cpu),
     )
-    print(f"throughput: {leads / total:.0f} leads/second")
+    for label, timings, cpu in kinds:
+        if timings:
+            print(
+                f"{label}: {len(timings)} batches, median "
+                f"{statistics.median(timings) * 1000:.0f} ms per batch, max "
+                f"{max(timings) * 1000:.0f} ms, "
+                f"{len(timings) * args.size / sum(timings):.0f} leads/second; worker CPU "
+                f"{statistics.mean(cpu) * 1000:.1f} ms per batch (mean: /proc counts 10 ms ticks)"
+            )
+    if plain and custom:
+        ratio = statistics.median(custom) / statistics.median(plain)
+        print(f"custom / plain median time: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
+        ratio = statistics.mean(custom_cpu) / statistics.mean(plain_cpu)
+        print(f"custom / plain mean worker CPU: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
     return 0
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from app.core.enums import OPTION_TYPES, CustomFieldType
@@ -26,6 +27,7 @@ MAX_OPTIONS = 100
 MULTI_SELECT_SEPARATOR = ";"
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONEY = re.compile(MONEY_IN_PATTERN)
 _NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
 _TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
 
@@ -49,8 +51,10 @@ class Definitions:
     def empty(self) -> bool:
         return not self.fields
 
-    def required_keys(self) -> list[str]:
-        return [k for k, f in self.fields.items() if f.required and not f.archived]
+    @cached_property
+    def required_keys(self) -> tuple[str, ...]:
+        """Computed once per request's definitions, not once per batch item."""
+        return tuple(k for k, f in self.fields.items() if f.required and not f.archived)
 
 
 class BadValue(ValueError):
@@ -59,44 +63,58 @@ class BadValue(ValueError):
         self.code = code
 
 
-def _value(spec: FieldSpec, value: Any) -> Any:
-    """The stored form of one non-null JSON value, or BadValue."""
-    kind = spec.type
-    if kind is CustomFieldType.TEXT:
-        if not isinstance(value, str):
-            raise BadValue("invalid_type", "A text field holds a string.")
-        if len(value) > MAX_TEXT:
-            raise BadValue("too_long", f"At most {MAX_TEXT} characters.")
-        return value
-    if kind is CustomFieldType.NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise BadValue("invalid_type", "A number field holds a JSON number.")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise BadValue("invalid_number", "The number must be finite.")
-        return value
-    if kind is CustomFieldType.MONEY:
-        if not isinstance(value, str) or not re.fullmatch(MONEY_IN_PATTERN, value):
-            raise BadValue(
-                "money_format",
-                'Money is a JSON string with at most 13 digits and 2 decimals, e.g. "1250.50".',
-            )
-        return money_str(Decimal(value))
-    if kind is CustomFieldType.DATE:
-        if not isinstance(value, str) or not _DATE.match(value):
-            raise BadValue("invalid_date", "A date is written YYYY-MM-DD.")
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise BadValue("invalid_date", "No such calendar date.") from None
-        return value
-    if kind is CustomFieldType.BOOLEAN:
-        if not isinstance(value, bool):
-            raise BadValue("invalid_type", "A boolean field holds true or false.")
-        return value
-    if kind is CustomFieldType.SELECT:
-        if not isinstance(value, str) or value not in spec.options:
-            raise BadValue("invalid_choice", "Not one of the field's options.")
-        return value
+# One check per type, each giving the stored form of a non-null JSON value or BadValue. A
+# dispatch table rather than an if-chain: a batch runs thousands of these per request.
+
+
+def _text(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise BadValue("invalid_type", "A text field holds a string.")
+    if len(value) > MAX_TEXT:
+        raise BadValue("too_long", f"At most {MAX_TEXT} characters.")
+    return value
+
+
+def _number(spec: FieldSpec, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadValue("invalid_type", "A number field holds a JSON number.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadValue("invalid_number", "The number must be finite.")
+    return value
+
+
+def _money(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, str) or not _MONEY.fullmatch(value):
+        raise BadValue(
+            "money_format",
+            'Money is a JSON string with at most 13 digits and 2 decimals, e.g. "1250.50".',
+        )
+    return money_str(Decimal(value))
+
+
+def _date(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise BadValue("invalid_date", "A date is written YYYY-MM-DD.")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise BadValue("invalid_date", "No such calendar date.") from None
+    return value
+
+
+def _boolean(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise BadValue("invalid_type", "A boolean field holds true or false.")
+    return value
+
+
+def _select(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, str) or value not in spec.options:
+        raise BadValue("invalid_choice", "Not one of the field's options.")
+    return value
+
+
+def _multi_select(spec: FieldSpec, value: Any) -> Any:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BadValue("invalid_type", "A multi_select field holds a list of options.")
     if len(set(value)) != len(value):
@@ -104,6 +122,22 @@ def _value(spec: FieldSpec, value: Any) -> Any:
     if any(v not in spec.options for v in value):
         raise BadValue("invalid_choice", "Not all of these are the field's options.")
     return value
+
+
+_CHECKS: dict[str, Callable[[FieldSpec, Any], Any]] = {
+    CustomFieldType.TEXT: _text,
+    CustomFieldType.NUMBER: _number,
+    CustomFieldType.MONEY: _money,
+    CustomFieldType.DATE: _date,
+    CustomFieldType.BOOLEAN: _boolean,
+    CustomFieldType.SELECT: _select,
+    CustomFieldType.MULTI_SELECT: _multi_select,
+}
+
+
+def _value(spec: FieldSpec, value: Any) -> Any:
+    """The stored form of one non-null JSON value, or BadValue."""
+    return _CHECKS[spec.type](spec, value)
 
 
 def from_text(spec: FieldSpec, cell: str) -> Any:
@@ -138,30 +172,35 @@ def check_values(
     """
     clean: dict[str, Any] = {}
     problems: list[FieldError] = []
+    fields = definitions.fields
     for key, value in values.items():
-        path = f"{prefix}.{key}"
-        spec = definitions.fields.get(key)
-        if spec is None:
-            problems.append(FieldError(path, "unknown_field", f"No custom field {key!r}."))
-            continue
-        if spec.archived:
-            problems.append(FieldError(path, "archived", f"The custom field {key!r} is archived."))
-            continue
-        if value is None:
-            if spec.required:
-                problems.append(FieldError(path, "required", f"{key} is required."))
-            else:
-                clean[key] = None
-            continue
-        try:
-            clean[key] = _value(spec, from_text(spec, value) if text_cells else value)
-        except BadValue as exc:
-            problems.append(FieldError(path, exc.code, str(exc)))
+        spec = fields.get(key)
+        if spec is None or spec.archived or (value is None and spec.required):
+            problems.append(_key_problem(prefix, key, spec))
+        elif value is None:
+            clean[key] = None
+        else:
+            try:
+                clean[key] = _CHECKS[spec.type](
+                    spec, from_text(spec, value) if text_cells else value
+                )
+            except BadValue as exc:
+                problems.append(FieldError(f"{prefix}.{key}", exc.code, str(exc)))
     if creating:
-        for key in definitions.required_keys():
+        for key in definitions.required_keys:
             if key not in values:
                 problems.append(FieldError(f"{prefix}.{key}", "required", f"{key} is required."))
     return clean, problems
+
+
+def _key_problem(prefix: str, key: str, spec: FieldSpec | None) -> FieldError:
+    """An unknown or archived key, or null for a required one."""
+    path = f"{prefix}.{key}"
+    if spec is None:
+        return FieldError(path, "unknown_field", f"No custom field {key!r}.")
+    if spec.archived:
+        return FieldError(path, "archived", f"The custom field {key!r} is archived.")
+    return FieldError(path, "required", f"{key} is required.")
 
 
 def merged(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
