@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, resolve_database_url
 
 OPENAPI_PATH = Path("openapi/openapi.json")
@@ -110,6 +110,13 @@ def cmd_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def forwarded_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header options: X-Forwarded-* count only from the listed proxies (the
+    client address picks a rate-limit budget, so a header anyone can send must not)."""
+    allowed = settings.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or None}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -124,7 +131,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        **forwarded_options(get_settings()),
         log_level="info",
         # A line per request costs the worker 0.1-0.4 ms; ENGAGE_ACCESS_LOG=true turns it on.
         access_log=get_settings().access_log,

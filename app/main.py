@@ -14,7 +14,7 @@ from app.accounts.router import router as accounts_router
 from app.activities.router import router as activities_router
 from app.command_plans.router import router as command_plans_router
 from app.contacts.router import router as contacts_router
-from app.core import handlers
+from app.core import docs, handlers, openapi
 from app.core.config import Settings, get_settings
 from app.core.db import (
     create_engine,
@@ -31,6 +31,7 @@ from app.core.middleware import RequestContextMiddleware
 from app.core.principals import Authenticator, PrincipalCache, PrincipalListener
 from app.core.rate_limit import RateLimiter, pool_counter, session_counter
 from app.core.routing import index_routes
+from app.core.strict_http import MethodRouting, RouteTable, strict_query
 from app.core.runtime import tune_gc
 from app.core.unit_of_work import UnitOfWork
 from app.custom_fields.router import router as custom_fields_router
@@ -145,7 +146,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -153,10 +154,15 @@ def create_app(
     if session_factory is not None:
         use_sessions(session_factory)
     handlers.install(app)
+    openapi.install(app)
+    docs.install(app, "/openapi.json")
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(
-            router, prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(bearer)]
+            router,
+            prefix="/api/v1",
+            responses=ERROR_RESPONSES,
+            dependencies=[Depends(bearer), Depends(strict_query)],
         )
     index_routes(app)
     limiter = None
@@ -174,6 +180,7 @@ def create_app(
         limiter=limiter,
         max_body_bytes=settings.max_body_bytes,
     )
+    app.add_middleware(MethodRouting, table=lambda: RouteTable.from_openapi(app.openapi()))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     )
     cursor_secret: str = Field("engage-development-cursor-secret", min_length=16)
     webhook_allow_private: bool = False
+    forwarded_allow_ips: str = Field(
+        "",
+        description="comma-separated proxy addresses (or `*`) whose X-Forwarded-For/-Proto "
+        "are believed; empty: none, the peer address is the client's",
+    )
 
     @field_validator("timezone")
     @classmethod

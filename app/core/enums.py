@@ -19,6 +19,9 @@ class Role(StrEnum):
 
 HUMAN_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.REP})
 
+# The lead `source` of people's leads; integrations use their own slug and never this one.
+MANUAL_SOURCE = "manual"
+
 
 class Segment(StrEnum):
     """Sales segment of a territory (GitLab's Commercial is `mid_market` + `smb`)."""

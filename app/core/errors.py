@@ -83,11 +83,19 @@ def found(value: T | None, detail: str) -> T:
 
 
 class MethodNotAllowed(AppError):
-    status, problem, title = 405, "malformed", "Method not allowed"
+    status, problem, title = 405, "method-not-allowed", "Method not allowed"
 
 
 class Conflict(AppError):
-    status, problem, title = 409, "duplicate", "Conflict"
+    """A 409 that is no duplicate and no transition (a concurrent change, a record in use)."""
+
+    status, problem, title = 409, "conflict", "Conflict"
+
+
+class OpportunityClosed(Conflict):
+    """A change a closed opportunity no longer takes (reopen it first)."""
+
+    status, problem, title = 409, "opportunity-closed", "Opportunity closed"
 
 
 class InUse(Conflict):

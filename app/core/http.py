@@ -78,6 +78,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     415: _problem("Unsupported content type."),
     422: _problem("Validation failed; `errors` lists each field with a code."),
     429: _problem("Rate limited; see `Retry-After`."),
+    503: _problem("The database is unreachable for now; retry after `Retry-After` seconds."),
 }
 
 

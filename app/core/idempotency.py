@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -37,6 +37,9 @@ class IdempotencyClaim:
     path: str
     key: str
     body_hash: bytes
+    # Fields of the response shown once (a token, a secret): stored as null, so a replay of
+    # the creation answers them null and the raw value is never kept.
+    conceal: tuple[str, ...] = ()
 
 
 class IdempotentReplay(AppError):
@@ -81,6 +84,10 @@ async def store(
     body: bytes,
 ) -> None:
     kept = {k: v for k, v in headers.items() if k in REPLAYED_HEADERS}
+    if claim.conceal and status < 400:
+        document = json.loads(body)
+        document.update(dict.fromkeys(claim.conceal))
+        body = json.dumps(document, separators=(",", ":")).encode()
     await session.execute(
         insert(IdempotencyRecord)
         .values(
@@ -144,6 +151,18 @@ async def idempotency_key(
 
 
 Idempotent = Depends(idempotency_key)
+
+
+def shown_once(*fields: str) -> Any:
+    """A dependency after `Idempotent`: these response fields are secrets shown once, so the
+    stored response holds them as null (a replay answers null)."""
+
+    async def conceal(request: Request) -> None:
+        taken = getattr(request.state, "idempotency", None)
+        if taken is not None:
+            request.state.idempotency = replace(taken, conceal=fields)
+
+    return Depends(conceal)
 
 
 def problem_bytes(doc: dict[str, Any]) -> bytes:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from pydantic import (
     MISSING,
@@ -22,11 +22,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-# A query parameter of one line: no control characters.
-SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+# A query parameter of one line: no control characters (C0, DEL and C1).
+SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# DEL and the C1 controls: never in any string of a request, whatever its field allows.
+_NEVER = re.compile(r"[\x7f-\x9f]")
 
 
 def _single_line(value: str) -> str:
@@ -76,15 +78,15 @@ FreeSentence = Annotated[
     AfterValidator(_free_text),
     AfterValidator(_not_blank),
 ]
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
 Email = Annotated[
     str,
-    StringConstraints(
-        max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
-    ),
+    StringConstraints(max_length=254, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$"),
 ]
 
-MONEY_IN_PATTERN = r"^-?\d{1,13}(\.\d{1,2})?$"
-MONEY_OUT_PATTERN = r"^-?\d{1,13}\.\d{2}$"
+# ASCII digits only: `\d` would also take Arabic-Indic or full-width digits.
+MONEY_IN_PATTERN = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
+MONEY_OUT_PATTERN = r"^-?[0-9]{1,13}\.[0-9]{2}$"
 
 
 def money_str(value: Decimal) -> str:
@@ -118,6 +120,71 @@ MoneyOut = Annotated[
 
 READ_ONLY_ALWAYS = frozenset({"id", "version", "created_at", "updated_at"})
 
+# RFC 3339 with an offset, ASCII digits; a date is `YYYY-MM-DD` and nothing more.
+MOMENT_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_MOMENT = re.compile(MOMENT_PATTERN)
+_LOCAL_MOMENT = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"
+)
+_DAY = re.compile(DAY_PATTERN)
+
+
+def strict_moment(value: Any) -> Any:
+    """A timestamp is an RFC 3339 string with an offset: a JSON number (seconds since 1970)
+    or a date alone is refused rather than guessed."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _MOMENT.fullmatch(value)):
+        return value
+    if isinstance(value, str) and _LOCAL_MOMENT.fullmatch(value):
+        raise PydanticCustomError(
+            "timezone_aware", "Give the offset too, e.g. 2026-03-01T09:00:00Z or +02:00."
+        )
+    raise PydanticCustomError(
+        "datetime_type", "Give an RFC 3339 timestamp with an offset, e.g. 2026-03-01T09:00:00Z."
+    )
+
+
+def strict_day(value: Any) -> Any:
+    """A date is `YYYY-MM-DD`: a timestamp or a number is refused rather than truncated."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_type", "Give a date as YYYY-MM-DD.")
+
+
+def temporal_kind(annotation: Any) -> Any:
+    """`datetime` or `date` when a field's type is (an optional) one of them, else None."""
+    if annotation is datetime or annotation is date:
+        return annotation
+    if get_origin(annotation) is Annotated:
+        return temporal_kind(get_args(annotation)[0])
+    for arg in get_args(annotation):
+        kind = temporal_kind(arg)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _refuse_never_characters(value: Any, path: str) -> None:
+    if isinstance(value, str):
+        if _NEVER.search(value):
+            raise PydanticCustomError(
+                "control_characters",
+                "DEL and C1 control characters are not allowed.",
+                {"field": path} if path else None,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_never_characters(key, path)
+            _refuse_never_characters(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_never_characters(item, f"{path}.{index}" if path else str(index))
+
 
 class RequestModel(BaseModel):
     """Request bodies: unknown fields and read-only fields are refused with clear codes."""
@@ -126,12 +193,30 @@ class RequestModel(BaseModel):
 
     read_only_fields: ClassVar[frozenset[str]] = frozenset()
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset()
+    # Fields typed date or datetime (set per class): strict whatever annotation they use.
+    temporal_fields: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.temporal_fields = {
+            field.alias or name: kind
+            for name, field in cls.model_fields.items()
+            if (kind := temporal_kind(field.annotation)) is not None
+        }
 
     @model_validator(mode="before")
     @classmethod
     def _refuse_read_only_and_check_money(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        _refuse_never_characters(data, "")
+        for name, kind in cls.temporal_fields.items():
+            if data.get(name) is not None:
+                try:
+                    (strict_moment if kind is datetime else strict_day)(data[name])
+                except PydanticCustomError as exc:
+                    raise PydanticCustomError(exc.type, exc.message(), {"field": name}) from None
         for name in data:
             if name in READ_ONLY_ALWAYS or name in cls.read_only_fields:
                 raise PydanticCustomError(
@@ -193,6 +278,10 @@ class Problem(BaseModel):
                 "/problems/unsupported-media-type",
                 "/problems/rate-limited",
                 "/problems/malformed",
+                "/problems/conflict",
+                "/problems/opportunity-closed",
+                "/problems/method-not-allowed",
+                "/problems/unavailable",
             ]
         },
     )
@@ -236,7 +325,9 @@ def _representable(value: datetime) -> datetime:
 MIN_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
 MAX_MOMENT = datetime(2999, 12, 31, tzinfo=UTC)
 # An RFC 3339 time with an offset that PostgreSQL (and Python, once in UTC) can hold.
-Moment = Annotated[AwareDatetime, AfterValidator(_representable)]
+Moment = Annotated[AwareDatetime, BeforeValidator(strict_moment), AfterValidator(_representable)]
+# A calendar date, `YYYY-MM-DD` only (bodies get the same rule from `RequestModel`).
+Day = Annotated[date, BeforeValidator(strict_day)]
 
 
 _CUSTOM_VALUE_SCHEMA: dict[str, Any] = {

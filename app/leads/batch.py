@@ -397,7 +397,7 @@ class BatchRun:
             [(i.lead_id, 1) for i in creates if i.status == "created" and i.lead_id is not None],
             self.principal.id,
         )
-        merges = [i for i in chunk if i.status == "merged" and i.lead_id is not None]
+        merges = await self._visible_merges(chunk)
         merged = await self.leads.merge_many(
             [
                 {"id": i.lead_id, **{k: v for k, v in i.values.items() if k in MERGE_COLUMNS}}
@@ -409,6 +409,18 @@ class BatchRun:
             for lead_id, version, before, after in merged
         )
         await events.emit_updated(self.session, EventResource.LEAD, updated, self.principal.id)
+
+    async def _visible_merges(self, chunk: list[Item]) -> list[Item]:
+        """The merges into leads the caller can see; an item duplicating a lead the caller
+        cannot see is reported `duplicate` and that lead is left alone."""
+        merges = [i for i in chunk if i.status == "merged" and i.lead_id is not None]
+        visible = await LeadRepository(self.session).visible_ids(
+            self.principal, [i.lead_id for i in merges if i.lead_id is not None]
+        )
+        for item in merges:
+            if item.lead_id not in visible:
+                item.status = "duplicate"
+        return [i for i in merges if i.status == "merged"]
 
 
 def _not_found(name: str) -> FieldError:

@@ -10,21 +10,20 @@ inputs, verdicts, time and evaluator), so later evaluations of the lead do not c
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.enums import OpportunityType, StageSlug
+from app.core.enums import OpportunityType
 from app.core.errors import FieldError, Forbidden, ValidationFailed
-from app.core.schemas import MoneyOut, Name, RequestModel, ResponseModel
+from app.core.schemas import Name, RequestModel
 from app.core.security import Principal
 from app.models import Account, Contact, Lead, Opportunity, Qualification
 from app.opportunities import service
 from app.opportunities.schemas import NonNegativeMoney
 from app.qualification import service as qualifications
 
-__all__ = ["ConvertOpportunitySpec", "ConvertedOpportunity", "open_from_lead"]
+__all__ = ["ConvertOpportunitySpec", "open_from_lead"]
 
 NEEDED_TO_CONVERT = ("authority", "initiative", "fit")
 TYPE_NAMES = {"new_business": "New Business", "expansion": "Expansion", "renewal": "Renewal"}
@@ -37,19 +36,6 @@ class ConvertOpportunitySpec(RequestModel):
     type: OpportunityType | None = None
     amount: NonNegativeMoney | None = None
     close_date: date | None = None
-
-
-class ConvertedOpportunity(ResponseModel):
-    id: uuid.UUID
-    name: str
-    account_id: uuid.UUID
-    contact_id: uuid.UUID | None
-    owner_id: uuid.UUID
-    type: OpportunityType
-    stage: StageSlug
-    amount: MoneyOut | None
-    close_date: date | None
-    version: int
 
 
 def _unqualified(qualification: Qualification | None) -> list[FieldError]:

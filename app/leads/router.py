@@ -17,10 +17,9 @@ from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
-from app.core.session import Session
+from app.core.session import AppSettings, Session
 from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 from app.leads import batch, convert, csv_import, service
-from app.leads.opportunity import ConvertedOpportunity
 from app.leads.schemas import (
     FOLLOW_UP_SORTS,
     LEAD_SORTS,
@@ -46,6 +45,8 @@ from app.leads.schemas import (
     TouchCreate,
     TouchPage,
 )
+from app.opportunities import service as opportunities
+from app.opportunities.schemas import Opportunity
 
 router = APIRouter(tags=["leads"])
 
@@ -324,17 +325,20 @@ async def convert_lead(
     body: ConvertRequest,
     principal: HumanPrincipal,
     session: Session,
+    settings: AppSettings,
     if_match: IfMatch = None,
 ) -> ConvertResult:
     done = await convert.convert_lead(session, principal, lead_id, body, if_match)
+    opportunity = None
+    if done.opportunity is not None:
+        _, document = await opportunities.get_document(
+            session, principal, done.opportunity.id, settings.currency
+        )
+        opportunity = Opportunity.model_validate_json(document)
     return ConvertResult(
         contact=Contact.model_validate(done.contact),
         account=Account.model_validate(done.account),
-        opportunity=(
-            ConvertedOpportunity.model_validate(done.opportunity)
-            if done.opportunity is not None
-            else None
-        ),
+        opportunity=opportunity,
         lead=Lead.model_validate(done.lead),
     )
 

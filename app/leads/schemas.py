@@ -30,8 +30,9 @@ from app.core.schemas import (
     Text,
 )
 from app.core.text_search import SearchText
-from app.leads.opportunity import ConvertedOpportunity, ConvertOpportunitySpec
+from app.leads.opportunity import ConvertOpportunitySpec
 from app.leads.rules import NEXT_ACTIONS, normalize_domain
+from app.opportunities.schemas import Opportunity
 
 # `converted` is reached only through POST /leads/{id}/convert.
 WritableLeadStatus = Literal["new", "working", "nurture", "disqualified"]
@@ -421,5 +422,8 @@ class ConvertRequest(RequestModel):
 class ConvertResult(ResponseModel):
     contact: Contact
     account: Account
-    opportunity: ConvertedOpportunity | None = Field(description="Null unless one was created.")
+    opportunity: Opportunity | None = Field(
+        description="The opportunity created (the same representation as "
+        "`GET /opportunities/{id}`); null unless one was created."
+    )
     lead: Lead = Field(description="The lead, now `converted`.")

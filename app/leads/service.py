@@ -14,7 +14,14 @@ from app.accounts.repository import AccountRepository, Route
 from app.activities.repository import ActivityRepository
 from app.core import events, settings_store
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion, SubjectType
+from app.core.enums import (
+    MANUAL_SOURCE,
+    CustomFieldObject,
+    EventResource,
+    EventType,
+    Expansion,
+    SubjectType,
+)
 from app.core.errors import (
     AppError,
     Conflict,
@@ -50,7 +57,6 @@ from app.leads.touch_repository import TouchRepository
 from app.models import Lead, Touch, User
 from app.users.repository import UserRepository
 
-MANUAL_SOURCE = "manual"
 LEAD = CustomFieldObject.LEAD
 CADENCE_KEY = "cadence"
 OWNER_ROLES = ("admin", "manager", "rep")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from app.core.http import IfMatch, created, page_of, tagged
-from app.core.idempotency import Idempotent
+from app.core.idempotency import Idempotent, shown_once
 from app.core.pagination import Page
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
@@ -102,7 +102,7 @@ async def update_user(
     operation_id="users-tokens-create",
     status_code=201,
     response_model=TokenCreated,
-    dependencies=[Idempotent],
+    dependencies=[Idempotent, shown_once("token")],
 )
 async def create_token(
     user_id: uuid.UUID,

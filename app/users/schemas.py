@@ -7,14 +7,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from app.core.enums import Role
+from app.core.enums import MANUAL_SOURCE, Role
 from app.core.pagination import ListFilters, SortChoices
 from app.core.schemas import Email, Moment, Name, RequestModel, ResponseModel
 from app.core.text_search import SearchText
 
-SourceSlug = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
+
+def _not_manual(value: str) -> str:
+    """`manual` is the source of every lead a person enters; no integration may take it."""
+    if value == MANUAL_SOURCE:
+        raise PydanticCustomError("reserved", "`manual` is reserved for leads people enter.")
+    return value
+
+
+SourceSlug = Annotated[
+    str,
+    StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$"),
+    AfterValidator(_not_manual),
+]
 
 
 class UserCreate(RequestModel):
@@ -63,7 +76,10 @@ class TokenCreate(RequestModel):
 class TokenCreated(ResponseModel):
     id: uuid.UUID
     name: str
-    token: str = Field(description="Shown only in this response; store it now.")
+    token: str | None = Field(
+        description="Shown only in this response; store it now. Null when this is an "
+        "idempotent replay (`Idempotent-Replayed: true`): the raw token is never stored."
+    )
     prefix: str
     expires_at: datetime | None
     created_at: datetime

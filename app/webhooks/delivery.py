@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.events.schemas import EventItem
 from app.models import Event, Webhook, WebhookDelivery
 from app.webhooks import repository
-from app.webhooks.signing import UnsafeUrl, resolve_public, signature
+from app.webhooks.signing import signature
+from app.webhooks.targets import UnsafeUrl, parse_target, resolve
 
 log = logging.getLogger("engage.webhooks")
 
@@ -45,22 +46,30 @@ async def _attempt(
 ) -> tuple[int | None, str | None]:
     body = event_body(event)
     try:
-        await asyncio.to_thread(resolve_public, webhook.url, allow_private)
+        target = parse_target(webhook.url, allow_private)
+        # Resolved once and checked; the request goes to that address, so a name cannot
+        # answer a public address to the check and a private one to the connection.
+        address = await asyncio.to_thread(resolve, target, allow_private)
         response = await client.post(
-            webhook.url,
+            target.url_for(address),
             content=body,
             headers={
+                "Host": target.host_header,
                 "Content-Type": "application/json",
                 "Engage-Event-Id": str(event.id),
                 "Engage-Signature": signature(webhook.secret, int(time.time()), body),
                 "User-Agent": "Engage-Webhooks/1",
             },
+            extensions={"sni_hostname": target.host},
             follow_redirects=False,
             timeout=TIMEOUT,
         )
     except UnsafeUrl as exc:
-        return None, f"refused: {exc}"
+        return None, f"refused: {exc}"[:500]
     except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    except Exception as exc:  # one delivery fails, never the worker
+        log.exception("delivery to webhook %s failed unexpectedly", webhook.id)
         return None, f"{type(exc).__name__}: {exc}"[:500]
     if 200 <= response.status_code < 300:
         return response.status_code, None
@@ -114,5 +123,10 @@ async def run_worker(
 ) -> None:
     async with httpx.AsyncClient() as client:
         while True:
-            if await deliver_due(factory, client, allow_private) == 0:
+            try:
+                attempted = await deliver_due(factory, client, allow_private)
+            except Exception:  # the database away, a bad row: log, wait, go on
+                log.exception("delivery round failed; retrying")
+                attempted = 0
+            if attempted == 0:
                 await asyncio.sleep(idle_seconds)

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from app.core.http import IfMatch, set_created, set_etag
-from app.core.idempotency import Idempotent
+from app.core.idempotency import Idempotent, shown_once
 from app.core.pagination import Page
 from app.core.security import AdminPrincipal
 from app.core.session import Session
@@ -34,7 +34,7 @@ def _allow_private(request: Request) -> bool:
     operation_id="webhooks-create",
     status_code=201,
     response_model=WebhookCreated,
-    dependencies=[Idempotent],
+    dependencies=[Idempotent, shown_once("secret")],
     description="Deliveries POST the event item as JSON with `Engage-Event-Id` and "
     '`Engage-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; retried '
     "with exponential backoff (at least once); a subscription failing for a day is disabled.",

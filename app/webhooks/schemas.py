@@ -61,7 +61,10 @@ class Webhook(ResponseModel):
 
 
 class WebhookCreated(Webhook):
-    secret: str = Field(description="Shown only in this response: the HMAC key of signatures.")
+    secret: str | None = Field(
+        description="Shown only in this response: the HMAC key of signatures. Null when this is "
+        "an idempotent replay (`Idempotent-Replayed: true`): the stored response never holds it."
+    )
 
 
 class WebhookPage(ResponseModel):

@@ -17,12 +17,12 @@ from app.core.security import Principal
 from app.models import Webhook, WebhookDelivery
 from app.webhooks import repository
 from app.webhooks.schemas import WebhookCreate, WebhookUpdate
-from app.webhooks.signing import UnsafeUrl, check_url_shape
+from app.webhooks.targets import UnsafeUrl, check_url
 
 
 def _check_url(url: str, allow_private: bool) -> None:
     try:
-        check_url_shape(url, allow_private)
+        check_url(url, allow_private)
     except UnsafeUrl as exc:
         raise field_error("url", "unsafe_url", str(exc)) from exc
 

@@ -257,3 +257,9 @@ async def test_convert_with_an_opportunity_after_qualification(
     assert opportunity["contact_id"] == body["contact"]["id"]
     assert opportunity["account_id"] == body["account"]["id"]
     assert body["lead"]["converted_opportunity_id"] == opportunity["id"]
+    # The full representation (API.md section 7), as a read of the opportunity answers it.
+    read = await client.get(f"/api/v1/opportunities/{opportunity['id']}", headers=h)
+    assert opportunity == read.json()
+    assert {"stage_number", "probability", "forecast_category", "net_arr", "unit_ids"} <= set(
+        opportunity
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import threading
 import time
@@ -21,7 +22,8 @@ from app.core.events import emit
 from app.main import create_app
 from app.models import Event, Lead, Webhook, WebhookDelivery
 from app.webhooks import delivery
-from app.webhooks.signing import UnsafeUrl, check_url_shape, resolve_public, signature, verify
+from app.webhooks.signing import signature, verify
+from app.webhooks.targets import UnsafeUrl, parse_target, resolve
 from tests.api.conftest import test_settings as settings_for_tests
 from tests.factories import Actors, make_user
 
@@ -251,10 +253,11 @@ async def test_unsafe_webhook_urls_refused(
 
 def test_ssrf_checked_at_delivery_time_by_resolution() -> None:
     with pytest.raises(UnsafeUrl):
-        resolve_public("https://localhost/hook", allow_private=False)
+        parse_target("https://localhost/hook", allow_private=False)
     with pytest.raises(UnsafeUrl):
-        check_url_shape("https://169.254.169.254/latest", allow_private=False)
-    resolve_public("http://localhost/hook", allow_private=True)
+        parse_target("https://169.254.169.254/latest", allow_private=False)
+    target = parse_target("http://localhost/hook", allow_private=True)
+    assert not resolve(target, allow_private=True).is_global
 
 
 def test_signature_recipe() -> None:
@@ -448,3 +451,75 @@ async def test_star_subscription_gets_every_type_and_data_is_delivered(
     assert queued is not None
     body = json.loads(delivery.event_body(event))
     assert body["data"] == {"from": "discovery", "to": "scoping"}
+
+
+# --- where a webhook may point ------------------------------------------------------------
+
+BAD_URLS = [
+    "https://example.com:99999/",
+    "https://example.com:0/",
+    "http://]",
+    "https://[::1",
+    "https://hooks.example.com/\x00x",
+    "https://hooks.example\x00.com/",
+    "https://localhost/x",
+    "https://api.localhost/x",
+    "https://127.1/x",
+    "https://0x7f000001/x",
+    "https://2130706433/x",
+    "https://0177.0.0.1/x",
+    "https://[::1]/x",
+    "https://[::ffff:127.0.0.1]/x",
+    "https://[::]/x",
+    "https://0.0.0.0/x",
+    "https://224.0.0.1/x",
+    "https://169.254.169.254/latest",
+    "https://192.168.1.10/x",
+    "https://[fe80::1]/x",
+    "https://" + "a" * 250 + ".com/x",
+    "ftp://hooks.example.com/x",
+]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+async def test_bad_webhook_urls_are_422_never_500(
+    client: httpx.AsyncClient, actors: Actors, url: str
+) -> None:
+    body = {"url": url, "event_types": ["lead.created"]}
+    r = await client.post("/api/v1/webhooks", json=body, headers=actors.admin.headers)
+    assert r.status_code == 422, (url, r.text)
+    assert r.json()["errors"][0]["field"] == "url"
+
+
+def test_a_delivery_connects_to_the_address_it_checked() -> None:
+    target = parse_target("https://hooks.example.com:8443/in?x=1", allow_private=False)
+    address = ipaddress.ip_address("93.184.215.14")
+    assert target.url_for(address) == "https://93.184.215.14:8443/in?x=1"
+    assert target.host_header == "hooks.example.com:8443"
+    assert parse_target("https://[2606:4700::1]/h", False).url_for(
+        ipaddress.ip_address("2606:4700::1")
+    ) == ("https://[2606:4700::1]:443/h")
+
+
+async def test_worker_survives_urls_that_turned_bad(
+    engine: AsyncEngine, committed: dict[str, list[Any]], receiver: Receiver
+) -> None:
+    """URLs stored before they were checked (or that stopped resolving) fail their own
+    delivery; the round goes on and the good subscription is served."""
+    admin = await _committed_admin(engine, committed)
+    # Bad whatever the private-address setting (this test's receiver is local).
+    stored = [*BAD_URLS[:4], BAD_URLS[-2], BAD_URLS[-1]]
+    bad = [await _subscribe(engine, committed, url, admin.id) for url in stored]
+    good = await _subscribe(engine, committed, receiver.url, admin.id)
+    await _emit_committed(engine, committed)
+    factory = async_sessionmaker(engine, expire_on_commit=False)
+    async with httpx.AsyncClient() as client:
+        for _ in range(3):
+            await delivery.deliver_due(factory, client, allow_private=True, limit=50)
+    for hook in bad:
+        [attempt] = await _deliveries(engine, hook)
+        assert attempt.status == "pending" and attempt.attempts == 1, hook.url
+        assert attempt.last_error and attempt.last_error.startswith("refused"), hook.url
+    [served] = await _deliveries(engine, good)
+    assert served.status == "succeeded"
+    assert receiver.requests[-1]["headers"]["Host"] == receiver.url.split("/")[2]
