@@ -31,8 +31,8 @@ from app.core.middleware import RequestContextMiddleware
 from app.core.principals import Authenticator, PrincipalCache, PrincipalListener
 from app.core.rate_limit import RateLimiter, pool_counter, session_counter
 from app.core.routing import index_routes
-from app.core.strict_http import MethodRouting, RouteTable, strict_query
 from app.core.runtime import tune_gc
+from app.core.strict_http import MethodRouting, RouteTable, strict_query
 from app.core.unit_of_work import UnitOfWork
 from app.custom_fields.router import router as custom_fields_router
 from app.events.router import router as events_router
