@@ -122,6 +122,27 @@ EXAMPLES: dict[str, Any] = {
         "manager_id": _ID2,
     },
     "users-tokens-create": {"name": "CRM sync", "expires_at": "2027-12-31T00:00:00Z"},
+    "notes-create": {
+        "subject_type": "account",
+        "subject_id": _ID,
+        "body": "Met the platform team; CI migration planned for Q3.",
+        "pinned": True,
+    },
+    "tasks-create": {
+        "subject_type": "lead",
+        "subject_id": _ID,
+        "title": "Send the CI case study",
+        "due_at": "2027-02-12T17:00:00Z",
+        "priority": "high",
+    },
+    "interactions-create": {
+        "subject_type": "contact",
+        "subject_id": _ID,
+        "channel": "phone",
+        "direction": "outbound",
+        "occurred_at": "2027-02-10T15:30:00Z",
+        "summary": "Discussed the pilot scope.",
+    },
     "webhooks-create": {
         "url": "https://hooks.example.com/engage",
         "event_types": ["lead.created", "opportunity.stage_changed"],
