@@ -92,12 +92,6 @@ class Conflict(AppError):
     status, problem, title = 409, "conflict", "Conflict"
 
 
-class OpportunityClosed(Conflict):
-    """A change a closed opportunity no longer takes (reopen it first)."""
-
-    status, problem, title = 409, "opportunity-closed", "Opportunity closed"
-
-
 class InUse(Conflict):
     """A 409 that is no duplicate and no transition: what the change removes is still used."""
 

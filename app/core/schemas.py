@@ -279,7 +279,6 @@ class Problem(BaseModel):
                 "/problems/rate-limited",
                 "/problems/malformed",
                 "/problems/conflict",
-                "/problems/opportunity-closed",
                 "/problems/method-not-allowed",
                 "/problems/unavailable",
             ]
