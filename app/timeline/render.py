@@ -198,10 +198,10 @@ def _adoption(id_: Any) -> Any:
             _item(
                 "Unit "
                 + func.coalesce(u.name, "?")
-                + " went from "
-                + func.coalesce(a.old, "none")
-                + " to "
-                + a.new,
+                + case(
+                    (a.old.is_(None), " recorded as " + a.new),
+                    else_=" went from " + a.old + " to " + a.new,
+                ),
                 _object(
                     unit_id=a.unit_id,
                     unit_name=u.name,
