@@ -10,10 +10,11 @@ serves `GET /search` and every list's `q`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query
-from sqlalchemy import ColumnElement, Float, bindparam, false, func, literal_column
+from sqlalchemy import Boolean, ColumnElement, Float, and_, bindparam, false, func, literal_column
 
 from app.core.schemas import SINGLE_LINE
 
@@ -48,9 +49,43 @@ def _term(word: str) -> str:
     return f"({word}:* | -{word}:*)" if word.isdigit() else f"{word}:*"
 
 
-def tsquery(text: str) -> ColumnElement[Any] | None:
-    query = prefix_query(text)
-    return None if query is None else func.to_tsquery(_SIMPLE, query)
+@dataclass(frozen=True)
+class TextQuery:
+    """What was typed as a tsquery, and, when it has several words, the tsquery of its
+    narrowest word (see `narrowness`)."""
+
+    query: ColumnElement[Any]
+    narrowest: ColumnElement[Any] | None
+
+    def matches(self, vector: Any) -> ColumnElement[bool]:
+        if self.narrowest is None:
+            condition: ColumnElement[bool] = vector.op("@@")(self.query)
+            return condition
+        # GIN answers a prefix by collecting every row under it before intersecting: "ada:* &
+        # lovelace:* & company12345:*" gathered 225,000 rows to keep 5 (80 ms). The index
+        # finds the narrowest word's rows; ts_match_vq, which no index serves, checks the
+        # others on those rows alone (0.4 ms).
+        return and_(
+            vector.op("@@")(self.narrowest),
+            func.ts_match_vq(vector, self.query, type_=Boolean),
+        )
+
+
+def text_query(text: str) -> TextQuery | None:
+    """The query of `text`; None when it has no word."""
+    words = search_words(text)
+    if not words:
+        return None
+    query = func.to_tsquery(_SIMPLE, " & ".join(_term(w) for w in words))
+    if len(words) == 1:
+        return TextQuery(query, None)
+    return TextQuery(query, func.to_tsquery(_SIMPLE, _term(max(words, key=narrowness))))
+
+
+def narrowness(word: str) -> tuple[bool, int]:
+    """How rare a word is likely to be: one with three or more digits (a number in a name or
+    an email) before any other, then the longer."""
+    return sum(c.isdigit() for c in word) >= 3, len(word)
 
 
 def text_vector(document: Any) -> ColumnElement[Any]:
@@ -60,12 +95,9 @@ def text_vector(document: Any) -> ColumnElement[Any]:
 
 
 def matches(vector: Any, text: str) -> ColumnElement[bool]:
-    """`vector @@ query`: served by the column's GIN index."""
-    query = tsquery(text)
-    if query is None:
-        return false()
-    condition: ColumnElement[bool] = vector.op("@@")(query)
-    return condition
+    """Whether `vector` has every word of `text`, found through the column's GIN index."""
+    query = text_query(text)
+    return false() if query is None else query.matches(vector)
 
 
 def matches_param(vector: Any, name: str) -> ColumnElement[bool]:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.enums import SearchType
 from app.core.errors import Malformed
 from app.core.pagination import PageParams, decode_cursor, encode_cursor
-from app.core.text_search import rank
+from app.core.text_search import TextQuery, rank
 from app.core.visibility import Viewer, lead_visible, opportunity_visible, territory_visible
 from app.models import Account, Contact, Lead, Opportunity
 
@@ -45,22 +45,22 @@ def _subtitle(*parts: Any) -> ColumnElement[str]:
 def _branch(
     kind: SearchType,
     vector: Any,
-    query: ColumnElement[Any],
+    query: TextQuery,
     id_column: Any,
     title: Any,
     subtitle: Any,
 ) -> Select[Any]:
-    score = cast(rank(vector, query), Float)
+    score = cast(rank(vector, query.query), Float)
     return select(
         literal(kind.value).label("type"),
         id_column.label("id"),
         title.label("title"),
         subtitle.label("subtitle"),
         score.label("score"),
-    ).where(vector.op("@@")(query))
+    ).where(query.matches(vector))
 
 
-def branches(viewer: Viewer, query: ColumnElement[Any]) -> dict[SearchType, Select[Any]]:
+def branches(viewer: Viewer, query: TextQuery) -> dict[SearchType, Select[Any]]:
     """Each type's visible matches (type, id, title, subtitle, score)."""
     account_name = Account.name
     return {
@@ -114,7 +114,7 @@ def _after(keys: list[Any]) -> tuple[float, uuid.UUID]:
 async def search_page(
     session: AsyncSession,
     viewer: Viewer,
-    query: ColumnElement[Any],
+    query: TextQuery,
     types: Sequence[SearchType],
     page: PageParams,
     binding: dict[str, Any],

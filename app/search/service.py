@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.enums import SearchType
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.core.text_search import tsquery
+from app.core.text_search import text_query
 from app.search import repository
 
 
@@ -22,7 +22,7 @@ async def search(
     page: PageParams,
 ) -> tuple[list[Any], str | None]:
     """Hits for `text` among `types` (all when None); text without a word finds nothing."""
-    query = tsquery(text)
+    query = text_query(text)
     if query is None:
         return [], None
     wanted = tuple(types or SearchType)
