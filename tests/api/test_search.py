@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tests.factories import Actors
 from tests.leads_factories import make_account, make_contact, make_lead, make_territory
+from tests.sql_statements import statements, work
 
 SEARCH = "/api/v1/search"
 
@@ -279,3 +280,18 @@ async def test_numbers_in_names_are_words(
         body = await _search(client, actors.rep.headers, q=q)
         assert [h["id"] for h in body["items"]] == [str(account.id)], q
     assert (await _search(client, actors.rep.headers, q="acme 35"))["items"] == []
+
+
+async def test_a_search_is_one_statement(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession, connection: AsyncConnection
+) -> None:
+    territory = await make_territory(session, actors.rep.user)
+    for i in range(5):
+        await make_account(session, territory, name=f"Onestatement {i}")
+        await make_lead(session, actors.rep.user, company=f"Onestatement {i}")
+    with statements(connection) as seen:
+        body = await _search(client, actors.rep.headers, q="onestatement", limit=3)
+    assert len(body["items"]) == 3 and body["next_cursor"]
+    searches = [s for s in work(seen) if "to_tsquery" in s]
+    assert len(searches) == 1
+    assert len(work(seen)) <= 2  # and the caller's token, unless cached
