@@ -41,7 +41,7 @@ async def create_note(
     response_model=NotePage,
     summary="List notes",
     description="Notes of the subjects you can see. Filters: `subject_type` with `subject_id`, "
-    "`author_id`. Sort: `-created_at` (default), `created_at`.",
+    "`author_id`, `updated_after`. Sort: `-created_at` (default), `created_at`.",
 )
 async def list_notes(
     *,

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from app.core.enums import SubjectType
 from app.core.pagination import ListFilters, SortChoices
-from app.core.schemas import LongText, RequestModel, ResponseModel
+from app.core.schemas import LongText, Moment, RequestModel, ResponseModel
 
 BODY = "Plain text or Markdown, 1-20,000 characters, stored exactly as sent."
 
@@ -71,6 +71,7 @@ class NoteFilters(ListFilters):
     subject_type: SubjectType | None = None
     subject_id: uuid.UUID | None = None
     author_id: uuid.UUID | None = None
+    updated_after: Moment | None = None
 
 
 NOTE_SORTS = SortChoices(

@@ -52,9 +52,9 @@ async def create_task(
     summary="List tasks",
     description="Your tasks by default (`owner_id` names another owner). Filters: `status`, "
     "`priority`, `due_before` (exclusive), `due_after` (inclusive), `overdue` (`true`: open "
-    "and due in the past), `subject_type`, `subject_id`. Sort: `due_at` (default, tasks "
-    "without a due date last), `-due_at`, `-created_at`. `expand=owner` adds the owner's "
-    "summary. " + WHO,
+    "and due in the past), `subject_type`, `subject_id`, `updated_after`. Sort: `due_at` "
+    "(default, tasks without a due date last), `-due_at`, `-created_at`. `expand=owner` adds "
+    "the owner's summary. " + WHO,
 )
 async def list_tasks(
     *,

@@ -94,6 +94,7 @@ class TaskFilters(ListFilters):
     overdue: bool | None = None
     subject_type: SubjectType | None = None
     subject_id: uuid.UUID | None = None
+    updated_after: Moment | None = None
 
 
 TASK_SORTS = SortChoices(

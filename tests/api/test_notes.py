@@ -214,6 +214,7 @@ async def test_list_filters_sorts_and_pages(
     ]
     assert await _listed(client, actors.rep, f"author_id={actors.rep2.id}") == ["rep2"]
     assert await _listed(client, actors.rep, "subject_type=contact") == ["on contact"]
+    assert await _listed(client, actors.rep, "updated_after=2999-01-01T00:00:00Z") == []
     everything = await _listed(client, actors.rep, "limit=200")
     assert "elsewhere" not in everything and len(everything) == 5
 

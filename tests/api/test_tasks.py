@@ -205,6 +205,8 @@ async def test_list_defaults_to_my_tasks_sorted_by_due_date_nulls_last(
     ]
     assert await titles(client, actors.rep, f"due_after={at(2)}".replace("+", "%2B")) == ["later"]
     assert await titles(client, actors.manager, f"owner_id={actors.rep2.id}") == ["rep2's"]
+    assert await titles(client, actors.rep, "updated_after=2999-01-01T00:00:00Z") == []
+    assert len(await titles(client, actors.rep, "updated_after=2000-01-01T00:00:00Z")) == 5
     assert await titles(client, actors.rep, f"owner_id={actors.rep2.id}") == []
 
     # Pages walk the same order, undated last.
