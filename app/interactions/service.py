@@ -26,7 +26,7 @@ from app.subjects.service import check_subject, check_subject_filter
 MISSING = "No such interaction."
 
 
-def _problems(data: InteractionCreate, principal: Principal, now: datetime) -> list[FieldError]:
+def _problems(data: InteractionCreate, now: datetime) -> list[FieldError]:
     problems: list[FieldError] = []
     by_subject = data.subject_type is not None or data.subject_id is not None
     if by_subject == (data.email is not None):
@@ -68,7 +68,7 @@ async def log(
     if principal.role == "integration" and data.email is None:
         raise Forbidden("Integrations log interactions by `email`, not by subject.")
     now = datetime.now(UTC)
-    if problems := _problems(data, principal, now):
+    if problems := _problems(data, now):
         raise ValidationFailed("The interaction is invalid; see `errors`.", errors=problems)
     interactions = InteractionRepository(session)
     source = source_of(principal)

@@ -43,83 +43,79 @@ def _object(**fields: Any) -> Any:
     return func.json_build_object(*arguments)
 
 
-def _item(summary: Any, data: Any) -> Any:
-    return _object(summary=summary, data=data)
+def _row(model: Any, id_: Any, line: Any, /, **data: Any) -> Any:
+    """`{summary: line, data}` of the `model` row with this id."""
+    return select(_object(summary=line, data=_object(**data))).where(model.id == id_)
 
 
 def _note(id_: Any) -> Any:
     n = Note
-    return select(
-        _item(
-            "Note: " + _line(n.body),
-            _object(
-                subject_type=n.subject_type, subject_id=n.subject_id, body=n.body, pinned=n.pinned
-            ),
-        )
-    ).where(n.id == id_)
+    return _row(
+        n,
+        id_,
+        "Note: " + _line(n.body),
+        subject_type=n.subject_type,
+        subject_id=n.subject_id,
+        body=n.body,
+        pinned=n.pinned,
+    )
 
 
 def _task(id_: Any) -> Any:
     t = Task
     due = func.to_char(func.timezone("UTC", t.due_at), "YYYY-MM-DD")
-    return select(
-        _item(
-            "Task: " + t.title + " (" + t.status + _opt(", due ", due) + ")",
-            _object(
-                subject_type=t.subject_type,
-                subject_id=t.subject_id,
-                title=t.title,
-                notes=t.notes,
-                due_at=timestamp_json(t.due_at),
-                priority=t.priority,
-                status=t.status,
-                owner_id=t.owner_id,
-                completed_at=timestamp_json(t.completed_at),
-            ),
-        )
-    ).where(t.id == id_)
+    return _row(
+        t,
+        id_,
+        "Task: " + t.title + " (" + t.status + _opt(", due ", due) + ")",
+        subject_type=t.subject_type,
+        subject_id=t.subject_id,
+        title=t.title,
+        notes=t.notes,
+        due_at=timestamp_json(t.due_at),
+        priority=t.priority,
+        status=t.status,
+        owner_id=t.owner_id,
+        completed_at=timestamp_json(t.completed_at),
+    )
 
 
 def _interaction(id_: Any) -> Any:
     i = Interaction
-    return select(
-        _item(
-            func.initcap(i.direction)
-            + " "
-            + i.channel
-            + case((i.breakup, " (breakup)"), else_="")
-            + _opt(": ", func.coalesce(i.title, _line(i.summary, 120))),
-            _object(
-                subject_type=i.subject_type,
-                subject_id=i.subject_id,
-                channel=i.channel,
-                direction=i.direction,
-                title=i.title,
-                summary=i.summary,
-                content_ref=i.content_ref,
-                breakup=i.breakup,
-                external_id=i.external_id,
-                source=i.source,
-            ),
-        )
-    ).where(i.id == id_)
+    return _row(
+        i,
+        id_,
+        func.initcap(i.direction)
+        + " "
+        + i.channel
+        + case((i.breakup, " (breakup)"), else_="")
+        + _opt(": ", func.coalesce(i.title, _line(i.summary, 120))),
+        subject_type=i.subject_type,
+        subject_id=i.subject_id,
+        channel=i.channel,
+        direction=i.direction,
+        title=i.title,
+        summary=i.summary,
+        content_ref=i.content_ref,
+        breakup=i.breakup,
+        external_id=i.external_id,
+        source=i.source,
+    )
 
 
 def _meeting(id_: Any) -> Any:
     m = Meeting
-    return select(
-        _item(
-            "Meeting" + _opt(" with ", m.persona) + _opt(": ", _line(m.outcome, 120)),
-            _object(
-                lead_id=m.lead_id,
-                opportunity_id=m.opportunity_id,
-                scheduled_at=timestamp_json(m.scheduled_at),
-                persona=m.persona,
-                outcome=m.outcome,
-                next_step_at=timestamp_json(m.next_step_at),
-            ),
-        )
-    ).where(m.id == id_)
+    return _row(
+        m,
+        id_,
+        "Meeting" + _opt(" with ", m.persona) + _opt(": ", _line(m.outcome, 120)),
+        lead_id=m.lead_id,
+        opportunity_id=m.opportunity_id,
+        scheduled_at=timestamp_json(m.scheduled_at),
+        persona=m.persona,
+        outcome=m.outcome,
+        next_step_at=timestamp_json(m.next_step_at),
+    )
 
 
 def _qualification(id_: Any) -> Any:
@@ -134,33 +130,29 @@ def _qualification(id_: Any) -> Any:
         (q.qualified, "Qualification passed"),
         else_="Qualification failed" + _opt(": ", failed),
     )
-    return select(
-        _item(
-            summary,
-            _object(
-                lead_id=q.lead_id,
-                opportunity_id=q.opportunity_id,
-                qualified=q.qualified,
-                criteria=q.criteria,
-            ),
-        )
-    ).where(q.id == id_)
+    return _row(
+        q,
+        id_,
+        summary,
+        lead_id=q.lead_id,
+        opportunity_id=q.opportunity_id,
+        qualified=q.qualified,
+        criteria=q.criteria,
+    )
 
 
 def _conversion(id_: Any) -> Any:
     ld = Lead
-    return select(
-        _item(
-            "Converted into a contact"
-            + case((ld.converted_opportunity_id.is_not(None), " and an opportunity"), else_=""),
-            _object(
-                lead_id=ld.id,
-                account_id=ld.account_id,
-                contact_id=ld.converted_contact_id,
-                opportunity_id=ld.converted_opportunity_id,
-            ),
-        )
-    ).where(ld.id == id_)
+    return _row(
+        ld,
+        id_,
+        "Converted into a contact"
+        + case((ld.converted_opportunity_id.is_not(None), " and an opportunity"), else_=""),
+        lead_id=ld.id,
+        account_id=ld.account_id,
+        contact_id=ld.converted_contact_id,
+        opportunity_id=ld.converted_opportunity_id,
+    )
 
 
 def _history(id_: Any) -> Any:
@@ -177,43 +169,41 @@ def _history(id_: Any) -> Any:
         + " to "
         + func.coalesce(h.new, "nothing")
     )
-    return select(
-        _item(
-            case((h.field == "stage", stage), else_=field) + _opt(": ", h.reason),
-            _object(
-                opportunity_id=h.opportunity_id,
-                field=h.field,
-                old=h.old,
-                new=h.new,
-                reason=h.reason,
-            ),
-        )
-    ).where(h.id == id_)
+    return _row(
+        h,
+        id_,
+        case((h.field == "stage", stage), else_=field) + _opt(": ", h.reason),
+        opportunity_id=h.opportunity_id,
+        field=h.field,
+        old=h.old,
+        new=h.new,
+        reason=h.reason,
+    )
 
 
 def _adoption(id_: Any) -> Any:
     a, u = AdoptionChange, Unit
+    summary = (
+        "Unit "
+        + func.coalesce(u.name, "?")
+        + case(
+            (a.old.is_(None), " recorded as " + a.new),
+            else_=" went from " + a.old + " to " + a.new,
+        )
+    )
     return (
-        select(
-            _item(
-                "Unit "
-                + func.coalesce(u.name, "?")
-                + case(
-                    (a.old.is_(None), " recorded as " + a.new),
-                    else_=" went from " + a.old + " to " + a.new,
-                ),
-                _object(
-                    unit_id=a.unit_id,
-                    unit_name=u.name,
-                    old=a.old,
-                    new=a.new,
-                    opportunity_id=a.opportunity_id,
-                ),
-            )
+        _row(
+            a,
+            id_,
+            summary,
+            unit_id=a.unit_id,
+            unit_name=u.name,
+            old=a.old,
+            new=a.new,
+            opportunity_id=a.opportunity_id,
         )
         .select_from(a)
         .outerjoin(u, u.id == a.unit_id)
-        .where(a.id == id_)
     )
 
 

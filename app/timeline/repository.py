@@ -149,80 +149,52 @@ def _subject_branches(scope: Scope, n: Any) -> list[Select[Any]]:
     return branches
 
 
+def _kind(kind: TimelineKind | Any) -> Any:
+    return literal(kind.value) if isinstance(kind, TimelineKind) else kind
+
+
 def _record_branches(scope: Scope, n: Any) -> list[Select[Any]]:
-    branches = []
-    for column, ids in (
-        (Meeting.lead_id, scope.leads),
-        (Meeting.opportunity_id, scope.opportunities),
-    ):
-        if ids is not None:
-            branches.append(
-                _branch(
-                    literal(TimelineKind.MEETING.value),
-                    Meeting.scheduled_at,
-                    Meeting.id,
-                    Meeting.created_by,
-                    [column.in_(ids)],
-                    n,
-                )
-            )
-    for column, ids in (
-        (Qualification.lead_id, scope.leads),
-        (Qualification.opportunity_id, scope.opportunities),
-    ):
-        if ids is not None:
-            branches.append(
-                _branch(
-                    literal(TimelineKind.QUALIFICATION.value),
-                    Qualification.evaluated_at,
-                    Qualification.id,
-                    Qualification.evaluated_by,
-                    [column.in_(ids)],
-                    n,
-                )
-            )
-    if scope.leads is not None:
-        branches.append(
-            _branch(
-                literal(TimelineKind.CONVERSION.value),
-                Lead.converted_at,
-                Lead.id,
-                cast(null(), Lead.id.type),
-                [Lead.id.in_(scope.leads), Lead.converted_at.is_not(None)],
-                n,
-            )
-        )
-    if scope.opportunities is not None:
-        kind = case(
+    """Meetings, qualifications, conversions, opportunity history and adoption changes: one
+    branch per (kind, the column naming a record in scope)."""
+    meeting = (TimelineKind.MEETING, Meeting.scheduled_at, Meeting.id, Meeting.created_by)
+    qualification = (
+        TimelineKind.QUALIFICATION,
+        Qualification.evaluated_at,
+        Qualification.id,
+        Qualification.evaluated_by,
+    )
+    adoption = (
+        TimelineKind.ADOPTION_CHANGE,
+        AdoptionChange.at,
+        AdoptionChange.id,
+        AdoptionChange.actor_id,
+    )
+    history = (
+        case(
             (OpportunityHistory.field == "stage", TimelineKind.STAGE_CHANGE.value),
             else_=TimelineKind.FIELD_CHANGE.value,
-        )
-        branches.append(
-            _branch(
-                kind,
-                OpportunityHistory.at,
-                OpportunityHistory.id,
-                OpportunityHistory.actor_id,
-                [OpportunityHistory.opportunity_id.in_(scope.opportunities)],
-                n,
-            )
-        )
-    for column, ids in (
-        (AdoptionChange.unit_id, scope.units),
-        (AdoptionChange.opportunity_id, scope.adoption_of_opportunity),
-    ):
-        if ids is not None:
-            branches.append(
-                _branch(
-                    literal(TimelineKind.ADOPTION_CHANGE.value),
-                    AdoptionChange.at,
-                    AdoptionChange.id,
-                    AdoptionChange.actor_id,
-                    [column.in_(ids)],
-                    n,
-                )
-            )
-    return branches
+        ),
+        OpportunityHistory.at,
+        OpportunityHistory.id,
+        OpportunityHistory.actor_id,
+    )
+    # A conversion records no actor.
+    conversion = (TimelineKind.CONVERSION, Lead.converted_at, Lead.id, cast(null(), Lead.id.type))
+    links: list[tuple[tuple[Any, Any, Any, Any], Any, Any]] = [
+        (meeting, Meeting.lead_id, scope.leads),
+        (meeting, Meeting.opportunity_id, scope.opportunities),
+        (qualification, Qualification.lead_id, scope.leads),
+        (qualification, Qualification.opportunity_id, scope.opportunities),
+        (conversion, Lead.id, scope.leads),
+        (history, OpportunityHistory.opportunity_id, scope.opportunities),
+        (adoption, AdoptionChange.unit_id, scope.units),
+        (adoption, AdoptionChange.opportunity_id, scope.adoption_of_opportunity),
+    ]
+    return [
+        _branch(_kind(kind), at, id_, actor, [column.in_(ids), at.is_not(None)], n)
+        for (kind, at, id_, actor), column, ids in links
+        if ids is not None
+    ]
 
 
 @dataclass(frozen=True)
