@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from app.core.http import set_created
 from app.core.idempotency import Idempotent
 from app.core.security import HumanPrincipal
-from app.core.session import Session
+from app.core.session import AppSettings, Session
 from app.qualification import service
 from app.qualification.schemas import Qualification, QualificationCreate
 
@@ -20,27 +21,27 @@ EVALUATE = (
     "counts. A small box initiative passes only in a mid_market or smb segment (the account's "
     "territory, else the owner's only territory; otherwise it fails with `segment_unknown`)."
 )
+# Both evaluations (of a lead, of an opportunity) are recorded alike.
+EVALUATION: dict[str, Any] = {
+    "status_code": 201,
+    "response_model": Qualification,
+    "dependencies": [Idempotent],
+    "description": EVALUATE,
+}
 
 
 @router.post(
-    "/leads/{lead_id}/qualification",
-    operation_id="leads-qualification-create",
-    status_code=201,
-    response_model=Qualification,
-    dependencies=[Idempotent],
-    description=EVALUATE,
+    "/leads/{lead_id}/qualification", operation_id="leads-qualification-create", **EVALUATION
 )
 async def qualify_lead(
     lead_id: uuid.UUID,
     body: QualificationCreate,
     principal: HumanPrincipal,
     session: Session,
-    request: Request,
+    settings: AppSettings,
     response: Response,
 ) -> Qualification:
-    row = await service.qualify_lead(
-        session, principal, lead_id, body, request.app.state.settings.tz
-    )
+    row = await service.qualify_lead(session, principal, lead_id, body, settings.tz)
     set_created(response, f"/api/v1/leads/{lead_id}/qualification")
     return Qualification.model_validate(row)
 
@@ -60,22 +61,17 @@ async def get_lead_qualification(
 @router.post(
     "/opportunities/{opportunity_id}/qualification",
     operation_id="opportunities-qualification-create",
-    status_code=201,
-    response_model=Qualification,
-    dependencies=[Idempotent],
-    description=EVALUATE,
+    **EVALUATION,
 )
 async def qualify_opportunity(
     opportunity_id: uuid.UUID,
     body: QualificationCreate,
     principal: HumanPrincipal,
     session: Session,
-    request: Request,
+    settings: AppSettings,
     response: Response,
 ) -> Qualification:
-    row = await service.qualify_opportunity(
-        session, principal, opportunity_id, body, request.app.state.settings.tz
-    )
+    row = await service.qualify_opportunity(session, principal, opportunity_id, body, settings.tz)
     set_created(response, f"/api/v1/opportunities/{opportunity_id}/qualification")
     return Qualification.model_validate(row)
 
