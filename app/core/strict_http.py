@@ -93,7 +93,8 @@ class MethodRouting:
             self._table = self.table()
         method: str = scope["method"]
         template = self._table.resolve(scope["path"])
-        if template is not None and method != "OPTIONS":
+        # OPTIONS too: a CORS preflight is answered by the CORS middleware outside this one.
+        if template is not None:
             allowed = template.methods | ({"HEAD"} if "GET" in template.methods else set())
             if method not in allowed:
                 await self._not_allowed(scope, send, template)

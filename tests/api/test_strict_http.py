@@ -21,6 +21,8 @@ from tests.factories import Actors
         ("DELETE", "/api/v1/leads/external/abc", "GET, HEAD, PUT"),
         ("DELETE", "/api/v1/leads", "GET, HEAD, POST"),
         ("PUT", "/api/v1/me", "GET, HEAD"),
+        ("OPTIONS", "/api/v1/accounts/{id}", "GET, HEAD, PATCH"),
+        ("TRACE", "/api/v1/leads/batch", "POST"),
     ],
 )
 async def test_405_allow_lists_every_method_and_literals_win(
