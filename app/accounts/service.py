@@ -58,13 +58,19 @@ async def _check_domain_free(
 
 
 async def create_account(
-    session: AsyncSession, principal: Principal, data: AccountCreate
+    session: AsyncSession,
+    principal: Principal,
+    data: AccountCreate,
+    *,
+    custom_required: bool = True,
 ) -> Account:
+    """`custom_required=False`: lead conversion creates the account from the lead alone, so
+    required custom fields cannot hold it up (as for records from before they were required)."""
     await _check_territory(session, principal, data.territory_id)
     accounts = AccountRepository(session)
     await _check_domain_free(accounts, data.domain)
     values = data.model_dump()
-    await custom_fields.take_for_create(session, ACCOUNT, values)
+    await custom_fields.take_for_create(session, ACCOUNT, values, required=custom_required)
     account = await accounts.add(Account(**values))
     await events.emit(
         session,

@@ -60,11 +60,16 @@ async def definitions(session: AsyncSession, object_name: str) -> Definitions:
 
 
 async def values_for_create(
-    session: AsyncSession, object_name: str, sent: Mapping[str, Any] | None
+    session: AsyncSession,
+    object_name: str,
+    sent: Mapping[str, Any] | None,
+    *,
+    required: bool = True,
 ) -> dict[str, Any]:
-    """The values a new record stores (422 at `custom.<key>` on any problem)."""
+    """The values a new record stores (422 at `custom.<key>` on any problem; with
+    `required`, a required field left out is one)."""
     clean, problems = check_values(
-        await definitions(session, object_name), sent or {}, creating=True
+        await definitions(session, object_name), sent or {}, creating=required
     )
     _raise(problems)
     return merged({}, clean)
@@ -79,10 +84,15 @@ async def values_for_update(
     return merged(stored, clean)
 
 
-async def take_for_create(session: AsyncSession, object_name: str, values: dict[str, Any]) -> None:
+async def take_for_create(
+    session: AsyncSession, object_name: str, values: dict[str, Any], *, required: bool = True
+) -> None:
     """Replace the API's `custom` in a new record's `values` by the values it stores
-    (`custom_values`), or 422 at `custom.<key>`."""
-    values[STORED_CUSTOM] = await values_for_create(session, object_name, values.pop(CUSTOM, None))
+    (`custom_values`), or 422 at `custom.<key>`. `required=False` for records the server
+    derives (lead conversion), whose request has no way to give custom values."""
+    values[STORED_CUSTOM] = await values_for_create(
+        session, object_name, values.pop(CUSTOM, None), required=required
+    )
 
 
 async def take_for_update(

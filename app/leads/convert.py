@@ -96,7 +96,8 @@ async def _account(
     if domain is not None and (found := await accounts.by_domain(domain)):
         return found
     territory_id = await _territory_for_new_account(session, principal, lead, body.territory_id)
-    # Created through the accounts service: its rules (domain, territory) hold here too.
+    # Created through the accounts service: its rules (domain, territory) hold here too, but
+    # not required custom fields: a conversion request cannot give their values.
     return await accounts_service.create_account(
         session,
         principal,
@@ -107,6 +108,7 @@ async def _account(
             vertical=NEW_ACCOUNT_VERTICAL,
             account_type=NEW_ACCOUNT_TYPE,
         ),
+        custom_required=False,
     )
 
 

@@ -318,7 +318,9 @@ async def get_touch(
     "there is none or several). Reuses the account's contact with the same email. With "
     "`create_opportunity: true` also opens a `pending_acceptance` opportunity (422 listing "
     "the failed criteria unless the lead's latest qualification passes authority, initiative "
-    "and fit). Atomic: a failure leaves nothing behind. Converting again: 409. People only.",
+    "and fit). Atomic: a failure leaves nothing behind. Converting again: 409. People only. "
+    "The records a conversion creates carry no custom values, and `required` custom fields "
+    "do not hold it up (the request has no way to give them).",
 )
 async def convert_lead(
     lead_id: uuid.UUID,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import Event
 from tests.api.test_custom_values import FILTER_ROWS, INVALID, VALID, check_filters, define_all
 from tests.factories import Actors
+from tests.leads_factories import make_lead, make_territory
 from tests.opportunities_factories import World, make_world
 
 FIELDS = "/api/v1/custom-fields"
@@ -169,3 +170,30 @@ async def test_list_filters(
         assert r.status_code == 201, r.text
         names[r.json()["id"]] = name
     await check_filters(client, URLS[resource], world.actors.rep.headers, names)
+
+
+async def test_conversion_is_not_held_up_by_required_account_fields(
+    client: httpx.AsyncClient, session: AsyncSession, actors: Actors
+) -> None:
+    """A conversion request cannot give custom values, so the account it creates skips
+    `required` (as accounts from before the field was required do); a direct create does not."""
+    territory = await make_territory(session, actors.rep.user)
+    body = {"object": "account", "key": "tier", "label": "Tier", "type": "text", "required": True}
+    r = await client.post(FIELDS, json=body, headers=actors.admin.headers)
+    assert r.status_code == 201
+    lead = await make_lead(session, actors.rep.user, email="ann@newco.io", domain="newco.io")
+    r = await client.post(
+        f"/api/v1/leads/{lead.id}/convert",
+        json={"create_opportunity": False},
+        headers=actors.rep.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["account"]["custom"] == {"tier": None}
+    account = {
+        "territory_id": str(territory.id),
+        "name": "Direct",
+        "vertical": "technology",
+        "account_type": "net_new",
+    }
+    r = await client.post(URLS["account"], json=account, headers=actors.rep.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "custom.tier"
