@@ -154,7 +154,9 @@ async def batch_leads(
     "carry custom field values as text (numbers as written, booleans `true`/`false`, a "
     "multi_select's options separated by `;`); a column naming no active lead custom field is "
     "an unknown column (422 `unknown_column`, or `archived`); a bad value makes that row "
-    "`invalid` at `custom.<key>`.",
+    "`invalid` at `custom.<key>`. Cells are stored as sent, never rewritten: a value starting "
+    "with `=`, `+`, `-` or `@` is kept as text here but a spreadsheet opening an export of it "
+    "may run it as a formula, so whoever exports leads to CSV should escape such cells.",
     openapi_extra={
         "requestBody": {
             "required": True,

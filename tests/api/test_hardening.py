@@ -78,3 +78,19 @@ async def test_source_manual_is_reserved_for_people(
         "/api/v1/users", json={**body, "source": "manual-crm"}, headers=actors.admin.headers
     )
     assert r.status_code == 201, r.text
+
+
+async def test_csv_cells_are_stored_as_sent_formulas_included(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    body = 'email,company,title\nf@formula.io,"=HYPERLINK(""http://x"")",+1 CTO\n'
+    r = await client.post(
+        "/api/v1/leads/import",
+        content=body.encode(),
+        headers={**actors.rep.headers, "Content-Type": "text/csv; charset=utf-8"},
+    )
+    assert r.status_code == 200, r.text
+    [result] = r.json()["results"]
+    lead = await client.get(f"/api/v1/leads/{result['id']}", headers=actors.rep.headers)
+    assert lead.json()["company"] == '=HYPERLINK("http://x")'
+    assert lead.json()["title"] == "+1 CTO"

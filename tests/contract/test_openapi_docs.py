@@ -75,3 +75,9 @@ async def test_docs_pages_load_their_assets_from_engage() -> None:
             for source in sources:
                 asset = await client.get(source)
                 assert asset.status_code == 200 and len(asset.content) > 1000, source
+
+
+def test_csv_import_says_cells_are_stored_as_sent_and_warns_about_formulas() -> None:
+    text = SPEC["paths"]["/api/v1/leads/import"]["post"]["description"]
+    assert "stored as sent" in text
+    assert all(f"`{c}`" in text for c in "=+-@") and "formula" in text
