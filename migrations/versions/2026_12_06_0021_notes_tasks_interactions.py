@@ -184,7 +184,7 @@ def downgrade() -> None:
     op.drop_index("uq_interactions_source_external_id", table_name="interactions")
     op.drop_index("ix_interactions_subject", table_name="interactions")
     op.drop_index("ix_interactions_lead_id_occurred_at", table_name="interactions")
-    op.drop_constraint("ck_interactions_subject_type", "interactions", type_="check")
+    op.drop_constraint(op.f("ck_interactions_subject_type"), "interactions", type_="check")
     op.drop_constraint("fk_interactions_lead_id_leads", "interactions", type_="foreignkey")
     op.drop_column("interactions", "lead_id")
     op.add_column("interactions", sa.Column("lead_id", sa.UUID()))
