@@ -368,7 +368,7 @@ async def test_updated_after_keeps_the_change(
         submitted_at=datetime.now(UTC) - timedelta(days=7),
     )
     await client.post("/api/v1/forecasts", json=VALID, headers=actors.rep.headers)
-    for after in ((datetime.now(UTC) - timedelta(days=1)).isoformat(), "2000-01-01T00:00:00"):
+    for after in ((datetime.now(UTC) - timedelta(days=1)).isoformat(), "2000-01-01T00:00:00Z"):
         r = await client.get(
             "/api/v1/forecasts", params={"updated_after": after}, headers=actors.rep.headers
         )
