@@ -11,9 +11,11 @@ with `Allow`, path parameters, OpenAPI) is FastAPI's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from fastapi import FastAPI
 from fastapi.routing import _IncludedRouter
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 _DEPTH = 3  # "/api/v1/<resource>": the segment that tells the API's routers apart
@@ -39,6 +41,18 @@ class _IndexedRouter(_IncludedRouter):
         return super().matches(scope)
 
 
+def _paths(routes: Iterable[BaseRoute], prefix: str) -> Iterator[str | None]:
+    """Every route's full path (None for a route without one), read from the declarations: no
+    route's dependencies are built here, so creating an app stays cheap."""
+    for route in routes:
+        if isinstance(route, _IncludedRouter):
+            nested = prefix + route.include_context.prefix
+            yield from _paths(route.original_router.routes, nested)
+        else:
+            path = getattr(route, "path", None)
+            yield None if path is None else prefix + path
+
+
 def index_routes(app: FastAPI) -> None:
     """Replace the app's included routers by indexed ones (after every `include_router`)."""
     routes = app.router.routes
@@ -48,6 +62,7 @@ def index_routes(app: FastAPI) -> None:
         indexed = _IndexedRouter(
             original_router=route.original_router, include_context=route.include_context
         )
-        keys = {_key(context.path_format) for context in route.effective_route_contexts()}
+        paths = _paths(route.original_router.routes, route.include_context.prefix)
+        keys = {None if path is None else _key(path) for path in paths}
         indexed.keys = None if None in keys else frozenset(k for k in keys if k is not None)
         routes[position] = indexed
