@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import _IncludedRouter
 from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -92,6 +93,25 @@ API_ROUTERS: list[APIRouter] = [
     interactions_router,
     timeline_router,
 ]
+
+
+_ROUTE_TABLES: dict[tuple[object, ...], RouteTable] = {}
+
+
+def _route_table(app: FastAPI) -> RouteTable:
+    """The paths and methods of the app's OpenAPI document, built once per set of routers: every
+    app of a process includes the same module-level routers (tests create one app per test, and
+    the document takes seconds to build)."""
+    key = tuple(
+        id(route.original_router)
+        if isinstance(route, _IncludedRouter)
+        else getattr(route, "path", "")
+        for route in app.router.routes
+    )
+    table = _ROUTE_TABLES.get(key)
+    if table is None:
+        table = _ROUTE_TABLES[key] = RouteTable.from_openapi(app.openapi())
+    return table
 
 
 def create_app(
@@ -180,7 +200,7 @@ def create_app(
         limiter=limiter,
         max_body_bytes=settings.max_body_bytes,
     )
-    app.add_middleware(MethodRouting, table=lambda: RouteTable.from_openapi(app.openapi()))
+    app.add_middleware(MethodRouting, table=lambda: _route_table(app))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
