@@ -100,7 +100,7 @@ def test_openapi_documents_the_svg_and_operation_ids(app: FastAPI) -> None:
     doc = app.openapi()
     diagram = doc["paths"]["/api/v1/territories/{territory_id}/diagram"]["get"]
     ok = diagram["responses"]["200"]
-    assert list(ok["content"]) == ["image/svg+xml"]
+    assert list(ok["content"]) == ["image/svg+xml", "image/png"]
     assert set(ok["headers"]) == {"X-Content-Type-Options", "Content-Security-Policy"}
     assert "422" in diagram["responses"]
     ops = {op["operationId"] for path in doc["paths"].values() for op in path.values()}
