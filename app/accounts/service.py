@@ -29,7 +29,7 @@ from app.accounts.schemas import (
 from app.core import events
 from app.core.changes import snapshot
 from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
-from app.core.errors import Duplicate, NotFound, field_error, found, not_visible
+from app.core.errors import Duplicate, NotFound, field_error, not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
@@ -86,9 +86,8 @@ async def create_account(
 async def get_account(
     session: AsyncSession, principal: Principal, account_id: uuid.UUID, *, for_update: bool = False
 ) -> Account:
-    return found(
-        await AccountRepository(session).get_visible(principal, account_id, for_update=for_update),
-        "No such account.",
+    return await AccountRepository(session).find(
+        principal, account_id, missing="No such account.", for_update=for_update
     )
 
 
@@ -170,7 +169,7 @@ async def create_unit(
 
 
 async def get_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> Unit:
-    return found(await UnitRepository(session).get_visible(principal, unit_id), "No such unit.")
+    return await UnitRepository(session).find(principal, unit_id, missing="No such unit.")
 
 
 async def list_units(

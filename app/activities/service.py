@@ -13,7 +13,7 @@ from app.accounts.repository import AccountRepository
 from app.activities.repository import ActivityRepository
 from app.activities.schemas import ActivityCreate, ActivityFilters, ActivityUpdate
 from app.core.enums import PARTNER_ACTIVITY_TYPES, PartnerKind
-from app.core.errors import FieldError, ValidationFailed, found, not_visible
+from app.core.errors import FieldError, ValidationFailed, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -89,11 +89,8 @@ async def create_activity(
 async def get_activity(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, *, for_update: bool = False
 ) -> Activity:
-    return found(
-        await ActivityRepository(session).get_visible(
-            principal, activity_id, for_update=for_update
-        ),
-        "No such activity.",
+    return await ActivityRepository(session).find(
+        principal, activity_id, missing="No such activity.", for_update=for_update
     )
 
 

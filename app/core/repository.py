@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.core.enums import Expansion
-from app.core.errors import Duplicate, NotFound
+from app.core.errors import Duplicate, found
 from app.core.expand import Expanded, expanded_rows, summary_columns
 from app.core.pagination import ListFilters, PageParams, SortKey, next_cursor, paginate
 from app.core.sql import in_array
@@ -92,10 +92,7 @@ class Repository(Generic[M]):
 
     async def find(self, viewer: Viewer, id: Any, *, missing: str, for_update: bool = False) -> M:
         """The visible row, else 404 with `missing` as the detail (an invisible row is absent)."""
-        row = await self.get_visible(viewer, id, for_update=for_update)
-        if row is None:
-            raise NotFound(missing)
-        return row
+        return found(await self.get_visible(viewer, id, for_update=for_update), missing)
 
     async def find_expanded(
         self, viewer: Viewer, id: Any, expand: Sequence[Expansion], *, missing: str
@@ -104,9 +101,7 @@ class Repository(Generic[M]):
         stmt = select(self.model, *self.summary_columns(viewer, expand)).where(
             self.id_column == id, self.visible(viewer)
         )
-        row = (await self.session.execute(stmt)).first()
-        if row is None:
-            raise NotFound(missing)
+        row = found((await self.session.execute(stmt)).first(), missing)
         return expanded_rows([row], expand)[0]
 
     def summary_columns(

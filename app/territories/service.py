@@ -88,9 +88,8 @@ async def create_territory(
 async def get_territory(
     session: AsyncSession, principal: Principal, territory_id: uuid.UUID
 ) -> Territory:
-    return found(
-        await TerritoryRepository(session).get_visible(principal, territory_id),
-        "No such territory.",
+    return await TerritoryRepository(session).find(
+        principal, territory_id, missing="No such territory."
     )
 
 
