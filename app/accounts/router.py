@@ -28,6 +28,7 @@ from app.core.expand import expand_param
 from app.core.http import IfMatch, created, page_of, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import AnyOf
 from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
@@ -153,8 +154,8 @@ async def list_units(
     account_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: Session,
-    adoption: Adoption | None = None,
-    parent_id: uuid.UUID | None = None,
+    adoption: AnyOf[Adoption] = None,
+    parent_id: AnyOf[uuid.UUID] = None,
     updated_after: Moment | None = None,
     sort: str = UNIT_SORTS.param,
     page: Page,

@@ -24,6 +24,7 @@ from app.core.enums import (
 )
 from app.core.expand import EXPANDED_TERRITORY, TerritorySummary
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import CustomIn, CustomOut, Moment, Name, RequestModel, ResponseModel, Str100
 from app.core.text_search import SearchText
 
@@ -149,9 +150,9 @@ class AccountPage(ResponseModel):
 
 @dataclass(frozen=True)
 class AccountFilters(ListFilters):
-    territory_id: uuid.UUID | None = None
-    vertical: Vertical | None = None
-    account_type: AccountType | None = None
+    territory_id: AnyOf[uuid.UUID] = None
+    vertical: AnyOf[Vertical] = None
+    account_type: AnyOf[AccountType] = None
     domain: Annotated[
         str | None,
         Query(max_length=2000, description="A domain, host or URL; matches the normalised domain."),
@@ -219,8 +220,8 @@ class UnitPage(ResponseModel):
 @dataclass(frozen=True)
 class UnitFilters(ListFilters):
     account_id: uuid.UUID  # the path's account
-    adoption: Adoption | None = None
-    parent_id: uuid.UUID | None = None
+    adoption: AnyOf[Adoption] = None
+    parent_id: AnyOf[uuid.UUID] = None
     updated_after: datetime | None = None
 
 

@@ -113,6 +113,8 @@ async def list_accounts(
             filters = dataclasses.replace(filters, domain=normalise_domain(filters.domain))
         except InvalidDomain as exc:
             raise field_error("query.domain", "invalid_domain", f"Not a domain: {exc}.") from exc
+    territories = TerritoryRepository(session)
+    await territories.check_filter(principal, filters.territory_id, "query.territory_id")
     conditions = await custom_fields.filter_conditions(session, ACCOUNT, custom or {})
     return await AccountRepository(session).list_page_expanded(
         principal, page, filters, sort, expand, conditions=conditions, also_bound=custom
@@ -180,7 +182,9 @@ async def list_units(
     sort: str,
 ) -> tuple[list[Unit], str | None]:
     await get_account(session, principal, filters.account_id)
-    return await UnitRepository(session).list_page(principal, page, filters, sort)
+    units = UnitRepository(session)
+    await units.check_filter(principal, filters.parent_id, "query.parent_id")
+    return await units.list_page(principal, page, filters, sort)
 
 
 async def update_unit(

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, Uuid, any_, func, literal, select
+from sqlalchemy import ColumnElement, Numeric, func, literal, select
 
 from app.activities.schemas import ActivityFilters
 from app.core.enums import PIPELINE_STAGES, StageSlug
@@ -28,7 +28,7 @@ class ActivityRepository(Repository[Activity]):
 
     def conditions(self, filters: ActivityFilters) -> Iterable[ColumnElement[bool]]:
         if filters.account_id:
-            yield literal(filters.account_id, Uuid()) == any_(Activity.account_ids)
+            yield Activity.account_ids.overlap(list(filters.account_id))
         if filters.starts_from:
             yield Activity.starts_on >= filters.starts_from
         if filters.starts_to:

@@ -13,6 +13,7 @@ from pydantic import Field
 from app.accounts.schemas import NEXT_CURSOR, PartnerOut
 from app.core.enums import ActivityStatus, ActivityType, PartnerKind, Vertical
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import Moment, MoneyOut, Name, RequestModel, ResponseModel
 
 
@@ -86,11 +87,11 @@ class ActivityPage(ResponseModel):
 
 @dataclass(frozen=True)
 class ActivityFilters(ListFilters):
-    territory_id: uuid.UUID | None = None
-    type: ActivityType | None = None
-    status: ActivityStatus | None = None
-    vertical: Vertical | None = None
-    account_id: uuid.UUID | None = None
+    territory_id: AnyOf[uuid.UUID] = None
+    type: AnyOf[ActivityType] = None
+    status: AnyOf[ActivityStatus] = None
+    vertical: AnyOf[Vertical] = None
+    account_id: AnyOf[uuid.UUID] = None
     starts_from: date | None = None
     starts_to: date | None = None
     updated_after: Moment | None = None

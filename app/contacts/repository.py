@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from app.contacts.schemas import ContactFilters
 from app.core.enums import Expansion
-from app.core.repository import Repository
+from app.core.repository import Repository, check_filter_ids
 from app.core.sql import in_array
 from app.core.text_search import matches
 from app.core.visibility import Viewer, account_visible, lead_visible
@@ -45,6 +45,11 @@ class ContactRepository(Repository[Contact]):
             .limit(1)
         )
         return contact
+
+    async def check_lead_filter(
+        self, viewer: Viewer, lead_ids: Iterable[uuid.UUID] | None, field: str
+    ) -> None:
+        await check_filter_ids(self.session, Lead.id, lead_visible(viewer), lead_ids, field)
 
     async def lead_is_visible(self, viewer: Viewer, lead_id: uuid.UUID) -> bool:
         """Whether the lead a contact names is one the viewer may see."""

@@ -13,6 +13,7 @@ from pydantic import Field
 from app.core.enums import PersonaSlug
 from app.core.expand import EXPANDED_ACCOUNT, AccountSummary
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import (
     SINGLE_LINE,
     CustomIn,
@@ -76,9 +77,9 @@ class ContactPage(ResponseModel):
 
 @dataclass(frozen=True)
 class ContactFilters(ListFilters):
-    account_id: uuid.UUID | None = None
-    lead_id: uuid.UUID | None = None
-    persona: PersonaSlug | None = None
+    account_id: AnyOf[uuid.UUID] = None
+    lead_id: AnyOf[uuid.UUID] = None
+    persona: AnyOf[PersonaSlug] = None
     email: Annotated[str | None, Query(max_length=254, pattern=SINGLE_LINE)] = None
     q: SearchText = None
     updated_after: Moment | None = None

@@ -103,8 +103,9 @@ async def list_contacts(
     expand: Sequence[Expansion],
     custom: Mapping[str, str] | None = None,
 ) -> tuple[list[Expanded[Contact]], str | None]:
-    references = {"account_id": filters.account_id, "lead_id": filters.lead_id}
-    await _check_references(session, principal, references, prefix="query.")
+    accounts = AccountRepository(session)
+    await accounts.check_filter(principal, filters.account_id, "query.account_id")
+    await ContactRepository(session).check_lead_filter(principal, filters.lead_id, "query.lead_id")
     conditions = await custom_fields.filter_conditions(session, CONTACT, custom or {})
     return await ContactRepository(session).list_page_expanded(
         principal, page, filters, sort, expand, conditions=conditions, also_bound=custom

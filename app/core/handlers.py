@@ -78,7 +78,10 @@ def dotted(loc: Sequence[Any], ctx: dict[str, Any] | None) -> str:
     if parts and parts[0] == "body":
         parts = parts[1:]
     elif parts and parts[0] in {"query", "header", "cookie"}:
-        parts[1:] = [p.lower() if parts[0] == "header" else p for p in parts[1:]]
+        # A value of a multi-value query filter is reported on the parameter, not its index.
+        parts = parts[:2]
+        if parts[0] == "header":
+            parts[1:] = [p.lower() for p in parts[1:]]
     if ctx and "field" in ctx:
         parts.append(str(ctx["field"]))
     return ".".join(parts) or "body"

@@ -1,7 +1,8 @@
 """The OpenAPI document as a client generator needs it, refined once after FastAPI builds it:
 every error response is `application/problem+json` with the `Problem` schema (and under no
 other media type), operations and properties the code leaves undescribed get the texts of
-`app.core.openapi_text`, and every create operation shows a request example."""
+`app.core.openapi_text`, every create operation shows a request example, and multi-value
+query filters are declared in their comma form."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 
 from app.core.errors import PROBLEM_JSON
 from app.core.openapi_text import EXAMPLES, OPERATIONS, PROPERTIES
+from app.core.query_lists import MAX_VALUES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 # FastAPI's own validation error shapes: Engage never sends them (its 422 is a Problem).
@@ -71,8 +73,23 @@ def _examples(document: dict[str, Any]) -> None:
             media.setdefault("example", example)
 
 
+def _comma_lists(document: dict[str, Any]) -> None:
+    """A multi-value query filter (`AnyOf`) is sent comma-separated: `form` without explode."""
+    for _, _, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            variants = schema.get("anyOf", [schema])
+            arrays = [v for v in variants if v.get("type") == "array"]
+            if parameter.get("in") == "query" and arrays:
+                parameter["style"] = "form"
+                parameter["explode"] = False
+                for array in arrays:
+                    array["maxItems"] = MAX_VALUES
+
+
 def refine(document: dict[str, Any]) -> dict[str, Any]:
     _problem_responses(document)
+    _comma_lists(document)
     _describe_operations(document)
     _describe_properties(document)
     _examples(document)

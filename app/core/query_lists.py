@@ -1,6 +1,6 @@
-"""Comma-separated query parameters over a closed set (`types=lead,contact`,
-`expand=owner,account`): parsed into a tuple of enum members, anything else a 422 on
-`query.<name>`."""
+"""Comma-separated query parameters: the multi-value list filters (`AnyOf`: `stage=discovery,
+proposal`, `owner_id=<id>,<id>`) and the closed sets of `types=` and `expand=`, parsed into
+tuples; anything else a 422 on `query.<name>`."""
 
 from __future__ import annotations
 
@@ -10,12 +10,40 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from app.core.errors import field_error
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 
 MAX_VALUES = 50
+
+
+def split_values(value: Any) -> Any:
+    """FastAPI hands a multi-value query parameter over as the list of its occurrences
+    (`?stage=a&stage=b`); each may itself be a comma list (`?stage=a,b`). The distinct values,
+    in the order given."""
+    if not isinstance(value, list):
+        return value
+    parts = [p.strip() for item in value for p in str(item).split(",")]
+    if len(parts) > MAX_VALUES:
+        raise PydanticCustomError("too_many_values", f"At most {MAX_VALUES} values.")
+    return tuple(dict.fromkeys(parts))
+
+
+# A list filter (API.md section 10): one value, or up to 50 comma-separated, any of which
+# matches; None when absent. OpenAPI declares it an array in the comma form (`explode: false`);
+# repeating the parameter works too.
+AnyOf = Annotated[
+    tuple[T, ...] | None,
+    Query(
+        description=f"One value, or up to {MAX_VALUES} comma-separated (a row matching any of "
+        "them is listed)."
+    ),
+    BeforeValidator(split_values),
+]
 
 
 def parse_comma_list(text: str, allowed: Iterable[E], field: str) -> tuple[E, ...]:

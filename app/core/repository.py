@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.core.enums import Expansion
-from app.core.errors import Duplicate, found
+from app.core.errors import Duplicate, found, not_visible
 from app.core.expand import Expanded, expanded_rows, summary_columns
 from app.core.pagination import ListFilters, PageParams, SortKey, next_cursor, paginate
 from app.core.sql import in_array
@@ -38,11 +38,13 @@ def columns(model: Any, *names: str) -> dict[str, Any]:
     return {name: getattr(model, name) for name in names}
 
 
-def matches(column: Any, value: Any) -> Iterable[ColumnElement[bool]]:
+def any_of(column: Any, value: Any) -> Iterable[ColumnElement[bool]]:
     """`column = value` (or any of a tuple of values); nothing when the filter is absent."""
     if value is None:
         return
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and len(value) == 1:
+        yield column == value[0]
+    elif isinstance(value, tuple):
         yield in_array(column, value)
     else:
         yield column == value
@@ -51,6 +53,32 @@ def matches(column: Any, value: Any) -> Iterable[ColumnElement[bool]]:
 def after(column: Any, value: datetime | None) -> Iterable[ColumnElement[bool]]:
     if value is not None:
         yield column > value
+
+
+async def visible_ids(
+    session: AsyncSession, id_column: Any, rule: ColumnElement[bool], ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `ids` pass `rule`, in one statement whatever their number."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    rows = await session.scalars(select(id_column).where(in_array(id_column, wanted), rule))
+    return set(rows)
+
+
+async def check_filter_ids(
+    session: AsyncSession,
+    id_column: Any,
+    rule: ColumnElement[bool],
+    values: Iterable[Any] | None,
+    field: str,
+) -> None:
+    """Every id a list filter names must pass the visibility `rule` (else 422 `not_found` on
+    `field`, as for ids in bodies: an id the caller cannot see is no empty list). Values that
+    are no ids (`owner_id=none`) are the list's own business."""
+    ids = {v for v in values or () if isinstance(v, uuid.UUID)}
+    if ids and len(await visible_ids(session, id_column, rule, ids)) < len(ids):
+        raise not_visible(field)
 
 
 class Repository(Generic[M]):
@@ -124,13 +152,19 @@ class Repository(Generic[M]):
 
     async def visible_ids(self, viewer: Viewer, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Which of `ids` the viewer may see (one statement whatever their number)."""
-        wanted = list(set(ids))
-        if not wanted:
-            return set()
-        rows = await self.session.scalars(
-            select(self.id_column).where(in_array(self.id_column, wanted), self.visible(viewer))
-        )
-        return set(rows)
+        return await visible_ids(self.session, self.id_column, self.visible(viewer), ids)
+
+    async def check_filter(
+        self,
+        viewer: Viewer,
+        values: Iterable[Any] | None,
+        field: str,
+        rule: ColumnElement[bool] | None = None,
+    ) -> None:
+        """Every id a list filter names must be one the viewer sees; `rule` replaces the
+        table's visibility rule where a narrower one applies (see `check_filter_ids`)."""
+        visible = self.visible(viewer) if rule is None else rule
+        await check_filter_ids(self.session, self.id_column, visible, values, field)
 
     async def add(self, entity: M) -> M:
         """INSERT and read back what PostgreSQL filled in (id, defaults, timestamps)."""
@@ -176,7 +210,7 @@ class Repository(Generic[M]):
         for f in fields(filters):
             value = getattr(filters, f.name)
             if f.name in self.filter_columns:
-                clauses.extend(matches(self.filter_columns[f.name], value))
+                clauses.extend(any_of(self.filter_columns[f.name], value))
             elif f.name == "updated_after":
                 clauses.extend(after(self.model.updated_at, value))
             elif f.name == "created_after":

@@ -12,6 +12,7 @@ from pydantic import Field, StringConstraints
 
 from app.core.enums import CustomFieldObject, CustomFieldType
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import Name, RequestModel, ResponseModel, Str200
 from app.models.custom_fields import KEY_PATTERN
 
@@ -71,7 +72,7 @@ class CustomFieldPage(ResponseModel):
 
 @dataclass(frozen=True)
 class CustomFieldFilters(ListFilters):
-    object: CustomFieldObject | None = None
+    object: AnyOf[CustomFieldObject] = None
     archived: bool | None = None
 
 

@@ -175,7 +175,12 @@ async def _contact(
 ) -> Contact:
     """The account's first contact, else a new one."""
     existing, _ = await contacts.list_contacts(
-        session, rep, PageParams(1, None), ContactFilters(account_id=account.id), "created_at", ()
+        session,
+        rep,
+        PageParams(1, None),
+        ContactFilters(account_id=(account.id,)),
+        "created_at",
+        (),
     )
     if existing:
         return existing[0].record

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import EventResource
 from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor, keyset_after
+from app.core.repository import any_of
 from app.core.security import Principal
 from app.core.visibility import (
     account_visible,
@@ -89,10 +90,8 @@ async def feed(
         "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
     )
     stmt = select(Event).where(Event.xid < horizon, event_visible(principal))
-    if filters.type:
-        stmt = stmt.where(Event.type == filters.type)
-    if filters.resource_type:
-        stmt = stmt.where(Event.resource_type == filters.resource_type)
+    stmt = stmt.where(*any_of(Event.type, filters.type))
+    stmt = stmt.where(*any_of(Event.resource_type, filters.resource_type))
     binding = asdict(filters)
     position: list[Any] | None = None
     if page.cursor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 
 from app.core.pagination import Page
 from app.core.security import CurrentPrincipal
@@ -27,9 +27,7 @@ async def list_events(
     principal: CurrentPrincipal,
     session: Session,
     page: Page,
-    type: Annotated[str | None, Query(max_length=60)] = None,
-    resource_type: Annotated[str | None, Query(max_length=40)] = None,
+    filters: Annotated[EventFilters, Depends()],
 ) -> EventPage:
-    filters = EventFilters(type=type, resource_type=resource_type)
     rows, cursor = await service.feed(session, principal, page, filters)
     return EventPage(items=[EventItem.model_validate(e) for e in rows], next_cursor=cursor)

@@ -5,18 +5,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from app.core.events import EVENT_TYPES, RESOURCE_TYPES
+from app.core.query_lists import AnyOf
 from app.core.schemas import ResponseModel
+
+EventType = Annotated[str, StringConstraints(max_length=60)]
+ResourceType = Annotated[str, StringConstraints(max_length=40)]
 
 
 @dataclass(frozen=True)
 class EventFilters:
-    type: str | None = None
-    resource_type: str | None = None
+    type: AnyOf[EventType] = None
+    resource_type: AnyOf[ResourceType] = None
 
 
 class EventItem(ResponseModel):

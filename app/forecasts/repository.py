@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, func, select, text, tr
 from sqlalchemy.dialects.postgresql import insert
 
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
-from app.core.repository import Repository
+from app.core.repository import Repository, any_of
 from app.core.visibility import Viewer, owner_ids
 from app.forecasts.schemas import ForecastFilters
 from app.models import ForecastSubmission, OpportunityMonthSums, Quota, User
@@ -334,8 +334,7 @@ class SubmissionRepository(Repository[ForecastSubmission]):
             *previous,
             over_week(S.id).is_not(None).label("has_previous"),
         ).where(self.visible(viewer))
-        if filters.owner_id is not None:
-            stmt = stmt.where(S.user_id == filters.owner_id)
+        stmt = stmt.where(*any_of(S.user_id, filters.owner_id))
         if filters.period is not None:
             stmt = stmt.where(S.period == filters.period)
         inner = stmt.subquery("submissions")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import AnyOf
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts import service
@@ -235,9 +236,7 @@ async def list_forecasts(
             description="Only submissions for this period (`FY2027` or `FY2027-Q1`).",
         ),
     ] = None,
-    owner_id: Annotated[
-        uuid.UUID | None, Query(description="Only this person's submissions.")
-    ] = None,
+    owner_id: AnyOf[uuid.UUID] = None,
     updated_after: Annotated[
         datetime | None,
         Query(description="Only submissions created or replaced after this time."),

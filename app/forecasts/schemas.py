@@ -10,6 +10,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StringConstraints
 
 from app.core.pagination import ListFilters
+from app.core.query_lists import AnyOf
 from app.core.schemas import MoneyIn, MoneyOut, RequestModel, ResponseModel, Text
 from app.forecasts.fiscal import PERIOD_PATTERN
 
@@ -245,6 +246,6 @@ class ForecastAccuracy(ResponseModel):
 class ForecastFilters(ListFilters):
     """What `GET /forecasts` narrows to (the period already checked against the calendar)."""
 
-    owner_id: uuid.UUID | None = None
+    owner_id: AnyOf[uuid.UUID] = None
     period: str | None = None
     updated_after: datetime | None = None

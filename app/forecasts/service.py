@@ -26,6 +26,7 @@ from app.core.errors import (
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
+from app.core.visibility import user_in_scope
 from app.forecasts.fiscal import (
     InvalidPeriod,
     Period,
@@ -415,15 +416,15 @@ async def list_submissions(
     session: AsyncSession,
     principal: Principal,
     label: str | None,
-    owner_id: uuid.UUID | None,
+    owner_id: tuple[uuid.UUID, ...] | None,
     updated_after: datetime | None,
     page: PageParams,
     tz: tzinfo,
     currency: str,
 ) -> tuple[list[Forecast], str | None]:
     period = None if label is None else await resolve_period(session, label, "query.period", tz)
-    if owner_id is not None:
-        await resolve_owner(session, principal, owner_id)
+    users = UserRepository(session)
+    await users.check_filter(principal, owner_id, "query.owner_id", user_in_scope(principal))
     filters = ForecastFilters(
         owner_id=owner_id,
         period=None if period is None else period.label,

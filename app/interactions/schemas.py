@@ -11,10 +11,11 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from app.core.enums import SubjectType, TouchChannel, TouchDirection
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import Email, Moment, RequestModel, ResponseModel, Str500, Text
 
 ExternalId = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
 ]
 
 
@@ -86,10 +87,10 @@ class InteractionPage(ResponseModel):
 
 @dataclass(frozen=True)
 class InteractionFilters(ListFilters):
-    subject_type: SubjectType | None = None
-    subject_id: uuid.UUID | None = None
-    channel: TouchChannel | None = None
-    direction: TouchDirection | None = None
+    subject_type: AnyOf[SubjectType] = None
+    subject_id: AnyOf[uuid.UUID] = None
+    channel: AnyOf[TouchChannel] = None
+    direction: AnyOf[TouchDirection] = None
 
 
 INTERACTION_SORTS = SortChoices(

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.enums import Expansion
 from app.core.expand import json_record, summary
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.repository import any_of
 from app.core.visibility import Viewer, lead_visible
 from app.leads.repository import is_open
 from app.leads.schemas import FollowUpFilters
@@ -168,8 +169,7 @@ class FollowUpRepository:
         expand: Sequence[Expansion] = (),
     ) -> tuple[list[Any], str | None]:
         report = follow_up_query(viewer, cadence, tz)
-        if filters.owner_id is not None:
-            report = report.where(Lead.owner_id == filters.owner_id)
+        report = report.where(*any_of(Lead.owner_id, filters.owner_id))
         rows_sq = report.subquery("follow_up")
         due = due_at(rows_sq, cadence)
         sort_columns = {

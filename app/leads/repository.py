@@ -12,16 +12,16 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.enums import Expansion
 from app.core.errors import Duplicate
-from app.core.repository import Repository
+from app.core.repository import Repository, any_of
 from app.core.text_search import matches
 from app.core.visibility import Viewer, lead_visible
 from app.leads.rules import CLOSED_STATUSES
-from app.leads.schemas import LeadFilters
+from app.leads.schemas import UNASSIGNED, LeadFilters
 from app.models import Lead
 
 OPEN_EMAIL_INDEX = "uq_leads_open_email"
@@ -54,7 +54,6 @@ class LeadRepository(Repository[Lead]):
     references = {Expansion.OWNER: Lead.owner_id, Expansion.ACCOUNT: Lead.account_id}
     filter_columns = {
         "status": Lead.status,
-        "owner_id": Lead.owner_id,
         "account_id": Lead.account_id,
         "activity_id": Lead.activity_id,
         "persona": Lead.persona,
@@ -64,6 +63,12 @@ class LeadRepository(Repository[Lead]):
         return lead_visible(viewer)
 
     def conditions(self, filters: LeadFilters) -> Iterable[ColumnElement[bool]]:
+        if filters.owner_id is not None:
+            ids = tuple(o for o in filters.owner_id if o != UNASSIGNED)
+            owners = [*any_of(Lead.owner_id, ids)] if ids else []
+            if UNASSIGNED in filters.owner_id:
+                owners.append(Lead.owner_id.is_(None))
+            yield or_(*owners)
         if filters.inbound is not None:
             yield Lead.inbound.is_(filters.inbound)
         if filters.q:

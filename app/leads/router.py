@@ -58,7 +58,7 @@ ExternalIdPath = Annotated[
     Path(
         min_length=1,
         max_length=255,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]+$",
         description="The integration's own id for the lead, unique per `source`.",
     ),
 ]
@@ -105,7 +105,9 @@ async def create_lead(
     "email and company: every word, whole or as a prefix, case-insensitively (as "
     "`GET /search`). Sort: `created_at` (default), "
     "`updated_at`, `received_at`, `-` for descending. `expand=owner,account` adds each "
-    "lead's owner and account summaries." + CUSTOM_FILTER_HELP,
+    "lead's owner and account summaries. `owner_id=none` lists unassigned leads (alone or "
+    "beside owner ids: `owner_id=none,<id>`). An owner, account or activity id you cannot "
+    "see -> 422 `not_found`." + CUSTOM_FILTER_HELP,
 )
 async def list_leads(
     principal: CurrentPrincipal,

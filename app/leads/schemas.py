@@ -16,6 +16,7 @@ from app.contacts.schemas import Contact
 from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
 from app.core.expand import EXPANDED_ACCOUNT, EXPANDED_OWNER, AccountSummary, OwnerSummary
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import (
     SINGLE_LINE,
     CustomIn,
@@ -33,6 +34,8 @@ from app.core.text_search import SearchText
 from app.leads.opportunity import ConvertOpportunitySpec
 from app.leads.rules import NEXT_ACTIONS, normalize_domain
 from app.opportunities.schemas import Opportunity
+
+UNASSIGNED = "none"  # `owner_id=none` on GET /leads: leads without an owner
 
 # `converted` is reached only through POST /leads/{id}/convert.
 WritableLeadStatus = Literal["new", "working", "nurture", "disqualified"]
@@ -63,9 +66,9 @@ Domain = Annotated[
 # Text in query parameters: no control characters (PostgreSQL refuses NUL).
 
 ExternalId = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
 ]
-Phone = Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Phone = Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 
 LEAD_SERVER_FIELDS = frozenset(
     {
@@ -194,11 +197,12 @@ class LeadPage(ResponseModel):
 
 @dataclass(frozen=True)
 class LeadFilters(ListFilters):
-    status: LeadStatus | None = None
-    owner_id: uuid.UUID | None = None
-    account_id: uuid.UUID | None = None
-    activity_id: uuid.UUID | None = None
-    persona: PersonaSlug | None = None
+    status: AnyOf[LeadStatus] = None
+    # `none` selects unassigned leads (API.md section 10).
+    owner_id: AnyOf[uuid.UUID | Literal["none"]] = None
+    account_id: AnyOf[uuid.UUID] = None
+    activity_id: AnyOf[uuid.UUID] = None
+    persona: AnyOf[PersonaSlug] = None
     inbound: bool | None = None
     q: SearchText = None
     created_after: Moment | None = None
@@ -382,7 +386,7 @@ class FollowUpPage(ResponseModel):
 
 @dataclass(frozen=True)
 class FollowUpFilters(ListFilters):
-    owner_id: uuid.UUID | None = None
+    owner_id: AnyOf[uuid.UUID] = None
     next_action: Annotated[
         str | None,
         Query(

@@ -39,6 +39,7 @@ from app.core.http import check_if_match, etag
 from app.core.pagination import PageParams
 from app.core.repository import Repository
 from app.core.security import Principal
+from app.core.visibility import user_in_scope
 from app.custom_fields import service as custom_fields
 from app.leads.follow_up_repository import Cadence, FollowUpRepository
 from app.leads.repository import ExternalIdTaken, LeadRepository
@@ -221,8 +222,8 @@ async def list_leads(
     expand: Sequence[Expansion] = (),
 ) -> tuple[list[Expanded[Lead]], str | None]:
     await _check_owner_filter(session, principal, filters.owner_id)
-    references = {"account_id": filters.account_id, "activity_id": filters.activity_id}
-    await _check_references(session, principal, references, prefix="query.")
+    for name, ids in (("account_id", filters.account_id), ("activity_id", filters.activity_id)):
+        await REFERENCES[name](session).check_filter(principal, ids, f"query.{name}")
     conditions = await custom_fields.filter_conditions(session, LEAD, custom or {})
     return await LeadRepository(session).list_page_expanded(
         principal, page, filters, sort, expand, conditions=conditions, also_bound=custom
@@ -230,10 +231,12 @@ async def list_leads(
 
 
 async def _check_owner_filter(
-    session: AsyncSession, principal: Principal, owner_id: uuid.UUID | None
+    session: AsyncSession, principal: Principal, owner_ids: Sequence[object] | None
 ) -> None:
-    if owner_id is not None and not await UserRepository(session).get_in_scope(principal, owner_id):
-        raise not_visible("query.owner_id")
+    """Owners named in a filter must be in the caller's scope (reports' rule, not the
+    directory's): a manager's team, a rep themselves."""
+    users = UserRepository(session)
+    await users.check_filter(principal, owner_ids, "query.owner_id", user_in_scope(principal))
 
 
 # ---- update ---------------------------------------------------------------------------------

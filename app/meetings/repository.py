@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.repository import any_of, check_filter_ids
 from app.core.security import Principal
 from app.core.visibility import lead_visible, opportunity_visible
 from app.models import Lead, Meeting, Opportunity
@@ -35,6 +36,17 @@ async def visible_opportunity(
     return await session.scalar(
         select(Opportunity).where(Opportunity.id == opportunity_id, opportunity_visible(principal))
     )
+
+
+async def check_filters(
+    session: AsyncSession, principal: Principal, filters: dict[str, Any]
+) -> None:
+    """The leads and opportunities a list filter names must be visible (422 otherwise)."""
+    for name, column, rule in (
+        ("lead_id", Lead.id, lead_visible(principal)),
+        ("opportunity_id", Opportunity.id, opportunity_visible(principal)),
+    ):
+        await check_filter_ids(session, column, rule, filters.get(name), f"query.{name}")
 
 
 async def get_visible(
@@ -77,10 +89,8 @@ async def list_page(
     column = MEETING_SORTS[sort.lstrip("-")]
     keys = [SortKey(column, descending), SortKey(Meeting.id, descending)]
     stmt: Select[Any] = select(Meeting).where(meeting_visible(principal))
-    if filters.get("lead_id") is not None:
-        stmt = stmt.where(Meeting.lead_id == filters["lead_id"])
-    if filters.get("opportunity_id") is not None:
-        stmt = stmt.where(Meeting.opportunity_id == filters["opportunity_id"])
+    stmt = stmt.where(*any_of(Meeting.lead_id, filters.get("lead_id")))
+    stmt = stmt.where(*any_of(Meeting.opportunity_id, filters.get("opportunity_id")))
     if filters.get("scheduled_from") is not None:
         stmt = stmt.where(Meeting.scheduled_at >= filters["scheduled_from"])
     if filters.get("scheduled_to") is not None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import AnyOf
 from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import Session
@@ -48,8 +49,8 @@ async def list_meetings(
     principal: HumanPrincipal,
     session: Session,
     page: Page,
-    lead_id: uuid.UUID | None = None,
-    opportunity_id: uuid.UUID | None = None,
+    lead_id: AnyOf[uuid.UUID] = None,
+    opportunity_id: AnyOf[uuid.UUID] = None,
     scheduled_from: Moment | None = None,
     scheduled_to: Moment | None = None,
     updated_after: Moment | None = None,

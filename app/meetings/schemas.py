@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from app.core.enums import PersonaSlug
 from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str500, Text
 
-Line = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Line = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 Lines = Annotated[list[Line], Field(max_length=50)]
 
 

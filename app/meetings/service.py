@@ -97,14 +97,7 @@ async def list_page(
     filters: dict[str, Any],
     sort: str,
 ) -> tuple[list[Meeting], str | None]:
-    if filters.get("lead_id") is not None and (
-        await repository.visible_lead(session, principal, filters["lead_id"]) is None
-    ):
-        raise not_visible("query.lead_id")
-    if filters.get("opportunity_id") is not None and (
-        await repository.visible_opportunity(session, principal, filters["opportunity_id"]) is None
-    ):
-        raise not_visible("query.opportunity_id")
+    await repository.check_filters(session, principal, filters)
     return await repository.list_page(session, principal, page, filters, sort)
 
 

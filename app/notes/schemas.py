@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 
 from app.core.enums import SubjectType
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import LongText, Moment, RequestModel, ResponseModel
 
 BODY = "Plain text or Markdown, 1-20,000 characters, stored exactly as sent."
@@ -68,9 +69,9 @@ class NotePage(ResponseModel):
 
 @dataclass(frozen=True)
 class NoteFilters(ListFilters):
-    subject_type: SubjectType | None = None
-    subject_id: uuid.UUID | None = None
-    author_id: uuid.UUID | None = None
+    subject_type: AnyOf[SubjectType] = None
+    subject_id: AnyOf[uuid.UUID] = None
+    author_id: AnyOf[uuid.UUID] = None
     updated_after: Moment | None = None
 
 

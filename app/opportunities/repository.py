@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
+    any_,
     bindparam,
     case,
     cast,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Expansion
@@ -36,7 +38,7 @@ from app.core.pagination import (
     keyset_after_params,
     next_cursor,
 )
-from app.core.repository import Repository
+from app.core.repository import Repository, check_filter_ids
 from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import matches_param
@@ -186,10 +188,12 @@ OPPORTUNITY_SORTS: dict[str, Any] = {
 }
 
 
-# Equality filters of the list, each a parameter named after its query parameter.
+# Filters of the list, each a parameter named after its query parameter; the multi-value
+# ones (API.md section 10) bound as arrays: `column = ANY(:name)`.
 _LIST_FILTERS: dict[str, ColumnElement[bool]] = {
     **{
-        name: getattr(Opportunity, name) == bindparam(name)
+        name: getattr(Opportunity, name)
+        == any_(bindparam(name, type_=ARRAY(getattr(Opportunity, name).type)))
         for name in ("owner_id", "account_id", "stage", "type", "forecast_category")
     },
     "close_date_from": Opportunity.close_date >= bindparam("close_date_from"),
@@ -261,7 +265,11 @@ async def list_page(
 ) -> tuple[list[str], str | None]:
     """A page of visible opportunities as response JSON texts, and the next cursor (bound to
     the filters, the custom ones included, and the sort)."""
-    present = {name: value for name, value in filters.items() if value is not None}
+    present = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in filters.items()
+        if value is not None
+    }
     cursor_filters = {**filters, **(custom or {}), "sort": sort}
     params: dict[str, Any] = {
         **present,
@@ -378,6 +386,17 @@ async def history_page(
 
 
 # Facts for the stage validator, computed by PostgreSQL.
+
+
+async def check_filters(
+    session: AsyncSession, principal: Principal, filters: Mapping[str, Any]
+) -> None:
+    """Owners (in the caller's scope) and accounts a list filter names must be visible."""
+    for name, column, rule in (
+        ("owner_id", User.id, user_in_scope(principal)),
+        ("account_id", Account.id, account_visible(principal, Account.id)),
+    ):
+        await check_filter_ids(session, column, rule, filters.get(name), f"query.{name}")
 
 
 async def visible_account(

@@ -13,6 +13,7 @@ from app.core.expand import expand_param
 from app.core.http import IfMatch, etag, json_document, json_page, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import AnyOf
 from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import AppSettings, Session
@@ -85,11 +86,11 @@ async def list_opportunities(
     page: Page,
     settings: AppSettings,
     custom: CustomQuery,
-    owner_id: uuid.UUID | None = None,
-    account_id: uuid.UUID | None = None,
-    stage: StageSlug | None = None,
-    type: OpportunityType | None = None,
-    forecast_category: ForecastCategory | None = None,
+    owner_id: AnyOf[uuid.UUID] = None,
+    account_id: AnyOf[uuid.UUID] = None,
+    stage: AnyOf[StageSlug] = None,
+    type: AnyOf[OpportunityType] = None,
+    forecast_category: AnyOf[ForecastCategory] = None,
     close_date_from: date | None = None,
     close_date_to: date | None = None,
     updated_after: Moment | None = None,

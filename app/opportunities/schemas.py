@@ -87,7 +87,7 @@ PositiveMoney = Annotated[
         }
     ),
 ]
-Str1000 = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Str1000 = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 Seats = Annotated[int, Field(ge=0, le=10_000_000)]
 UnitIds = Annotated[list[uuid.UUID], Field(max_length=200)]
 ReasonText = Annotated[Text, StringConstraints(max_length=2000)]

@@ -207,20 +207,6 @@ async def get_for_update(
     return found(opportunity, MISSING)
 
 
-async def check_list_filters(
-    session: AsyncSession, principal: Principal, filters: dict[str, Any]
-) -> None:
-    """An owner or account the caller cannot see is an invalid filter (422), not an empty list."""
-    if filters.get("owner_id") is not None and (
-        await repository.visible_user(session, principal, filters["owner_id"]) is None
-    ):
-        raise not_visible("query.owner_id")
-    if filters.get("account_id") is not None and not await repository.visible_account(
-        session, principal, filters["account_id"]
-    ):
-        raise not_visible("query.account_id")
-
-
 async def list_page(
     session: AsyncSession,
     principal: Principal,
@@ -232,7 +218,7 @@ async def list_page(
     custom: Mapping[str, str] | None = None,
 ) -> tuple[list[str], str | None]:
     """A page as response JSON texts (see `app.core.json_sql`) and the next cursor."""
-    await check_list_filters(session, principal, filters)
+    await repository.check_filters(session, principal, filters)
     conditions = await custom_fields.filter_conditions(session, OPPORTUNITY, custom or {})
     if filters.get("q") is not None:
         words = prefix_query(filters["q"])

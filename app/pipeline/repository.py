@@ -8,6 +8,7 @@ of the rules in `app.forecasts.rules` (`engage_measure`, `engage_is_pipeline`, .
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -178,14 +179,15 @@ SELECT c.id, c.name, c.owner_id, c.stage, c.close_date, c.next_step_due_on, c.av
        c.pending_acceptance_too_long, c.command_plan_stale, c.flag_count
 FROM counted c
 WHERE c.flag_count > 0
-  AND (CAST(:flag AS text) IS NULL
-       OR (CAST(:flag AS text) = 'stale' AND c.stale)
-       OR (CAST(:flag AS text) = 'no_next_step' AND c.no_next_step)
-       OR (CAST(:flag AS text) = 'next_step_overdue' AND c.next_step_overdue)
-       OR (CAST(:flag AS text) = 'close_date_past' AND c.close_date_past)
-       OR (CAST(:flag AS text) = 'stuck_in_stage' AND c.stuck_in_stage)
-       OR (CAST(:flag AS text) = 'pending_acceptance_too_long' AND c.pending_acceptance_too_long)
-       OR (CAST(:flag AS text) = 'command_plan_stale' AND c.command_plan_stale))
+  AND (CAST(:flags AS text[]) IS NULL
+       OR ('stale' = ANY(CAST(:flags AS text[])) AND c.stale)
+       OR ('no_next_step' = ANY(CAST(:flags AS text[])) AND c.no_next_step)
+       OR ('next_step_overdue' = ANY(CAST(:flags AS text[])) AND c.next_step_overdue)
+       OR ('close_date_past' = ANY(CAST(:flags AS text[])) AND c.close_date_past)
+       OR ('stuck_in_stage' = ANY(CAST(:flags AS text[])) AND c.stuck_in_stage)
+       OR ('pending_acceptance_too_long' = ANY(CAST(:flags AS text[]))
+           AND c.pending_acceptance_too_long)
+       OR ('command_plan_stale' = ANY(CAST(:flags AS text[])) AND c.command_plan_stale))
   AND (CAST(:after_count AS int) IS NULL
        OR c.flag_count < CAST(:after_count AS int)
        OR (c.flag_count = CAST(:after_count AS int) AND c.id > CAST(:after_id AS uuid)))
@@ -337,7 +339,7 @@ class PipelineRepository(Repository[Opportunity]):
         self,
         owner_id: uuid.UUID,
         params: dict[str, Any],
-        flag: str | None,
+        flags: Sequence[str] | None,
         after: tuple[int, uuid.UUID] | None,
         limit: int,
     ) -> list[RowMapping]:
@@ -347,7 +349,7 @@ class PipelineRepository(Repository[Opportunity]):
             {
                 "owner_id": owner_id,
                 **params,
-                "flag": flag,
+                "flags": None if flags is None else list(flags),
                 "after_count": None if after is None else after[0],
                 "after_id": None if after is None else after[1],
                 "limit": limit,

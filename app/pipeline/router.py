@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from app.core.http import IfMatch, set_etag
 from app.core.pagination import Page
+from app.core.query_lists import AnyOf
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts.deps import AppSettings, OwnerQuery, ReportParams
@@ -55,7 +56,8 @@ async def get_summary(
     "`close_date_past`: close_date before today; `stuck_in_stage`: in a stage 1-6 longer than "
     "stuck_in_stage_days; `pending_acceptance_too_long`: in stage 0 longer than "
     "pending_acceptance_days; `command_plan_stale`: stage >= 1 and no command-plan change "
-    "within command_plan_stale_days. `flag=` keeps the items with that flag.",
+    "within command_plan_stale_days. `flag=` keeps the items with that flag (with any of "
+    "several: `flag=stale,no_next_step`).",
 )
 async def get_hygiene(
     principal: HumanPrincipal,
@@ -63,7 +65,7 @@ async def get_hygiene(
     settings: AppSettings,
     page: Page,
     owner_id: OwnerQuery = None,
-    flag: Annotated[HygieneFlag | None, Query(description="Only items with this flag.")] = None,
+    flag: AnyOf[HygieneFlag] = None,
 ) -> HygienePage:
     return await service.hygiene(session, principal, owner_id, flag, page, settings.tz)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
@@ -121,7 +121,7 @@ async def hygiene(
     session: AsyncSession,
     principal: Principal,
     owner_id: uuid.UUID | None,
-    flag: str | None,
+    flags: Sequence[str] | None,
     page: PageParams,
     tz: tzinfo,
 ) -> HygienePage:
@@ -138,7 +138,7 @@ async def hygiene(
         "pending_days": thresholds.pending_acceptance_days,
         "plan_days": thresholds.command_plan_stale_days,
     }
-    filters = {"owner_id": owner.id, "flag": flag}
+    filters = {"owner_id": owner.id, "flag": flags}
     after = None
     if page.cursor:
         keys = decode_cursor(page.cursor, "pipeline-hygiene", filters)
@@ -148,7 +148,7 @@ async def hygiene(
             raise field_error("query.cursor", "invalid", "The cursor is invalid.") from exc
     pipeline = PipelineRepository(session)
     cycle = await pipeline.average_sales_cycle(owner.id, params)
-    rows = await pipeline.hygiene(owner.id, params, flag, after, page.limit + 1)
+    rows = await pipeline.hygiene(owner.id, params, flags, after, page.limit + 1)
     cursor = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]

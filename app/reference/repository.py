@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, fetch_page
+from app.core.repository import any_of
 from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
 
 
@@ -33,15 +34,11 @@ async def list_questions(
 ) -> tuple[list[DiscoveryQuestion], str | None]:
     keys = [SortKey(DiscoveryQuestion.position), SortKey(DiscoveryQuestion.id)]
     stmt = select(DiscoveryQuestion)
-    if filters.get("element"):
-        stmt = stmt.where(DiscoveryQuestion.element == filters["element"])
+    stmt = stmt.where(*any_of(DiscoveryQuestion.element, filters.get("element")))
     if filters.get("persona"):
         # A question without a persona fits every persona.
-        stmt = stmt.where(
-            or_(
-                DiscoveryQuestion.persona == filters["persona"], DiscoveryQuestion.persona.is_(None)
-            )
-        )
+        personas = any_of(DiscoveryQuestion.persona, filters["persona"])
+        stmt = stmt.where(or_(*personas, DiscoveryQuestion.persona.is_(None)))
     return await fetch_page(session, stmt, keys, page, "discovery-questions", filters)
 
 

@@ -11,6 +11,7 @@ from app.core.enums import BpmStage, MeddppiccElement, PersonaSlug
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import AnyOf
 from app.core.security import AdminPrincipal, CurrentPrincipal
 from app.core.session import Session
 from app.reference import service
@@ -71,8 +72,8 @@ async def list_questions(
     _: CurrentPrincipal,
     session: Session,
     page: Page,
-    element: MeddppiccElement | None = None,
-    persona: PersonaSlug | None = None,
+    element: AnyOf[MeddppiccElement] = None,
+    persona: AnyOf[PersonaSlug] = None,
 ) -> DiscoveryQuestionPage:
     filters = {"element": element, "persona": persona}
     rows, cursor = await service.list_questions(session, page, filters)

@@ -14,7 +14,7 @@ from app.core.schemas import Name, RequestModel, ResponseModel, Str500
 Question = Annotated[
     str,
     StringConstraints(
-        min_length=1, max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+        min_length=1, max_length=1000, pattern=r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$"
     ),
 ]
 ItemText = Annotated[Str500, StringConstraints(min_length=1)]

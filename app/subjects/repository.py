@@ -5,6 +5,7 @@ to that repository; notes, tasks, interactions and timelines all ask here."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
@@ -56,6 +57,16 @@ class SubjectRepository:
         self, viewer: Viewer, subject_type: SubjectType, subject_id: uuid.UUID
     ) -> bool:
         return await self._repository(subject_type).is_visible(viewer, subject_id)
+
+    async def visible_ids(
+        self, viewer: Viewer, subject_types: Iterable[SubjectType], ids: Iterable[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of `ids` are subjects of one of `subject_types` the viewer may see."""
+        wanted = set(ids)
+        seen: set[uuid.UUID] = set()
+        for subject_type in subject_types:
+            seen |= await self._repository(subject_type).visible_ids(viewer, wanted - seen)
+        return seen
 
     def visible(self, viewer: Viewer, type_column: Any, id_column: Any) -> ColumnElement[bool]:
         return subject_visible(viewer, type_column, id_column)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,22 +39,24 @@ async def check_subject(
 async def check_subject_filter(
     session: AsyncSession,
     viewer: Viewer,
-    subject_type: SubjectType | None,
-    subject_id: uuid.UUID | None,
+    subject_types: Sequence[SubjectType] | None,
+    subject_ids: Sequence[uuid.UUID] | None,
 ) -> None:
-    """A list's `subject_type` may stand alone; `subject_id` needs its type and must be
-    visible (422 on `query.subject_id`, like any invisible id in a filter)."""
-    if subject_id is not None:
-        if subject_type is None:
+    """A list's `subject_type` may stand alone; `subject_id` needs its type(s), and each id
+    must be a visible subject of one of them (422 on `query.subject_id`, like any invisible id
+    in a filter)."""
+    if subject_ids is not None:
+        if not subject_types:
             raise field_error(
                 "query.subject_type", "required", "subject_id needs its subject_type."
             )
-        await check_subject(session, viewer, subject_type, subject_id, prefix="query.")
+        visible = await SubjectRepository(session).visible_ids(viewer, subject_types, subject_ids)
+        if len(visible) < len(set(subject_ids)):
+            raise not_visible("query.subject_id")
 
 
 async def check_user_filter(
-    session: AsyncSession, viewer: Viewer, user_id: uuid.UUID | None, field: str
+    session: AsyncSession, viewer: Viewer, user_ids: Sequence[uuid.UUID] | None, field: str
 ) -> None:
-    """A user named in a list filter must be in the caller's directory."""
-    if user_id is not None and not await UserRepository(session).is_visible(viewer, user_id):
-        raise not_visible(field)
+    """Users named in a list filter must be in the caller's directory."""
+    await UserRepository(session).check_filter(viewer, user_ids, field)

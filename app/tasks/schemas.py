@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 from app.core.enums import SubjectType, TaskPriority, TaskStatus
 from app.core.expand import EXPANDED_OWNER, OwnerSummary
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Text
 
 OWNER = "Any active human user; defaults to the caller."
@@ -86,14 +87,14 @@ class TaskPage(ResponseModel):
 
 @dataclass(frozen=True)
 class TaskFilters(ListFilters):
-    owner_id: uuid.UUID | None = None
-    status: TaskStatus | None = None
-    priority: TaskPriority | None = None
+    owner_id: AnyOf[uuid.UUID] = None
+    status: AnyOf[TaskStatus] = None
+    priority: AnyOf[TaskPriority] = None
     due_before: Moment | None = None
     due_after: Moment | None = None
     overdue: bool | None = None
-    subject_type: SubjectType | None = None
-    subject_id: uuid.UUID | None = None
+    subject_type: AnyOf[SubjectType] = None
+    subject_id: AnyOf[uuid.UUID] = None
     updated_after: Moment | None = None
 
 

@@ -82,7 +82,7 @@ async def list_page(
     await check_subject_filter(session, principal, filters.subject_type, filters.subject_id)
     await check_user_filter(session, principal, filters.owner_id, "query.owner_id")
     if filters.owner_id is None:
-        filters = dataclasses.replace(filters, owner_id=principal.id)
+        filters = dataclasses.replace(filters, owner_id=(principal.id,))
     return await TaskRepository(session).list_page_expanded(principal, page, filters, sort, expand)
 
 

@@ -12,6 +12,7 @@ from app.core.enums import DiagramMedia, Vertical
 from app.core.http import IfMatch, created, negotiate, page_of, set_etag, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import AnyOf
 from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal, ManagerPrincipal
 from app.core.session import Session
@@ -304,7 +305,7 @@ async def list_plans(
     principal: CurrentPrincipal,
     session: Session,
     page: Page,
-    vertical: Vertical | None = None,
+    vertical: AnyOf[Vertical] = None,
     updated_after: Moment | None = None,
 ) -> PlanPage:
     filters = PlanFilters(territory_id, vertical, updated_after)

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from app.core.enums import ActivityType, Segment, TeamRole, Vertical
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import (
     Description,
     FreeSentence,
@@ -98,8 +99,8 @@ class TransferResult(ResponseModel):
 
 @dataclass(frozen=True)
 class TerritoryFilters(ListFilters):
-    owner_id: uuid.UUID | None = None
-    segment: Segment | None = None
+    owner_id: AnyOf[uuid.UUID] = None
+    segment: AnyOf[Segment] = None
     updated_after: Moment | None = None
 
 
@@ -187,5 +188,5 @@ class PlanPage(ResponseModel):
 @dataclass(frozen=True)
 class PlanFilters(ListFilters):
     territory_id: uuid.UUID  # the path's territory
-    vertical: Vertical | None = None
+    vertical: AnyOf[Vertical] = None
     updated_after: datetime | None = None

@@ -100,6 +100,7 @@ async def list_territories(
     filters: TerritoryFilters,
     sort: str,
 ) -> tuple[list[Territory], str | None]:
+    await UserRepository(session).check_filter(principal, filters.owner_id, "query.owner_id")
     return await TerritoryRepository(session).list_page(principal, page, filters, sort)
 
 

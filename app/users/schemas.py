@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from app.core.enums import MANUAL_SOURCE, Role
 from app.core.pagination import ListFilters, SortChoices
+from app.core.query_lists import AnyOf
 from app.core.schemas import Email, Moment, Name, RequestModel, ResponseModel
 from app.core.text_search import SearchText
 
@@ -68,7 +69,7 @@ class User(ResponseModel):
 
 class TokenCreate(RequestModel):
     name: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
     ] = "api"
     expires_at: Moment | None = Field(None, description="Optional expiry; must be in the future.")
 
@@ -102,10 +103,10 @@ class UserPage(ResponseModel):
 
 @dataclass(frozen=True)
 class UserFilters(ListFilters):
-    role: Role | None = None
+    role: AnyOf[Role] = None
     q: SearchText = None
     active: bool | None = None
-    manager_id: uuid.UUID | None = None
+    manager_id: AnyOf[uuid.UUID] = None
     updated_after: Moment | None = None
 
 

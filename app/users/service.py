@@ -80,11 +80,9 @@ async def list_users(
             "admin_only",
             "Only admins filter on `active`: others see active users only.",
         )
-    if filters.manager_id is not None and not await UserRepository(session).is_visible(
-        principal, filters.manager_id
-    ):
-        raise not_visible("query.manager_id")
-    return await UserRepository(session).list_page(principal, page, filters, sort)
+    users = UserRepository(session)
+    await users.check_filter(principal, filters.manager_id, "query.manager_id")
+    return await users.list_page(principal, page, filters, sort)
 
 
 async def update_user(

@@ -17,7 +17,7 @@ function describe(problem: Problem): string {
 
 export async function newLeads(client: ReturnType<typeof engage>): Promise<string[]> {
   const { data, error } = await client.GET("/api/v1/leads", {
-    params: { query: { status: "new", limit: 20 } },
+    params: { query: { status: ["new", "working"], limit: 20 } },
   });
   if (error) {
     const status: number = error.status;

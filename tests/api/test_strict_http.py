@@ -145,3 +145,21 @@ async def test_body_timestamps_dates_and_controls_are_strict(
     assert _field_codes(r) == {("partner.name", "control_characters")}
     r = await client.post("/api/v1/activities", json={**body, "starts_on": "2026-09-01"}, headers=h)
     assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("control", ["%C2%85", "%C2%9F", "%7F", "%01"])
+async def test_a_stored_path_value_refuses_control_characters(
+    client: httpx.AsyncClient, actors: Actors, control: str
+) -> None:
+    """The external id of `PUT /leads/external/{id}` is stored: C0, DEL and C1 are refused
+    (as every path value Engage cannot read: 404, nothing stored)."""
+    headers = actors.integration.headers
+    r = await client.put(
+        f"/api/v1/leads/external/ab{control}cd",
+        json={"email": "c1@control.example"},
+        headers=headers,
+    )
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    r = await client.get("/api/v1/leads?q=control.example", headers=headers)
+    assert r.status_code == 200 and r.json()["items"] == []
