@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 _DEPTH = 3  # "/api/v1/<resource>": the segment that tells the API's routers apart
+_SCOPE_KEY = "engage.route_key"
 
 
 def _key(path: str) -> str | None:
@@ -36,8 +37,12 @@ class _IndexedRouter(_IncludedRouter):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         keys = self.keys
-        if keys is not None and _key(scope["path"]) not in keys:
-            return Match.NONE, {}
+        if keys is not None:
+            key = scope.get(_SCOPE_KEY)
+            if key is None:  # once per request, not once per router
+                key = scope[_SCOPE_KEY] = _key(scope["path"])
+            if key not in keys:
+                return Match.NONE, {}
         return super().matches(scope)
 
 

@@ -51,8 +51,16 @@ def _compile(template: str) -> tuple[re.Pattern[str], int]:
     return re.compile(f"^{regex}$"), literals
 
 
+def _shape(path: str) -> tuple[int, str]:
+    """A path's number of segments and its first three (`api/v1/<resource>`): the templates a
+    path can match share both, unless a parameter stands among those three."""
+    parts = path.split("/")
+    return len(parts), "/".join(parts[1:4])
+
+
 class RouteTable:
-    """Every path template with its methods; `resolve` picks the most literal match."""
+    """Every path template with its methods; `resolve` picks the most literal match among the
+    few templates of the path's shape (not a scan of every template: the API has a hundred)."""
 
     def __init__(self, paths: Mapping[str, Iterable[str]]) -> None:
         self.templates: list[PathTemplate] = []
@@ -61,6 +69,14 @@ class RouteTable:
             upper = frozenset(m.upper() for m in methods)
             self.templates.append(PathTemplate(template, pattern, literals, upper))
         self.templates.sort(key=lambda t: -t.literals)
+        self._by_shape: dict[tuple[int, str], list[PathTemplate]] = {}
+        self._open: list[PathTemplate] = []  # a parameter among the first three segments
+        for t in self.templates:
+            shape = _shape(t.template)
+            if "{" in shape[1]:
+                self._open.append(t)
+            else:
+                self._by_shape.setdefault(shape, []).append(t)
 
     @classmethod
     def from_openapi(cls, document: Mapping[str, Any]) -> RouteTable:
@@ -70,10 +86,14 @@ class RouteTable:
         )
 
     def resolve(self, path: str) -> PathTemplate | None:
-        for template in self.templates:
-            if template.pattern.match(path):
+        candidates = self._by_shape.get(_shape(path), ())
+        found = next((t for t in candidates if t.pattern.match(path)), None)
+        for template in self._open:  # rare: kept in order of literal segments
+            if (found is None or template.literals > found.literals) and template.pattern.match(
+                path
+            ):
                 return template
-        return None
+        return found
 
 
 class MethodRouting:
