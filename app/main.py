@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import _IncludedRouter
-from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.router import router as accounts_router
@@ -66,8 +65,6 @@ opaque cursors (`{items, next_cursor}`); `ETag`/`If-Match` (412 when stale); `Id
 every POST (24 h); PATCH is JSON Merge Patch (RFC 7396). Where the contract is silent Engage does
 what a Salesforce or HubSpot API user expects, and says so in the operation's description.
 """
-
-bearer = HTTPBearer(auto_error=False, description="An Engage API token.")
 
 API_ROUTERS: list[APIRouter] = [
     users_router,
@@ -182,7 +179,7 @@ def create_app(
             router,
             prefix="/api/v1",
             responses=ERROR_RESPONSES,
-            dependencies=[Depends(bearer), Depends(strict_query)],
+            dependencies=[Depends(strict_query)],
         )
     index_routes(app)
     limiter = None

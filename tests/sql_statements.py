@@ -12,19 +12,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 @contextmanager
 def statements(connection: AsyncConnection) -> Iterator[list[str]]:
-    """Every SQL statement sent on the test's connection while the block runs."""
+    """Every SQL statement sent on the test's connection while the block runs: those SQLAlchemy
+    executes (its events) and those run on the driver connection directly (`app.core.driver`;
+    asyncpg's query logger, which SQLAlchemy's prepared statements do not reach)."""
     seen: list[str] = []
 
     def listener(*args: Any) -> None:
         seen.append(args[2])
 
+    def logged(record: Any) -> None:
+        seen.append(record.query)
+
     sync = connection.sync_connection
     assert sync is not None
+    driver = sync.connection.driver_connection
     event.listen(sync, "before_cursor_execute", listener)
+    driver.add_query_logger(logged)
     try:
         yield seen
     finally:
         event.remove(sync, "before_cursor_execute", listener)
+        driver.remove_query_logger(logged)
 
 
 def work(seen: list[str]) -> list[str]:

@@ -87,7 +87,21 @@ def _comma_lists(document: dict[str, Any]) -> None:
                     array["maxItems"] = MAX_VALUES
 
 
+BEARER = "HTTPBearer"
+
+
+def _security(document: dict[str, Any]) -> None:
+    """Every operation under `/api/` takes an API token. The request middleware checks it, so
+    the scheme is declared here rather than by a dependency that would run on every request."""
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[BEARER] = {"type": "http", "scheme": "bearer", "description": "An Engage API token."}
+    for path, _, operation in operations(document):
+        if path.startswith("/api/"):
+            operation["security"] = [{BEARER: []}]
+
+
 def refine(document: dict[str, Any]) -> dict[str, Any]:
+    _security(document)
     _problem_responses(document)
     _comma_lists(document)
     _describe_operations(document)

@@ -70,7 +70,8 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """403 decided from role and operation alone, before any lookup."""
     allowed = frozenset(roles)
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)  # called, not a nested dependency
         if principal.role not in allowed:
             raise Forbidden(f"The {principal.role} role may not do this.")
         return principal

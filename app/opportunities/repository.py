@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.driver import fetch, fetch_first
 from app.core.enums import Expansion
 from app.core.expand import summary
 from app.core.json_sql import json_object
@@ -120,13 +121,11 @@ async def get_visible_document(
     expand: tuple[Expansion, ...] = (),
 ) -> tuple[int, str] | None:
     """(version, the opportunity as response JSON) when the caller can see it."""
-    connection = await session.connection()  # Core rows: no ORM layer for a text column
-    row = (
-        await connection.execute(
-            _document_by_id(principal.role, expand),
-            {"opportunity_id": opportunity_id, VIEWER_ID: principal.id, "currency": currency},
-        )
-    ).first()
+    row = await fetch_first(
+        session,
+        _document_by_id(principal.role, expand),
+        {"opportunity_id": opportunity_id, VIEWER_ID: principal.id, "currency": currency},
+    )
     return None if row is None else (row[0], row[1])
 
 
@@ -282,8 +281,7 @@ async def list_page(
         params |= cursor_key_params(_list_keys(sort), values)
     shape = (principal.role, sort, tuple(sorted(present)), bool(page.cursor), tuple(expand))
     stmt = _build_list_statement(*shape, conditions) if conditions else _list_statement(*shape)
-    connection = await session.connection()  # Core rows: no ORM layer for text columns
-    rows = list((await connection.execute(stmt, params)).all())
+    rows = list(await fetch(session, stmt, params))
     cursor = next_cursor(rows, page, "opportunities", cursor_filters, lambda r: [r[1], r[0]])
     return [row[2] for row in rows], cursor
 

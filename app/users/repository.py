@@ -8,12 +8,16 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import ColumnElement, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.repository import Repository
+from app.core.driver import fetch_first
+from app.core.json_sql import json_object
+from app.core.repository import Repository, columns
+from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.sql import in_array
 from app.core.text_search import matches, text_vector
 from app.core.visibility import Viewer, is_manager_of, subtree_ids, user_in_scope, user_visible
 from app.models import ApiToken, User
+from app.users.schemas import User as UserOut
 from app.users.schemas import UserFilters
 
 # A name and an email, the email also in parts (`ada.berg@x.io` -> ada, berg, x, io).
@@ -39,6 +43,19 @@ _PRINCIPAL = (
         User.active.is_(True),
     )
 )
+
+
+# `GET /me`, the read every client starts with: PostgreSQL writes the document, and it runs on
+# the driver connection (`app.core.driver`).
+_OWN_DOCUMENT = select(
+    User.version, json_object(UserOut, columns(User, *own_fields(UserOut)))
+).where(User.id == bindparam("user_id"))
+
+
+async def own_document(session: AsyncSession, user_id: uuid.UUID) -> tuple[int, str] | None:
+    """(version, the user as response JSON)."""
+    row = await fetch_first(session, _OWN_DOCUMENT, {"user_id": user_id})
+    return None if row is None else (row[0], row[1])
 
 
 async def load_principal(session: AsyncSession, token_hash: bytes) -> Principal | None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from app.core.http import IfMatch, created, page_of, tagged
+from app.core.http import IfMatch, created, etag, json_document, page_of, tagged
 from app.core.idempotency import Idempotent, shown_once
 from app.core.pagination import Page
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
@@ -29,9 +29,9 @@ router = APIRouter(tags=["users"])
 
 
 @router.get("/me", operation_id="me-get", response_model=User)
-async def me(principal: CurrentPrincipal, session: Session, response: Response) -> User:
-    user = await service.get_user(session, principal, principal.id)
-    return tagged(response, User, user)
+async def me(principal: CurrentPrincipal, session: Session) -> Response:
+    version, document = await service.own_document(session, principal)
+    return json_document(document, headers={"ETag": etag(version)})
 
 
 @router.post(

@@ -14,12 +14,14 @@ from app.core.errors import (
     NotFound,
     StateConflict,
     field_error,
+    found,
     not_visible,
 )
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal, new_token
 from app.models import ApiToken, User
+from app.users import repository
 from app.users.repository import TokenRepository, UserRepository
 from app.users.schemas import TokenCreate, TokenFilters, UserCreate, UserFilters, UserUpdate
 
@@ -61,6 +63,11 @@ async def create_user(session: AsyncSession, principal: Principal | None, data: 
 async def user_id_with_email(session: AsyncSession, email: str) -> uuid.UUID | None:
     """The id of the user with this email (case-insensitive), for the command line."""
     return await UserRepository(session).with_email(email)
+
+
+async def own_document(session: AsyncSession, principal: Principal) -> tuple[int, str]:
+    """The caller's own representation, as (version, response JSON)."""
+    return found(await repository.own_document(session, principal.id), "No such user.")
 
 
 async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:

@@ -197,3 +197,17 @@ async def test_two_admins_demoting_each_other_at_once_leave_one(engine: AsyncEng
             await s.execute(text("DELETE FROM api_tokens WHERE user_id = ANY(:u)"), {"u": users})
             await s.execute(text("DELETE FROM users WHERE id = ANY(:u)"), {"u": users})
             await s.commit()
+
+
+async def test_me_written_by_postgresql_is_the_users_representation(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    """`GET /me` is rendered by PostgreSQL (`json_object`): the same document, byte for byte in
+    meaning, as `GET /users/{id}` rendered by the response model, and the same ETag."""
+    for actor in (actors.admin, actors.manager, actors.rep, actors.integration):
+        me = await client.get("/api/v1/me", headers=actor.headers)
+        assert me.status_code == 200 and me.headers["content-type"] == "application/json"
+        admin_view = await client.get(f"/api/v1/users/{actor.id}", headers=actors.admin.headers)
+        assert me.json() == admin_view.json()
+        assert list(me.json()) == list(admin_view.json())
+        assert me.headers["etag"] == admin_view.headers["etag"] == f'"{me.json()["version"]}"'

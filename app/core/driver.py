@@ -1,0 +1,80 @@
+"""Hot reads on the driver connection: a Core statement built once is compiled once (per
+dialect) and then run with asyncpg directly on the request's pooled connection, past
+SQLAlchemy's execution layer (parameter processing, result wrapping, greenlet hops), which cost
+the worker more per request than PostgreSQL takes to answer an opportunity by id.
+
+Parameters pass through their types' bind processors (JSONB values are serialised, as
+SQLAlchemy would), and the statement's own bound literals keep their values. A connection the
+driver reports broken is invalidated, so the pool opens a new one.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+_BROKEN = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    names: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    processors: Mapping[str, Callable[[Any], Any]]
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name in self.names:
+            value = params[name] if name in params else self.defaults[name]
+            process = self.processors.get(name)
+            values.append(value if process is None or value is None else process(value))
+        return values
+
+
+_COMPILED: weakref.WeakKeyDictionary[Executable, Compiled] = weakref.WeakKeyDictionary()
+
+
+def compiled(statement: Executable, dialect: Dialect) -> Compiled:
+    """The statement's SQL (`$1`, `$2`, ...) and the names of its parameters in that order."""
+    found = _COMPILED.get(statement)
+    if found is None:
+        result = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        found = _COMPILED[statement] = Compiled(
+            result.string,
+            tuple(result.positiontup or ()),
+            dict(result.params),
+            dict(result._bind_processors),
+        )
+    return found
+
+
+async def fetch(
+    session: AsyncSession, statement: Executable, params: Mapping[str, Any]
+) -> Sequence[asyncpg.Record]:
+    """The statement's rows, run by asyncpg on the session's connection."""
+    connection = await session.connection()
+    query = compiled(statement, connection.dialect)
+    # Checked out just now: the pooled connection is at hand without another greenlet hop
+    # (`get_raw_connection()` would take one).
+    driver: asyncpg.Connection = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    try:
+        rows: Sequence[asyncpg.Record] = await driver.fetch(query.sql, *query.args(params))
+    except _BROKEN:
+        await connection.invalidate()
+        raise
+    return rows
+
+
+async def fetch_first(
+    session: AsyncSession, statement: Executable, params: Mapping[str, Any]
+) -> asyncpg.Record | None:
+    rows = await fetch(session, statement, params)
+    return rows[0] if rows else None
