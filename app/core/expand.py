@@ -134,10 +134,11 @@ class Expanded(Generic[R]):
         self.summaries = summaries
 
     def __getattr__(self, name: str) -> Any:
-        summaries = object.__getattribute__(self, "summaries")
+        # Only names that are no slot arrive here; the slots themselves read as usual.
+        summaries = self.summaries
         if name in summaries:
             return summaries[name]
-        return getattr(object.__getattribute__(self, "record"), name)
+        return getattr(self.record, name)
 
 
 def expanded_rows(rows: Sequence[Any], expansions: Sequence[Expansion]) -> list[Expanded[Any]]:

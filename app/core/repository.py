@@ -163,6 +163,8 @@ class Repository(Generic[M]):
     ) -> None:
         """Every id a list filter names must be one the viewer sees; `rule` replaces the
         table's visibility rule where a narrower one applies (see `check_filter_ids`)."""
+        if not values:
+            return  # no filter given: not even the rule is built
         visible = self.visible(viewer) if rule is None else rule
         await check_filter_ids(self.session, self.id_column, visible, values, field)
 

@@ -423,8 +423,9 @@ async def list_submissions(
     currency: str,
 ) -> tuple[list[Forecast], str | None]:
     period = None if label is None else await resolve_period(session, label, "query.period", tz)
-    users = UserRepository(session)
-    await users.check_filter(principal, owner_id, "query.owner_id", user_in_scope(principal))
+    if owner_id:
+        users = UserRepository(session)
+        await users.check_filter(principal, owner_id, "query.owner_id", user_in_scope(principal))
     filters = ForecastFilters(
         owner_id=owner_id,
         period=None if period is None else period.label,

@@ -235,8 +235,9 @@ async def _check_owner_filter(
 ) -> None:
     """Owners named in a filter must be in the caller's scope (reports' rule, not the
     directory's): a manager's team, a rep themselves."""
-    users = UserRepository(session)
-    await users.check_filter(principal, owner_ids, "query.owner_id", user_in_scope(principal))
+    if owner_ids:
+        users = UserRepository(session)
+        await users.check_filter(principal, owner_ids, "query.owner_id", user_in_scope(principal))
 
 
 # ---- update ---------------------------------------------------------------------------------

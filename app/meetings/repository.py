@@ -42,11 +42,13 @@ async def check_filters(
     session: AsyncSession, principal: Principal, filters: dict[str, Any]
 ) -> None:
     """The leads and opportunities a list filter names must be visible (422 otherwise)."""
-    for name, column, rule in (
-        ("lead_id", Lead.id, lead_visible(principal)),
-        ("opportunity_id", Opportunity.id, opportunity_visible(principal)),
-    ):
-        await check_filter_ids(session, column, rule, filters.get(name), f"query.{name}")
+    if filters.get("lead_id"):
+        rule = lead_visible(principal)
+        await check_filter_ids(session, Lead.id, rule, filters["lead_id"], "query.lead_id")
+    if filters.get("opportunity_id"):
+        ids = filters["opportunity_id"]
+        rule = opportunity_visible(principal)
+        await check_filter_ids(session, Opportunity.id, rule, ids, "query.opportunity_id")
 
 
 async def get_visible(
