@@ -26,18 +26,18 @@ CONTACT = CustomFieldObject.CONTACT
 
 
 async def _check_references(
-    session: AsyncSession, principal: Principal, values: dict[str, Any], prefix: str = ""
+    session: AsyncSession, principal: Principal, values: dict[str, Any]
 ) -> None:
     account_id = values.get("account_id")
     if account_id is not None and not await AccountRepository(session).is_visible(
         principal, account_id
     ):
-        raise not_visible(f"{prefix}account_id")
+        raise not_visible("account_id")
     lead_id = values.get("lead_id")
     if lead_id is not None and not await ContactRepository(session).lead_is_visible(
         principal, lead_id
     ):
-        raise not_visible(f"{prefix}lead_id")
+        raise not_visible("lead_id")
 
 
 async def create_contact(

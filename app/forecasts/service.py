@@ -26,7 +26,6 @@ from app.core.errors import (
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.core.visibility import user_in_scope
 from app.forecasts.fiscal import (
     InvalidPeriod,
     Period,
@@ -423,9 +422,7 @@ async def list_submissions(
     currency: str,
 ) -> tuple[list[Forecast], str | None]:
     period = None if label is None else await resolve_period(session, label, "query.period", tz)
-    if owner_id:
-        users = UserRepository(session)
-        await users.check_filter(principal, owner_id, "query.owner_id", user_in_scope(principal))
+    await UserRepository(session).check_owner_filter(principal, owner_id)
     filters = ForecastFilters(
         owner_id=owner_id,
         period=None if period is None else period.label,

@@ -39,7 +39,6 @@ from app.core.http import check_if_match, etag
 from app.core.pagination import PageParams
 from app.core.repository import Repository
 from app.core.security import Principal
-from app.core.visibility import user_in_scope
 from app.custom_fields import service as custom_fields
 from app.leads.follow_up_repository import Cadence, FollowUpRepository
 from app.leads.repository import ExternalIdTaken, LeadRepository
@@ -97,13 +96,13 @@ def owner_assignment_error(
 
 
 async def _check_references(
-    session: AsyncSession, principal: Principal, values: Mapping[str, Any], prefix: str = ""
+    session: AsyncSession, principal: Principal, values: Mapping[str, Any]
 ) -> None:
     """The activity and account a lead names must be visible to the caller."""
     for name in REFERENCES:
         wanted = values.get(name)
         if wanted is not None and not await check_visible(session, principal, name, [wanted]):
-            raise not_visible(f"{prefix}{name}")
+            raise not_visible(name)
 
 
 async def check_visible(
@@ -221,23 +220,13 @@ async def list_leads(
     custom: Mapping[str, str] | None = None,
     expand: Sequence[Expansion] = (),
 ) -> tuple[list[Expanded[Lead]], str | None]:
-    await _check_owner_filter(session, principal, filters.owner_id)
+    await UserRepository(session).check_owner_filter(principal, filters.owner_id)
     for name, ids in (("account_id", filters.account_id), ("activity_id", filters.activity_id)):
         await REFERENCES[name](session).check_filter(principal, ids, f"query.{name}")
     conditions = await custom_fields.filter_conditions(session, LEAD, custom or {})
     return await LeadRepository(session).list_page_expanded(
         principal, page, filters, sort, expand, conditions=conditions, also_bound=custom
     )
-
-
-async def _check_owner_filter(
-    session: AsyncSession, principal: Principal, owner_ids: Sequence[object] | None
-) -> None:
-    """Owners named in a filter must be in the caller's scope (reports' rule, not the
-    directory's): a manager's team, a rep themselves."""
-    if owner_ids:
-        users = UserRepository(session)
-        await users.check_filter(principal, owner_ids, "query.owner_id", user_in_scope(principal))
 
 
 # ---- update ---------------------------------------------------------------------------------
@@ -456,7 +445,7 @@ async def follow_up(
     sort: str,
     expand: Sequence[Expansion] = (),
 ) -> tuple[list[Any], str | None]:
-    await _check_owner_filter(session, principal, filters.owner_id)
+    await UserRepository(session).check_owner_filter(principal, filters.owner_id)
     document, _ = await read_cadence(session)
     cadence = Cadence(**{k: int(document[k]) for k in CADENCE_DEFAULTS})
     return await FollowUpRepository(session).page(

@@ -386,26 +386,14 @@ async def history_page(
 # Facts for the stage validator, computed by PostgreSQL.
 
 
-async def check_filters(
+async def check_account_filter(
     session: AsyncSession, principal: Principal, filters: Mapping[str, Any]
 ) -> None:
-    """Owners (in the caller's scope) and accounts a list filter names must be visible (the
-    rules built only for a filter given: most pages have none)."""
-    if filters.get("owner_id"):
-        rule = user_in_scope(principal)
-        await check_filter_ids(session, User.id, rule, filters["owner_id"], "query.owner_id")
+    """Accounts a list filter names must be visible (the rule built only for a filter given:
+    most pages have none)."""
     if filters.get("account_id"):
         rule = account_visible(principal, Account.id)
         await check_filter_ids(session, Account.id, rule, filters["account_id"], "query.account_id")
-
-
-async def visible_account(
-    session: AsyncSession, principal: Principal, account_id: uuid.UUID
-) -> bool:
-    found = await session.scalar(
-        select(Account.id).where(Account.id == account_id, account_visible(principal, Account.id))
-    )
-    return found is not None
 
 
 class OpportunityRepository(Repository[Opportunity]):

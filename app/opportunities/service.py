@@ -38,6 +38,7 @@ from app.opportunities.schemas import Opportunity as OpportunityOut
 from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate
 from app.stages import repository as stage_table
 from app.stages.rules import is_open, stage_by_slug
+from app.users.repository import UserRepository
 
 PENDING_ACCEPTANCE = "pending_acceptance"
 CUSTOMER_TYPES = frozenset({"expansion", "renewal"})
@@ -218,7 +219,8 @@ async def list_page(
     custom: Mapping[str, str] | None = None,
 ) -> tuple[list[str], str | None]:
     """A page as response JSON texts (see `app.core.json_sql`) and the next cursor."""
-    await repository.check_filters(session, principal, filters)
+    await UserRepository(session).check_owner_filter(principal, filters.get("owner_id"))
+    await repository.check_account_filter(session, principal, filters)
     conditions = await custom_fields.filter_conditions(session, OPPORTUNITY, custom or {})
     if filters.get("q") is not None:
         words = prefix_query(filters["q"])

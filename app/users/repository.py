@@ -83,6 +83,14 @@ class UserRepository(Repository[User]):
             # Few rows: the document is built on the fly, with the matcher search uses.
             yield matches(text_vector(_USER_DOCUMENT), filters.q)
 
+    async def check_owner_filter(
+        self, viewer: Viewer, owner_ids: Iterable[object] | None, field: str = "query.owner_id"
+    ) -> None:
+        """Owners named in a list filter must be in the caller's scope (the reports' rule, not
+        the directory's: a manager's subtree, a rep themselves)."""
+        if owner_ids:  # the rule is built only for a filter given
+            await self.check_filter(viewer, owner_ids, field, user_in_scope(viewer))
+
     async def get_in_scope(self, viewer: Viewer, user_id: uuid.UUID) -> User | None:
         """The user if their work is the caller's to see: admins anyone, managers their
         subtree, others themselves (reports and quotas are scoped so, not by the directory)."""
