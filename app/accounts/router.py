@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from app.accounts import service
 from app.accounts.schemas import (
@@ -25,10 +25,11 @@ from app.accounts.schemas import (
 )
 from app.core.enums import Adoption, Expansion
 from app.core.expand import expand_param
-from app.core.http import IfMatch, created, page_of, tagged
+from app.core.http import created, page_of
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
+from app.core.routes import Resource
 from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
@@ -37,90 +38,54 @@ from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 # Tagged `territories` first, as since v1: generated SDKs group operations by their first tag.
 router = APIRouter(tags=["territories"])
 accounts = APIRouter(tags=["accounts"])
+account = Resource(accounts, "/accounts", Account, CurrentPrincipal, name="account")
 
 ACCOUNT_EXPANSIONS = expand_param(Expansion.TERRITORY)
 
 
-@accounts.post(
-    "/accounts",
-    operation_id="accounts-create",
-    status_code=201,
-    response_model=Account,
-    dependencies=[Idempotent],
+account.create(
+    service.create_account,
+    AccountCreate,
+    principal=HumanPrincipal,
     description="In a territory the caller can see (integrations: 403). The domain is "
     "normalised (lower-case, no scheme, `www.`, port or path) and unique: 409 `duplicate` "
     "with `existing_id`.",
 )
-async def create_account(
-    body: AccountCreate, principal: HumanPrincipal, session: Session, response: Response
-) -> Account:
-    account = await service.create_account(session, principal, body)
-    return created(response, Account, account, f"/api/v1/accounts/{account.id}")
 
 
-@accounts.get(
-    "/accounts",
-    operation_id="accounts-list",
-    response_model=AccountPage,
+account.list(
+    service.list_accounts,
+    AccountPage,
+    filters=AccountFilters,
+    custom=CustomQuery,
+    sorts=ACCOUNT_SORTS,
+    expand=ACCOUNT_EXPANSIONS,
     description="Accounts of the territories the caller can see. `domain` matches the "
     "normalised domain (a URL works); `q` matches every word of name and domain, whole or as "
     "a prefix. Sort: `created_at` (default), `name`, `updated_at`; `-` for descending. "
     "`expand=territory` adds each account's territory summary." + CUSTOM_FILTER_HELP,
 )
-async def list_accounts(
-    *,
-    principal: CurrentPrincipal,
-    session: Session,
-    filters: Annotated[AccountFilters, Depends()],
-    custom: CustomQuery,
-    sort: str = ACCOUNT_SORTS.param,
-    page: Page,
-    expand: Any = ACCOUNT_EXPANSIONS,
-) -> AccountPage:
-    rows, cursor = await service.list_accounts(
-        session, principal, page, filters, sort, expand or (), custom
-    )
-    return page_of(AccountPage, rows, cursor)
 
 
-@accounts.get(
-    "/accounts/{account_id}",
-    operation_id="accounts-get",
-    response_model=Account,
+account.read(
+    service.read_account,
+    params={"expand": (Any, ACCOUNT_EXPANSIONS)},
     description="An account in a territory you can see; `expand=territory` adds the "
     "territory's summary.",
 )
-async def get_account(
-    account_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    session: Session,
-    response: Response,
-    expand: Any = ACCOUNT_EXPANSIONS,
-) -> Account:
-    account = await service.read_account(session, principal, account_id, expand or ())
-    return tagged(response, Account, account)
 
 
-@accounts.patch(
-    "/accounts/{account_id}",
-    operation_id="accounts-update",
-    response_model=Account,
+account.update(
+    service.update_account,
+    AccountUpdate,
+    principal=HumanPrincipal,
     description="JSON Merge Patch by whoever can see the account (integrations: 403); a new "
     "`territory_id` must be visible too.",
 )
-async def update_account(
-    account_id: uuid.UUID,
-    body: AccountUpdate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Account:
-    account = await service.update_account(session, principal, account_id, body, if_match)
-    return tagged(response, Account, account)
 
 
 units = APIRouter(tags=["units"])
+unit = Resource(units, "/units", Unit, HumanPrincipal, name="unit")
 
 
 @units.post(
@@ -165,31 +130,15 @@ async def list_units(
     return page_of(UnitPage, rows, cursor)
 
 
-@units.get("/units/{unit_id}", operation_id="units-get", response_model=Unit)
-async def get_unit(
-    unit_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
-) -> Unit:
-    unit = await service.get_unit(session, principal, unit_id)
-    return tagged(response, Unit, unit)
+unit.read(service.get_unit, principal=CurrentPrincipal)
 
 
-@units.patch(
-    "/units/{unit_id}",
-    operation_id="units-update",
-    response_model=Unit,
+unit.update(
+    service.update_unit,
+    UnitUpdate,
     description="A new `parent_id` must be a unit of the same account that is not this unit or "
     "below it (422 `cycle`). Every change of `adoption` is recorded with its actor and time.",
 )
-async def update_unit(
-    unit_id: uuid.UUID,
-    body: UnitUpdate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Unit:
-    unit = await service.update_unit(session, principal, unit_id, body, if_match)
-    return tagged(response, Unit, unit)
 
 
 @units.get(

@@ -143,7 +143,10 @@ async def filter_conditions(
 # ---- definitions ----------------------------------------------------------------------------
 
 
-async def create_field(session: AsyncSession, data: CustomFieldCreate) -> CustomField:
+async def create_field(
+    session: AsyncSession, principal: Principal, data: CustomFieldCreate
+) -> CustomField:
+    """Admins only (the route checks the role)."""
     if problems := options_problems(data.type, data.options):
         raise ValidationFailed("The field's options are not valid.", errors=problems)
     fields = CustomFieldRepository(session)

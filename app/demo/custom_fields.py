@@ -33,7 +33,7 @@ OPEN = frozenset({"new", "working", "nurture"})
 async def load_custom_fields(session: AsyncSession, ctx: DemoContext) -> None:
     admin = ctx.principal("admin")
     for definition in FIELDS:
-        await service.create_field(session, CustomFieldCreate.model_validate(definition))
+        await service.create_field(session, admin, CustomFieldCreate.model_validate(definition))
     scored: list[dict[str, Any]] = []
     for n, lead_id in enumerate(_ids(ctx.ids.get("leads"))):
         lead = await leads_service.get_lead(session, admin, lead_id)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
-from app.core.http import page_of, set_created
+from app.core.http import set_created
 from app.core.idempotency import Idempotent
-from app.core.pagination import Page
+from app.core.routes import Resource
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.interactions import service
@@ -22,6 +21,7 @@ from app.interactions.schemas import (
 )
 
 router = APIRouter(tags=["interactions"])
+interactions = Resource(router, "/interactions", Interaction, CurrentPrincipal, name="interaction")
 
 
 @router.post(
@@ -58,25 +58,16 @@ async def log_interaction(
     return Interaction.model_validate(interaction)
 
 
-@router.get(
-    "/interactions",
-    operation_id="interactions-list",
-    response_model=InteractionPage,
+interactions.list(
+    service.list_page,
+    InteractionPage,
+    filters=InteractionFilters,
+    sorts=INTERACTION_SORTS,
     summary="List interactions",
     description="Interactions whose subject you can see; an integration, those it logged. "
     "Filters: `subject_type` with `subject_id`, `channel`, `direction`. Sort: "
     "`-occurred_at` (default), `occurred_at`, `created_at`, `-created_at`.",
 )
-async def list_interactions(
-    *,
-    principal: CurrentPrincipal,
-    session: Session,
-    filters: Annotated[InteractionFilters, Depends()],
-    sort: str = INTERACTION_SORTS.param,
-    page: Page,
-) -> InteractionPage:
-    rows, cursor = await service.list_page(session, principal, page, filters, sort)
-    return page_of(InteractionPage, rows, cursor)
 
 
 @router.get(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
-from app.core.http import IfMatch, set_created, set_etag
-from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
+from app.core.routes import Resource
 from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import Session
@@ -18,24 +17,16 @@ from app.meetings import service
 from app.meetings.schemas import Meeting, MeetingCreate, MeetingPage, MeetingUpdate
 
 router = APIRouter(tags=["meetings"])
+meetings = Resource(router, "/meetings", Meeting, HumanPrincipal, name="meeting")
 
 
-@router.post(
-    "/meetings",
-    operation_id="meetings-create",
-    status_code=201,
-    response_model=Meeting,
-    dependencies=[Idempotent],
+meetings.create(
+    service.create,
+    MeetingCreate,
     description="A call plan for exactly one of `lead_id` and `opportunity_id` (422 otherwise); "
     "attendees are contacts of its account. A meeting scheduled within 60 days counts as a "
     "scheduled follow-up for the stage validator.",
 )
-async def create_meeting(
-    body: MeetingCreate, principal: HumanPrincipal, session: Session, response: Response
-) -> Meeting:
-    meeting = await service.create(session, principal, body)
-    set_created(response, f"/api/v1/meetings/{meeting.id}", meeting.version)
-    return Meeting.model_validate(meeting)
 
 
 @router.get(
@@ -69,24 +60,7 @@ async def list_meetings(
     return MeetingPage(items=[Meeting.model_validate(m) for m in rows], next_cursor=cursor)
 
 
-@router.get("/meetings/{meeting_id}", operation_id="meetings-get", response_model=Meeting)
-async def get_meeting(
-    meeting_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
-) -> Meeting:
-    meeting = await service.get(session, principal, meeting_id)
-    set_etag(response, meeting.version)
-    return Meeting.model_validate(meeting)
+meetings.read(service.get)
 
 
-@router.patch("/meetings/{meeting_id}", operation_id="meetings-update", response_model=Meeting)
-async def update_meeting(
-    meeting_id: uuid.UUID,
-    body: MeetingUpdate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Meeting:
-    meeting = await service.update(session, principal, meeting_id, body, if_match)
-    set_etag(response, meeting.version)
-    return Meeting.model_validate(meeting)
+meetings.update(service.update, MeetingUpdate)

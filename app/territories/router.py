@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from app.core.config import Settings
 from app.core.enums import DiagramMedia, Vertical
-from app.core.http import IfMatch, created, negotiate, page_of, set_etag, tagged
+from app.core.http import IfMatch, created, negotiate, page_of, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
+from app.core.routes import Resource
 from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal, ManagerPrincipal
 from app.core.session import Session
@@ -40,6 +41,10 @@ from app.territories.schemas import (
 )
 
 router = APIRouter(tags=["territories"])
+territories = Resource(
+    router, "/territories", Territory, CurrentPrincipal, name="territory", plural="territories"
+)
+plans = Resource(router, "/plans", Plan, HumanPrincipal, name="plan")
 
 SVG = DiagramMedia.SVG.value
 PNG = DiagramMedia.PNG.value
@@ -53,65 +58,34 @@ class SVGResponse(Response):
     media_type = SVG
 
 
-@router.post(
-    "/territories",
-    operation_id="territories-create",
-    status_code=201,
-    response_model=Territory,
-    dependencies=[Idempotent],
+territories.create(
+    service.create_territory,
+    TerritoryCreate,
+    principal=ManagerPrincipal,
     description="Admins, or a manager for an owner in their subtree (themselves included).",
 )
-async def create_territory(
-    body: TerritoryCreate, principal: ManagerPrincipal, session: Session, response: Response
-) -> Territory:
-    territory = await service.create_territory(session, principal, body)
-    return created(response, Territory, territory, f"/api/v1/territories/{territory.id}")
 
 
-@router.get(
-    "/territories",
-    operation_id="territories-list",
-    response_model=TerritoryPage,
+territories.list(
+    service.list_territories,
+    TerritoryPage,
+    filters=TerritoryFilters,
+    sorts=TERRITORY_SORTS,
     description="Territories the caller can see: reps those they own or are on the team of, "
     "managers their subtree's, admins all. Sort: `created_at` (default), `name`, `updated_at`; "
     "`-` for descending.",
 )
-async def list_territories(
-    *,
-    principal: CurrentPrincipal,
-    session: Session,
-    filters: Annotated[TerritoryFilters, Depends()],
-    sort: str = TERRITORY_SORTS.param,
-    page: Page,
-) -> TerritoryPage:
-    rows, cursor = await service.list_territories(session, principal, page, filters, sort)
-    return page_of(TerritoryPage, rows, cursor)
 
 
-@router.get("/territories/{territory_id}", operation_id="territories-get", response_model=Territory)
-async def get_territory(
-    territory_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
-) -> Territory:
-    territory = await service.get_territory(session, principal, territory_id)
-    return tagged(response, Territory, territory)
+territories.read(service.get_territory)
 
 
-@router.patch(
-    "/territories/{territory_id}",
-    operation_id="territories-update",
-    response_model=Territory,
+territories.update(
+    service.update_territory,
+    TerritoryUpdate,
+    principal=HumanPrincipal,
     description="The owner (not `owner_id` or `segment`: 403), the owner's managers, admins.",
 )
-async def update_territory(
-    territory_id: uuid.UUID,
-    body: TerritoryUpdate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Territory:
-    territory = await service.update_territory(session, principal, territory_id, body, if_match)
-    return tagged(response, Territory, territory)
 
 
 @router.post(
@@ -146,21 +120,12 @@ async def transfer_territory(
     )
 
 
-@router.delete(
-    "/territories/{territory_id}",
-    operation_id="territories-delete",
-    status_code=204,
+territories.delete(
+    service.delete_territory,
+    principal=ManagerPrincipal,
     description="The owner's managers and admins; 409 while the territory has accounts (or "
     "engagement activities). Its team and plans go with it.",
 )
-async def delete_territory(
-    territory_id: uuid.UUID,
-    principal: ManagerPrincipal,
-    session: Session,
-    if_match: IfMatch = None,
-) -> Response:
-    await service.delete_territory(session, principal, territory_id, if_match)
-    return Response(status_code=204)
 
 
 # --- team --------------------------------------------------------------------------------
@@ -313,30 +278,10 @@ async def list_plans(
     return page_of(PlanPage, rows, cursor)
 
 
-@router.get("/plans/{plan_id}", operation_id="plans-get", response_model=Plan)
-async def get_plan(
-    plan_id: uuid.UUID, principal: CurrentPrincipal, session: Session, response: Response
-) -> Plan:
-    plan = await service.get_plan(session, principal, plan_id)
-    return tagged(response, Plan, plan)
+plans.read(service.get_plan, principal=CurrentPrincipal)
 
 
-@router.patch("/plans/{plan_id}", operation_id="plans-update", response_model=Plan)
-async def update_plan(
-    plan_id: uuid.UUID,
-    body: PlanUpdate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Plan:
-    plan = await service.update_plan(session, principal, plan_id, body, if_match)
-    return tagged(response, Plan, plan)
+plans.update(service.update_plan, PlanUpdate)
 
 
-@router.delete("/plans/{plan_id}", operation_id="plans-delete", status_code=204)
-async def delete_plan(
-    plan_id: uuid.UUID, principal: HumanPrincipal, session: Session, if_match: IfMatch = None
-) -> Response:
-    await service.delete_plan(session, principal, plan_id, if_match)
-    return Response(status_code=204)
+plans.delete(service.delete_plan)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
-from app.core.http import IfMatch, created, etag, json_document, page_of, tagged
+from app.core.http import etag, json_document, page_of
 from app.core.idempotency import Idempotent, shown_once
 from app.core.pagination import Page
+from app.core.routes import Resource
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
 from app.users import service
@@ -26,6 +26,7 @@ from app.users.schemas import (
 )
 
 router = APIRouter(tags=["users"])
+users = Resource(router, "/users", User, HumanPrincipal, name="user")
 
 
 @router.get("/me", operation_id="me-get", response_model=User)
@@ -34,67 +35,30 @@ async def me(principal: CurrentPrincipal, session: Session) -> Response:
     return json_document(document, headers={"ETag": etag(version)})
 
 
-@router.post(
-    "/users",
-    operation_id="users-create",
-    status_code=201,
-    response_model=User,
-    dependencies=[Idempotent],
-)
-async def create_user(
-    body: UserCreate, principal: AdminPrincipal, session: Session, response: Response
-) -> User:
-    user = await service.create_user(session, principal, body)
-    return created(response, User, user, f"/api/v1/users/{user.id}")
+users.create(service.create_user, UserCreate, principal=AdminPrincipal)
 
 
-@router.get(
-    "/users",
-    operation_id="users-list",
-    response_model=UserPage,
+users.list(
+    service.list_users,
+    UserPage,
+    filters=UserFilters,
+    sorts=USER_SORTS,
     description="The directory: admins list every user; managers and reps every active human "
     "user (admin, manager, rep), the list a team-staffing screen or an owner picker needs. "
     "Integrations: 403. Filters: `role`, `manager_id`, `q` (words of the name or email, whole "
     "or as prefixes), `active` (admins only; 422 for others). Sort: `created_at` (default), "
     "`email`, `name`, `-` for descending.",
 )
-async def list_users(
-    *,
-    principal: HumanPrincipal,
-    session: Session,
-    filters: Annotated[UserFilters, Depends()],
-    sort: str = USER_SORTS.param,
-    page: Page,
-) -> UserPage:
-    rows, cursor = await service.list_users(session, principal, page, filters, sort)
-    return page_of(UserPage, rows, cursor)
 
 
-@router.get(
-    "/users/{user_id}",
-    operation_id="users-get",
-    response_model=User,
+users.read(
+    service.get_user,
     description="Admins read every user; managers and reps every active human user (and "
     "themselves); integrations 403 (they read themselves at `/me`).",
 )
-async def get_user(
-    user_id: uuid.UUID, principal: HumanPrincipal, session: Session, response: Response
-) -> User:
-    user = await service.get_user(session, principal, user_id)
-    return tagged(response, User, user)
 
 
-@router.patch("/users/{user_id}", operation_id="users-update", response_model=User)
-async def update_user(
-    user_id: uuid.UUID,
-    body: UserUpdate,
-    principal: CurrentPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> User:
-    user = await service.update_user(session, principal, user_id, body, if_match)
-    return tagged(response, User, user)
+users.update(service.update_user, UserUpdate, principal=CurrentPrincipal)
 
 
 @router.post(

@@ -1,0 +1,268 @@
+"""The operations every resource has, declared once: create, list, read, change, delete.
+
+A router declares a resource (`Resource`) and each standard operation in one call. The
+convention lives here: create answers 201 with `Location` and `ETag` and takes an
+`Idempotency-Key`; read and change answer with `ETag`; change and delete honour `If-Match`;
+delete answers 204; a list answers `{items, next_cursor}`. The endpoint FastAPI analyses is
+built with the signature the hand-written one would have (its parameters in the declared order,
+its name giving the operation's default summary), so the OpenAPI document is the same.
+
+The service function behind an operation takes `(session, principal)` first; then create takes
+the body, read the id, change the id, body and `If-Match`, delete the id and `If-Match`; every
+other declared parameter (a list's `page`, `filters`, `sort`, ...) is passed by its name.
+`expand` is passed as the tuple of expansions asked for, `()` when none.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
+
+from app.core.http import IfMatch, created, page_of, tagged
+from app.core.idempotency import Idempotent
+from app.core.pagination import Page
+from app.core.session import Session
+
+# A declared parameter: its annotation, or (annotation, default).
+Params = Mapping[str, Any]
+Run = Callable[[dict[str, Any]], Awaitable[Any]]
+
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+_STANDARD = ("principal", "session", "response", "body", "if_match")
+
+
+def _parameter(name: str, spec: Any) -> inspect.Parameter:
+    if isinstance(spec, tuple):
+        annotation, default = spec
+        return inspect.Parameter(name, _KEYWORD, annotation=annotation, default=default)
+    return inspect.Parameter(name, _KEYWORD, annotation=spec)
+
+
+def _named(values: dict[str, Any], exclude: tuple[str, ...]) -> dict[str, Any]:
+    """The declared parameters a service takes by name (`expand`: a tuple, never None)."""
+    named = {k: v for k, v in values.items() if k not in exclude}
+    if "expand" in named:
+        named["expand"] = named["expand"] or ()
+    return named
+
+
+def endpoint(name: str, params: Params, run: Run, returns: Any) -> Callable[..., Awaitable[Any]]:
+    """An endpoint named `name` whose signature is `params` (in order), answering `run`."""
+
+    async def answer(**values: Any) -> Any:
+        return await run(values)
+
+    answer.__name__ = answer.__qualname__ = name
+    signature = [_parameter(key, spec) for key, spec in params.items()]
+    answer.__signature__ = inspect.Signature(signature, return_annotation=returns)  # type: ignore[attr-defined]
+    return answer
+
+
+class Resource:
+    """One resource at `/<path>` and `/<path>/{<name>_id}`, read and written as `schema`.
+
+    `operations` prefixes the operation ids (`notes` -> `notes-create`, ...); `name` and
+    `plural` give the endpoints' names (`create_note`, `list_notes`, ...), hence the
+    operations' default summaries. `principal` is who may call (an operation may narrow it).
+    `key` names the item's path parameter and its type where it is not `<name>_id`, a UUID.
+    """
+
+    def __init__(
+        self,
+        router: APIRouter,
+        path: str,
+        schema: type[BaseModel],
+        principal: Any,
+        *,
+        name: str,
+        plural: str | None = None,
+        operations: str | None = None,
+        key: tuple[str, Any] | None = None,
+    ) -> None:
+        self.router = router
+        self.path = path
+        self.schema = schema
+        self.principal = principal
+        self.name = name
+        self.plural = plural or f"{name}s"
+        self.id: str = key[0] if key else f"{name}_id"
+        self.key: Any = key[1] if key else uuid.UUID
+        self.item = f"{path}/{{{self.id}}}"
+        self.operations = operations or path.strip("/")
+
+    def _add(
+        self, method: str, path: str, verb: str, name: str, params: Params, run: Run, **route: Any
+    ) -> None:
+        returns = route.get("response_model", Response)
+        self.router.add_api_route(
+            path,
+            endpoint(name, params, run, returns),
+            methods=[method],
+            operation_id=f"{self.operations}-{verb}",
+            **route,
+        )
+
+    def create(
+        self,
+        call: Callable[..., Awaitable[Any]],
+        body: type[BaseModel],
+        *,
+        principal: Any = None,
+        params: Params | None = None,
+        **route: Any,
+    ) -> None:
+        """POST `path`: 201 with `Location` and `ETag`; `Idempotency-Key` honoured."""
+        schema = self.schema
+
+        async def run(values: dict[str, Any]) -> Any:
+            named = _named(values, _STANDARD)
+            entity = await call(values["session"], values["principal"], values["body"], **named)
+            location = f"/api/v1{self.path}/{entity.id}"
+            return created(values["response"], schema, entity, location)
+
+        declared = {"body": body, "principal": principal or self.principal, "session": Session}
+        declared |= {"response": Response, **(params or {})}
+        route.setdefault("dependencies", [Idempotent])
+        self._add(
+            "POST",
+            self.path,
+            "create",
+            f"create_{self.name}",
+            declared,
+            run,
+            status_code=201,
+            response_model=schema,
+            **route,
+        )
+
+    def list(
+        self,
+        call: Callable[..., Awaitable[tuple[Any, str | None]]],
+        page: type[BaseModel],
+        *,
+        filters: type | None = None,
+        sorts: Any = None,
+        custom: Any = None,
+        expand: Any = None,
+        params: Params | None = None,
+        principal: Any = None,
+        **route: Any,
+    ) -> None:
+        """GET `path`: one page of `{items, next_cursor}`. Its parameters: `filters` (a filter
+        dataclass, each field a query parameter), `custom` (the `custom.<key>` filters), `sorts`
+        (a `SortSpec`), the page and `expand`, in that order; or, where a list orders them
+        otherwise, `params` in full."""
+        if params is None:
+            params = {"filters": Annotated[filters, Depends()]} if filters else {}
+            params |= {"custom": custom} if custom else {}
+            params |= {"sort": (str, sorts.param)} if sorts else {}
+            params |= {"page": Page}
+            params |= {"expand": (Any, expand)} if expand else {}
+
+        async def run(values: dict[str, Any]) -> Any:
+            named = _named(values, _STANDARD)
+            rows, cursor = await call(values["session"], values["principal"], **named)
+            return page_of(page, rows, cursor)
+
+        declared = {"principal": principal or self.principal, "session": Session, **params}
+        self._add(
+            "GET",
+            self.path,
+            "list",
+            f"list_{self.plural}",
+            declared,
+            run,
+            response_model=page,
+            **route,
+        )
+
+    def read(
+        self,
+        call: Callable[..., Awaitable[Any]],
+        *,
+        principal: Any = None,
+        params: Params | None = None,
+        **route: Any,
+    ) -> None:
+        """GET `item`: the resource with its `ETag`."""
+        schema, key = self.schema, self.id
+
+        async def run(values: dict[str, Any]) -> Any:
+            named = _named(values, (*_STANDARD, key))
+            entity = await call(values["session"], values["principal"], values[key], **named)
+            return tagged(values["response"], schema, entity)
+
+        declared = {key: self.key, "principal": principal or self.principal, "session": Session}
+        declared |= {"response": Response, **(params or {})}
+        self._add(
+            "GET",
+            self.item,
+            "get",
+            f"get_{self.name}",
+            declared,
+            run,
+            response_model=schema,
+            **route,
+        )
+
+    def update(
+        self,
+        call: Callable[..., Awaitable[Any]],
+        body: type[BaseModel],
+        *,
+        principal: Any = None,
+        **route: Any,
+    ) -> None:
+        """PATCH `item` (JSON Merge Patch): the changed resource with its `ETag`."""
+        schema, key = self.schema, self.id
+
+        async def run(values: dict[str, Any]) -> Any:
+            entity = await call(
+                values["session"],
+                values["principal"],
+                values[key],
+                values["body"],
+                values["if_match"],
+            )
+            return tagged(values["response"], schema, entity)
+
+        declared = {key: self.key, "body": body, "principal": principal or self.principal}
+        declared |= {"session": Session, "response": Response, "if_match": (IfMatch, None)}
+        self._add(
+            "PATCH",
+            self.item,
+            "update",
+            f"update_{self.name}",
+            declared,
+            run,
+            response_model=schema,
+            **route,
+        )
+
+    def delete(
+        self, call: Callable[..., Awaitable[Any]], *, principal: Any = None, **route: Any
+    ) -> None:
+        """DELETE `item`: 204."""
+        key = self.id
+
+        async def run(values: dict[str, Any]) -> Any:
+            await call(values["session"], values["principal"], values[key], values["if_match"])
+            return Response(status_code=204)
+
+        declared = {key: self.key, "principal": principal or self.principal, "session": Session}
+        declared["if_match"] = (IfMatch, None)
+        self._add(
+            "DELETE",
+            self.item,
+            "delete",
+            f"delete_{self.name}",
+            declared,
+            run,
+            status_code=204,
+            **route,
+        )
