@@ -141,17 +141,15 @@ unit.update(
 )
 
 
-@units.get(
-    "/units/{unit_id}/adoption-history",
+unit.children(
+    "/adoption-history",
+    service.adoption_history,
+    AdoptionChangePage,
+    name="adoption_history",
     operation_id="units-adoption-history",
-    response_model=AdoptionChangePage,
+    principal=CurrentPrincipal,
     description="Every recorded adoption of the unit, oldest first.",
 )
-async def adoption_history(
-    unit_id: uuid.UUID, principal: CurrentPrincipal, session: Session, page: Page
-) -> AdoptionChangePage:
-    rows, cursor = await service.adoption_history(session, principal, unit_id, page)
-    return page_of(AdoptionChangePage, rows, cursor)
 
 
 router.include_router(accounts)

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Response
 from app.command_plans import service
 from app.command_plans.schemas import (
     CommandPlan,
-    CommandPlanRevision,
     CommandPlanRevisionPage,
     CommandPlanUpdate,
     Review,
@@ -19,11 +18,13 @@ from app.command_plans.schemas import (
 )
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
-from app.core.pagination import Page
+from app.core.routes import Resource
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 
 router = APIRouter(tags=["command-plans"])
+# The plan belongs to its opportunity: its paths start at the opportunity.
+plans = Resource(router, "/opportunities", CommandPlan, HumanPrincipal, name="opportunity")
 
 ReviewerPrincipal = Annotated[Principal, Depends(require_roles("manager", "admin"))]
 
@@ -64,19 +65,14 @@ async def update_command_plan(
     return _plan_out(plan, response)
 
 
-@router.get(
-    "/opportunities/{opportunity_id}/command-plan/revisions",
+plans.children(
+    "/command-plan/revisions",
+    service.revisions,
+    CommandPlanRevisionPage,
+    name="command_plan_revisions",
     operation_id="command-plans-revisions",
-    response_model=CommandPlanRevisionPage,
     description="Who changed which fields of the plan, and when; oldest first.",
 )
-async def command_plan_revisions(
-    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page
-) -> CommandPlanRevisionPage:
-    rows, cursor = await service.revisions(session, principal, opportunity_id, page)
-    return CommandPlanRevisionPage(
-        items=[CommandPlanRevision.model_validate(r) for r in rows], next_cursor=cursor
-    )
 
 
 @router.post(
@@ -99,14 +95,11 @@ async def create_review(
     return Review.model_validate(review)
 
 
-@router.get(
-    "/opportunities/{opportunity_id}/command-plan/reviews",
+plans.children(
+    "/command-plan/reviews",
+    service.reviews,
+    ReviewPage,
+    name="list_reviews",
     operation_id="command-plans-reviews-list",
-    response_model=ReviewPage,
     description="Reviews of the plan, oldest first.",
 )
-async def list_reviews(
-    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page
-) -> ReviewPage:
-    rows, cursor = await service.reviews(session, principal, opportunity_id, page)
-    return ReviewPage(items=[Review.model_validate(r) for r in rows], next_cursor=cursor)

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from app.core.http import IfMatch, created, page_of, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.security import AdminPrincipal, HumanPrincipal
 from app.core.session import Session
 
 # A declared parameter: its annotation, or (annotation, default).
@@ -99,12 +100,9 @@ class Resource:
         self, method: str, path: str, verb: str, name: str, params: Params, run: Run, **route: Any
     ) -> None:
         returns = route.get("response_model", Response)
+        route.setdefault("operation_id", f"{self.operations}-{verb}")
         self.router.add_api_route(
-            path,
-            endpoint(name, params, run, returns),
-            methods=[method],
-            operation_id=f"{self.operations}-{verb}",
-            **route,
+            path, endpoint(name, params, run, returns), methods=[method], **route
         )
 
     def create(
@@ -265,4 +263,78 @@ class Resource:
             run,
             status_code=204,
             **route,
+        )
+
+    def children(
+        self,
+        suffix: str,
+        call: Callable[..., Awaitable[tuple[Any, str | None]]],
+        page: type[BaseModel],
+        *,
+        name: str,
+        operation_id: str,
+        params: Params | None = None,
+        principal: Any = None,
+        **route: Any,
+    ) -> None:
+        """GET `item` + `suffix`: one page of what the item holds (its history, tokens,
+        deliveries, ...). The service takes the item's id, then `params` (default: the page) by
+        name."""
+        key = self.id
+
+        async def run(values: dict[str, Any]) -> Any:
+            named = _named(values, (*_STANDARD, key))
+            rows, cursor = await call(values["session"], values["principal"], values[key], **named)
+            return page_of(page, rows, cursor)
+
+        declared = {key: self.key, "principal": principal or self.principal, "session": Session}
+        declared |= params or {"page": Page}
+        self._add(
+            "GET",
+            self.item + suffix,
+            "",
+            name,
+            declared,
+            run,
+            operation_id=operation_id,
+            response_model=page,
+            **route,
+        )
+
+
+def settings_routes(
+    router: APIRouter,
+    path: str,
+    document: Any,
+    update: type[BaseModel],
+    *,
+    names: tuple[str, str],
+    descriptions: tuple[str, str],
+) -> None:
+    """GET and PUT of an admin settings document (a `settings_store.Document`): every person
+    reads it; admins replace it under `If-Match`. Both answer with its `ETag`."""
+    schema, operations = document.schema, path.strip("/").replace("/", "-")
+
+    async def read(values: dict[str, Any]) -> Any:
+        return tagged(values["response"], schema, await document.get(values["session"]))
+
+    async def replace(values: dict[str, Any]) -> Any:
+        written = await document.put(values["session"], values["body"], values["if_match"])
+        return tagged(values["response"], schema, written)
+
+    reading = {"principal": HumanPrincipal, "session": Session, "response": Response}
+    writing: dict[str, Any] = {"body": update, "principal": AdminPrincipal, "session": Session}
+    writing |= {"response": Response, "if_match": (IfMatch, None)}
+    for method, verb, name, params, run, description in (
+        ("GET", "get", names[0], reading, read, descriptions[0]),
+        ("PUT", "put", names[1], writing, replace, descriptions[1]),
+    ):
+        router.add_api_route(
+            path,
+            endpoint(name, params, run, schema),
+            methods=[method],
+            operation_id=f"{operations}-{verb}",
+            response_model=schema,
+            tags=["settings"],
+            description=description,
         )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.http import check_if_match
 from app.core.repository import Repository
 from app.models import Setting
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class SettingsRepository(Repository[Setting]):
@@ -70,3 +73,22 @@ async def write(
     version = current + 1
     await settings.put(key, document, version)
     return document, version
+
+
+class Document(Generic[M]):
+    """One settings document: its key, its defaults, and the schema it is read as (each default's
+    field, and `version`)."""
+
+    def __init__(self, key: str, defaults: Mapping[str, Any], schema: type[M]) -> None:
+        self.key, self.defaults, self.schema = key, defaults, schema
+
+    def _model(self, document: Mapping[str, Any], version: int) -> M:
+        return self.schema(**{k: document[k] for k in self.defaults}, version=version)
+
+    async def get(self, session: AsyncSession) -> M:
+        return self._model(*await read(session, self.key, self.defaults))
+
+    async def put(self, session: AsyncSession, data: BaseModel, if_match: str | None) -> M:
+        """Replace the document with `data` (PUT), under If-Match."""
+        written = await write(session, self.key, self.defaults, data.model_dump(), if_match)
+        return self._model(*written)

@@ -12,13 +12,13 @@ from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
+from app.core.routes import settings_routes
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts import service
 from app.forecasts.deps import AppSettings, ReportParams
 from app.forecasts.fiscal import PERIOD_PATTERN
 from app.forecasts.schemas import (
-    FiscalSettings,
     FiscalSettingsUpdate,
     Forecast,
     ForecastAccuracy,
@@ -45,40 +45,19 @@ PeriodPath = Annotated[
 # --- fiscal calendar ---------------------------------------------------------------------
 
 
-@router.get(
+settings_routes(
+    router,
     "/settings/fiscal",
-    operation_id="settings-fiscal-get",
-    response_model=FiscalSettings,
-    tags=["settings"],
-    description="The fiscal calendar: the month the fiscal year starts in (default 1). Readable "
-    "by every human role.",
+    service.FISCAL,
+    FiscalSettingsUpdate,
+    names=("get_fiscal", "put_fiscal"),
+    descriptions=(
+        "The fiscal calendar: the month the fiscal year starts in (default 1). Readable by "
+        "every human role.",
+        "Admins only. Replaces the document; honours `If-Match`. Periods keep their labels: "
+        "changing the start month moves every period's dates.",
+    ),
 )
-async def get_fiscal(
-    principal: HumanPrincipal, session: Session, response: Response
-) -> FiscalSettings:
-    settings = await service.get_fiscal_settings(session)
-    set_etag(response, settings.version)
-    return settings
-
-
-@router.put(
-    "/settings/fiscal",
-    operation_id="settings-fiscal-put",
-    response_model=FiscalSettings,
-    tags=["settings"],
-    description="Admins only. Replaces the document; honours `If-Match`. Periods keep their "
-    "labels: changing the start month moves every period's dates.",
-)
-async def put_fiscal(
-    body: FiscalSettingsUpdate,
-    principal: AdminPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> FiscalSettings:
-    settings = await service.put_fiscal_settings(session, body, if_match)
-    set_etag(response, settings.version)
-    return settings
 
 
 # --- quotas ------------------------------------------------------------------------------

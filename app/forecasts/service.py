@@ -50,7 +50,6 @@ from app.forecasts.schemas import (
     AccuracyWeek,
     DirectReportRollup,
     FiscalSettings,
-    FiscalSettingsUpdate,
     Forecast,
     ForecastAccuracy,
     ForecastCreate,
@@ -75,26 +74,11 @@ TEAM_CALL_ROLES = frozenset({"manager", "admin"})
 # --- fiscal calendar ---------------------------------------------------------------------
 
 
-async def get_fiscal_settings(session: AsyncSession) -> FiscalSettings:
-    document, version = await settings_store.read(session, FISCAL_KEY, FISCAL_DEFAULTS)
-    return FiscalSettings(
-        fiscal_year_start_month=document["fiscal_year_start_month"], version=version
-    )
-
-
-async def put_fiscal_settings(
-    session: AsyncSession, data: FiscalSettingsUpdate, if_match: str | None
-) -> FiscalSettings:
-    document, version = await settings_store.write(
-        session, FISCAL_KEY, FISCAL_DEFAULTS, data.model_dump(), if_match
-    )
-    return FiscalSettings(
-        fiscal_year_start_month=document["fiscal_year_start_month"], version=version
-    )
+FISCAL = settings_store.Document(FISCAL_KEY, FISCAL_DEFAULTS, FiscalSettings)
 
 
 async def fiscal_start_month(session: AsyncSession) -> int:
-    return (await get_fiscal_settings(session)).fiscal_year_start_month
+    return (await FISCAL.get(session)).fiscal_year_start_month
 
 
 def local_now(tz: tzinfo, now: datetime | None = None) -> datetime:

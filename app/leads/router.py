@@ -16,7 +16,8 @@ from app.core.expand import expand_param
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
-from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
+from app.core.routes import Resource, settings_routes
+from app.core.security import CurrentPrincipal, HumanPrincipal
 from app.core.session import AppSettings, Session
 from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 from app.leads import batch, convert, csv_import, service
@@ -26,7 +27,6 @@ from app.leads.schemas import (
     MAX_BATCH_ITEMS,
     TOUCH_SORTS,
     BatchResult,
-    CadencePolicy,
     CadenceUpdate,
     ConvertRequest,
     ConvertResult,
@@ -49,6 +49,7 @@ from app.opportunities import service as opportunities
 from app.opportunities.schemas import Opportunity
 
 router = APIRouter(tags=["leads"])
+leads = Resource(router, "/leads", Lead, CurrentPrincipal, name="lead")
 
 LEAD_EXPANSIONS = expand_param(Expansion.OWNER, Expansion.ACCOUNT)
 FOLLOW_UP_EXPANSIONS = expand_param(Expansion.OWNER)
@@ -77,30 +78,27 @@ def _lead(response: Response, lead: Any) -> Lead:
     return Lead.model_validate(lead)
 
 
-@router.post(
-    "/leads",
-    operation_id="leads-create",
-    status_code=201,
-    response_model=Lead,
-    dependencies=[Idempotent],
+leads.create(
+    service.create_lead,
+    LeadCreate,
     description="Any role creates leads. `source` is the integration's slug, or `manual`. "
     "Routing: a lead whose domain matches an account's gets that `account_id`, and the "
     "account's territory owner as `owner_id` by default; otherwise the creating person (an "
     "integration's lead stays unassigned). An open lead with the same email "
     "(case-insensitively) answers 409 `duplicate` with `existing_id`.",
 )
-async def create_lead(
-    body: LeadCreate, principal: CurrentPrincipal, session: Session, response: Response
-) -> Lead:
-    lead = await service.create_lead(session, principal, body)
-    set_created(response, f"/api/v1/leads/{lead.id}", lead.version)
-    return Lead.model_validate(lead)
 
 
-@router.get(
-    "/leads",
-    operation_id="leads-list",
-    response_model=LeadPage,
+leads.list(
+    service.list_leads,
+    LeadPage,
+    params={
+        "filters": Annotated[LeadFilters, Depends()],
+        "sort": (str, LEAD_SORTS.param),
+        "page": Page,
+        "custom": CustomQuery,
+        "expand": (Any, LEAD_EXPANSIONS),
+    },
     description="Leads you can see (an integration: the ones it created). `q` matches name, "
     "email and company: every word, whole or as a prefix, case-insensitively (as "
     "`GET /search`). Sort: `created_at` (default), "
@@ -109,20 +107,6 @@ async def create_lead(
     "beside owner ids: `owner_id=none,<id>`). An owner, account or activity id you cannot "
     "see -> 422 `not_found`." + CUSTOM_FILTER_HELP,
 )
-async def list_leads(
-    principal: CurrentPrincipal,
-    session: Session,
-    filters: Annotated[LeadFilters, Depends()],
-    sort: str = LEAD_SORTS.param,
-    *,
-    page: Page,
-    custom: CustomQuery,
-    expand: Any = LEAD_EXPANSIONS,
-) -> LeadPage:
-    rows, cursor = await service.list_leads(
-        session, principal, page, filters, sort, custom, expand=expand or ()
-    )
-    return LeadPage(items=[Lead.model_validate(lead) for lead in rows], next_cursor=cursor)
 
 
 @router.post(
@@ -222,39 +206,20 @@ async def upsert_external(
     return _lead(response, lead)
 
 
-@router.get(
-    "/leads/{lead_id}",
-    operation_id="leads-get",
-    response_model=Lead,
+leads.read(
+    service.read_lead,
+    params={"expand": (Any, LEAD_EXPANSIONS)},
     description="A lead you can see; `expand=owner,account` adds their summaries.",
 )
-async def get_lead(
-    lead_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    session: Session,
-    response: Response,
-    expand: Any = LEAD_EXPANSIONS,
-) -> Lead:
-    return _lead(response, await service.read_lead(session, principal, lead_id, expand or ()))
 
 
-@router.patch(
-    "/leads/{lead_id}",
-    operation_id="leads-update",
-    response_model=Lead,
+leads.update(
+    service.update_lead,
+    LeadUpdate,
     description="JSON Merge Patch. `status` `converted` only via `/convert`; a converted lead no "
     "longer changes (409). `owner_id` changes only by a manager of both the old and the new "
     "owner (an unassigned side needs nothing), or an admin (else 403). Integrations: 403.",
 )
-async def update_lead(
-    lead_id: uuid.UUID,
-    body: LeadUpdate,
-    principal: CurrentPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Lead:
-    return _lead(response, await service.update_lead(session, principal, lead_id, body, if_match))
 
 
 # ---- touches --------------------------------------------------------------------------------
@@ -281,22 +246,16 @@ async def create_touch(
     return Touch.model_validate(touch)
 
 
-@router.get(
-    "/leads/{lead_id}/touches",
+leads.children(
+    "/touches",
+    service.list_touches,
+    TouchPage,
+    name="list_touches",
     operation_id="leads-touches-list",
-    response_model=TouchPage,
+    params={"sort": (str, TOUCH_SORTS.param), "page": Page},
+    principal=HumanPrincipal,
     description="Sort: `occurred_at` (default) or `-occurred_at`.",
 )
-async def list_touches(
-    lead_id: uuid.UUID,
-    principal: HumanPrincipal,
-    session: Session,
-    sort: str = TOUCH_SORTS.param,
-    *,
-    page: Page,
-) -> TouchPage:
-    rows, cursor = await service.list_touches(session, principal, lead_id, page, sort)
-    return TouchPage(items=[Touch.model_validate(t) for t in rows], next_cursor=cursor)
 
 
 @router.get(
@@ -352,39 +311,17 @@ async def convert_lead(
 # ---- cadence policy and follow-up -----------------------------------------------------------
 
 
-def _policy(response: Response, document: dict[str, Any], version: int) -> CadencePolicy:
-    set_etag(response, version)
-    return CadencePolicy(**document, version=version)
-
-
-@router.get(
+settings_routes(
+    router,
     "/settings/cadence",
-    operation_id="settings-cadence-get",
-    response_model=CadencePolicy,
-    tags=["settings"],
-    description="The follow-up cadence policy (seed step 6). Any person reads it.",
+    service.CADENCE,
+    CadenceUpdate,
+    names=("get_cadence", "put_cadence"),
+    descriptions=(
+        "The follow-up cadence policy (seed step 6). Any person reads it.",
+        "Replace the cadence policy (admin; honours `If-Match`).",
+    ),
 )
-async def get_cadence(
-    principal: HumanPrincipal, session: Session, response: Response
-) -> CadencePolicy:
-    return _policy(response, *await service.read_cadence(session))
-
-
-@router.put(
-    "/settings/cadence",
-    operation_id="settings-cadence-put",
-    response_model=CadencePolicy,
-    tags=["settings"],
-    description="Replace the cadence policy (admin; honours `If-Match`).",
-)
-async def put_cadence(
-    body: CadenceUpdate,
-    principal: AdminPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> CadencePolicy:
-    return _policy(response, *await service.write_cadence(session, body.model_dump(), if_match))
 
 
 @router.get(

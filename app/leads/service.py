@@ -45,6 +45,7 @@ from app.leads.repository import ExternalIdTaken, LeadRepository
 from app.leads.rules import CLOSED_STATUSES, domain_from_email, in_future, lead_problems
 from app.leads.schemas import (
     CADENCE_DEFAULTS,
+    CadencePolicy,
     FollowUpFilters,
     LeadCreate,
     LeadFilters,
@@ -426,14 +427,7 @@ async def list_touches(
 # ---- cadence and follow-up ------------------------------------------------------------------
 
 
-async def read_cadence(session: AsyncSession) -> tuple[dict[str, Any], int]:
-    return await settings_store.read(session, CADENCE_KEY, CADENCE_DEFAULTS)
-
-
-async def write_cadence(
-    session: AsyncSession, value: Mapping[str, Any], if_match: str | None
-) -> tuple[dict[str, Any], int]:
-    return await settings_store.write(session, CADENCE_KEY, CADENCE_DEFAULTS, value, if_match)
+CADENCE = settings_store.Document(CADENCE_KEY, CADENCE_DEFAULTS, CadencePolicy)
 
 
 async def follow_up(
@@ -446,8 +440,8 @@ async def follow_up(
     expand: Sequence[Expansion] = (),
 ) -> tuple[list[Any], str | None]:
     await UserRepository(session).check_owner_filter(principal, filters.owner_id)
-    document, _ = await read_cadence(session)
-    cadence = Cadence(**{k: int(document[k]) for k in CADENCE_DEFAULTS})
+    policy = await CADENCE.get(session)
+    cadence = Cadence(**policy.model_dump(exclude={"version"}))
     return await FollowUpRepository(session).page(
         principal, cadence, tz, page, filters, sort, expand
     )

@@ -14,6 +14,7 @@ from app.core.http import IfMatch, etag, json_document, json_page, set_created, 
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
+from app.core.routes import Resource
 from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import AppSettings, Session
@@ -21,7 +22,6 @@ from app.core.text_search import SearchText
 from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 from app.opportunities import service, stage_moves
 from app.opportunities.schemas import (
-    HistoryEntry,
     HistoryPage,
     Opportunity,
     OpportunityCreate,
@@ -31,6 +31,7 @@ from app.opportunities.schemas import (
 )
 
 router = APIRouter(tags=["opportunities"])
+opportunities = Resource(router, "/opportunities", Opportunity, HumanPrincipal, name="opportunity")
 
 OPPORTUNITY_EXPANSIONS = expand_param(Expansion.OWNER, Expansion.ACCOUNT, Expansion.CONTACT)
 
@@ -190,17 +191,14 @@ async def change_stage(
     return service.present(opportunity, settings.currency)
 
 
-@router.get(
-    "/opportunities/{opportunity_id}/history",
+opportunities.children(
+    "/history",
+    service.history_page,
+    HistoryPage,
+    name="opportunity_history",
     operation_id="opportunities-history",
-    response_model=HistoryPage,
     description="Every change of stage, amount, close_date, forecast_category, owner_id, type, "
     "renewal_arr, renewal_loss_amount and renewal_forecast_category, oldest first. Creation "
     "is recorded as changes from null. `reason` is a stage move's reason, or the "
     "`change_reason` of the PATCH that made the change.",
 )
-async def opportunity_history(
-    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session, page: Page
-) -> HistoryPage:
-    rows, cursor = await service.history_page(session, principal, opportunity_id, page)
-    return HistoryPage(items=[HistoryEntry.model_validate(h) for h in rows], next_cursor=cursor)

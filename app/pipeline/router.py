@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 
-from app.core.http import IfMatch, set_etag
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
+from app.core.routes import settings_routes
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts.deps import AppSettings, OwnerQuery, ReportParams
@@ -16,7 +16,6 @@ from app.pipeline import service
 from app.pipeline.hygiene import HygieneFlag
 from app.pipeline.schemas import (
     HygienePage,
-    HygieneSettings,
     HygieneSettingsUpdate,
     PipelineSummary,
     Waterfall,
@@ -70,38 +69,17 @@ async def get_hygiene(
     return await service.hygiene(session, principal, owner_id, flag, page, settings.tz)
 
 
-@router.get(
+settings_routes(
+    router,
     "/settings/hygiene",
-    operation_id="settings-hygiene-get",
-    response_model=HygieneSettings,
-    tags=["settings"],
-    description="Hygiene thresholds in days. Readable by every human role.",
+    service.HYGIENE,
+    HygieneSettingsUpdate,
+    names=("get_hygiene_settings", "put_hygiene_settings"),
+    descriptions=(
+        "Hygiene thresholds in days. Readable by every human role.",
+        "Admins only. Replaces the thresholds (each 1-3650 days); honours `If-Match`.",
+    ),
 )
-async def get_hygiene_settings(
-    principal: HumanPrincipal, session: Session, response: Response
-) -> HygieneSettings:
-    result = await service.get_hygiene_settings(session)
-    set_etag(response, result.version)
-    return result
-
-
-@router.put(
-    "/settings/hygiene",
-    operation_id="settings-hygiene-put",
-    response_model=HygieneSettings,
-    tags=["settings"],
-    description="Admins only. Replaces the thresholds (each 1-3650 days); honours `If-Match`.",
-)
-async def put_hygiene_settings(
-    body: HygieneSettingsUpdate,
-    principal: AdminPrincipal,
-    session: Session,
-    response: Response,
-    if_match: IfMatch = None,
-) -> HygieneSettings:
-    result = await service.put_hygiene_settings(session, body, if_match)
-    set_etag(response, result.version)
-    return result
 
 
 @router.get(

@@ -32,7 +32,6 @@ from app.pipeline.schemas import (
     HygieneItem,
     HygienePage,
     HygieneSettings,
-    HygieneSettingsUpdate,
     PipelineSummary,
     StageTotal,
     Waterfall,
@@ -75,22 +74,7 @@ async def summary(
 # --- hygiene ------------------------------------------------------------------------------
 
 
-def _hygiene_settings(document: Mapping[str, Any], version: int) -> HygieneSettings:
-    return HygieneSettings(**{k: document[k] for k in HYGIENE_DEFAULTS}, version=version)
-
-
-async def get_hygiene_settings(session: AsyncSession) -> HygieneSettings:
-    document, version = await settings_store.read(session, HYGIENE_KEY, HYGIENE_DEFAULTS)
-    return _hygiene_settings(document, version)
-
-
-async def put_hygiene_settings(
-    session: AsyncSession, data: HygieneSettingsUpdate, if_match: str | None
-) -> HygieneSettings:
-    document, version = await settings_store.write(
-        session, HYGIENE_KEY, HYGIENE_DEFAULTS, data.model_dump(), if_match
-    )
-    return _hygiene_settings(document, version)
+HYGIENE = settings_store.Document(HYGIENE_KEY, HYGIENE_DEFAULTS, HygieneSettings)
 
 
 def _item(row: Mapping[Any, Any], thresholds: HygieneSettings) -> HygieneItem:
@@ -126,7 +110,7 @@ async def hygiene(
     tz: tzinfo,
 ) -> HygienePage:
     owner = await resolve_owner(session, principal, owner_id)
-    thresholds = await get_hygiene_settings(session)
+    thresholds = await HYGIENE.get(session)
     now = datetime.now(UTC)
     params = {
         "now": now,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
 from app.core.enums import BpmStage, MeddppiccElement, PersonaSlug
+from app.core.pagination import ListFilters
+from app.core.query_lists import AnyOf
 from app.core.schemas import Name, RequestModel, ResponseModel, Str500
 
 Question = Annotated[
@@ -102,3 +105,9 @@ class BuyerProcessStageUpdate(RequestModel):
 class BuyerProcessStagePage(ResponseModel):
     items: list[BuyerProcessStage]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class QuestionFilters(ListFilters):
+    element: AnyOf[MeddppiccElement] = None
+    persona: AnyOf[PersonaSlug] = None

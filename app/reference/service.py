@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,7 @@ from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import apply_patch
 from app.core.schemas import RequestModel
+from app.core.security import Principal
 from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
 from app.reference import repository
 from app.reference.schemas import (
@@ -19,23 +20,28 @@ from app.reference.schemas import (
     DiscoveryQuestionCreate,
     DiscoveryQuestionUpdate,
     PersonaUpdate,
+    QuestionFilters,
 )
 
 
 async def list_personas(
-    session: AsyncSession, page: PageParams
+    session: AsyncSession, principal: Principal, page: PageParams
 ) -> tuple[list[PersonaProfile], str | None]:
     return await repository.list_personas(session, page)
 
 
 async def list_questions(
-    session: AsyncSession, page: PageParams, filters: dict[str, Any]
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: QuestionFilters,
 ) -> tuple[list[DiscoveryQuestion], str | None]:
-    return await repository.list_questions(session, page, filters)
+    by = {"element": filters.element, "persona": filters.persona}
+    return await repository.list_questions(session, page, by)
 
 
 async def list_buyer_process_stages(
-    session: AsyncSession, page: PageParams
+    session: AsyncSession, principal: Principal, page: PageParams
 ) -> tuple[list[BuyerProcessStage], str | None]:
     return await repository.list_buyer_process_stages(session, page)
 
@@ -55,25 +61,32 @@ async def _patched(session: AsyncSession, row: V, patch: RequestModel, if_match:
 
 
 async def update_persona(
-    session: AsyncSession, slug: str, patch: PersonaUpdate, if_match: str | None
+    session: AsyncSession,
+    principal: Principal,
+    slug: str,
+    patch: PersonaUpdate,
+    if_match: str | None,
 ) -> PersonaProfile:
     persona = await repository.persona_for_update(session, slug)
     return await _patched(session, found(persona, "No such persona."), patch, if_match)
 
 
 async def create_question(
-    session: AsyncSession, data: DiscoveryQuestionCreate
+    session: AsyncSession, principal: Principal, data: DiscoveryQuestionCreate
 ) -> DiscoveryQuestion:
     return await repository.add_question(session, DiscoveryQuestion(**data.model_dump()))
 
 
-async def get_question(session: AsyncSession, question_id: uuid.UUID) -> DiscoveryQuestion:
+async def get_question(
+    session: AsyncSession, principal: Principal, question_id: uuid.UUID
+) -> DiscoveryQuestion:
     question = await repository.get_question(session, question_id)
     return found(question, "No such discovery question.")
 
 
 async def update_question(
     session: AsyncSession,
+    principal: Principal,
     question_id: uuid.UUID,
     patch: DiscoveryQuestionUpdate,
     if_match: str | None,
@@ -83,7 +96,11 @@ async def update_question(
 
 
 async def update_buyer_process_stage(
-    session: AsyncSession, slug: str, patch: BuyerProcessStageUpdate, if_match: str | None
+    session: AsyncSession,
+    principal: Principal,
+    slug: str,
+    patch: BuyerProcessStageUpdate,
+    if_match: str | None,
 ) -> BuyerProcessStage:
     stage = await repository.buyer_process_stage_for_update(session, slug)
     return await _patched(session, found(stage, "No such buyer process stage."), patch, if_match)

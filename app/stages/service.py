@@ -12,6 +12,7 @@ from app.core.errors import field_error, found
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import apply_patch
+from app.core.security import Principal
 from app.models import Stage
 from app.stages import repository
 from app.stages.rules import REQUIREMENT_CODES
@@ -20,7 +21,7 @@ from app.stages.schemas import StageUpdate
 MISSING = "No such stage."
 
 
-async def get(session: AsyncSession, slug: str) -> Stage:
+async def get(session: AsyncSession, principal: Principal, slug: str) -> Stage:
     return found(await repository.get_stage(session, slug), MISSING)
 
 
@@ -44,7 +45,7 @@ def _check_codes(requirements: dict[str, list[str]]) -> None:
 
 
 async def update(
-    session: AsyncSession, slug: str, patch: StageUpdate, if_match: str | None
+    session: AsyncSession, principal: Principal, slug: str, patch: StageUpdate, if_match: str | None
 ) -> Stage:
     stage = found(await repository.stage_for_update(session, slug), MISSING)
     check_if_match(if_match, stage.version)
@@ -63,5 +64,7 @@ async def update(
     return stage
 
 
-async def list_page(session: AsyncSession, page: PageParams) -> tuple[list[Stage], str | None]:
+async def list_page(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> tuple[list[Stage], str | None]:
     return await repository.stages_page(session, page)

@@ -6,9 +6,8 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.core.http import etag, json_document, page_of
+from app.core.http import etag, json_document
 from app.core.idempotency import Idempotent, shown_once
-from app.core.pagination import Page
 from app.core.routes import Resource
 from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
 from app.core.session import Session
@@ -87,12 +86,14 @@ async def create_token(
     )
 
 
-@router.get("/users/{user_id}/tokens", operation_id="users-tokens-list", response_model=TokenPage)
-async def list_tokens(
-    user_id: uuid.UUID, principal: CurrentPrincipal, session: Session, page: Page
-) -> TokenPage:
-    rows, cursor = await service.list_tokens(session, principal, user_id, page)
-    return page_of(TokenPage, rows, cursor)
+users.children(
+    "/tokens",
+    service.list_tokens,
+    TokenPage,
+    name="list_tokens",
+    operation_id="users-tokens-list",
+    principal=CurrentPrincipal,
+)
 
 
 @router.delete("/tokens/{token_id}", operation_id="tokens-revoke", status_code=204)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent, shown_once
-from app.core.pagination import Page
+from app.core.routes import Resource
 from app.core.security import AdminPrincipal
 from app.core.session import Session
 from app.webhooks import service
@@ -23,6 +23,7 @@ from app.webhooks.schemas import (
 )
 
 router = APIRouter(tags=["webhooks"])
+webhooks = Resource(router, "/webhooks", Webhook, AdminPrincipal, name="webhook")
 
 
 def _allow_private(request: Request) -> bool:
@@ -51,19 +52,10 @@ async def create_webhook(
     return WebhookCreated.model_validate(webhook)
 
 
-@router.get("/webhooks", operation_id="webhooks-list", response_model=WebhookPage)
-async def list_webhooks(principal: AdminPrincipal, session: Session, page: Page) -> WebhookPage:
-    rows, cursor = await service.list_page(session, page)
-    return WebhookPage(items=[Webhook.model_validate(w) for w in rows], next_cursor=cursor)
+webhooks.list(service.list_page, WebhookPage)
 
 
-@router.get("/webhooks/{webhook_id}", operation_id="webhooks-get", response_model=Webhook)
-async def get_webhook(
-    webhook_id: uuid.UUID, principal: AdminPrincipal, session: Session, response: Response
-) -> Webhook:
-    webhook = await service.get(session, webhook_id)
-    set_etag(response, webhook.version)
-    return Webhook.model_validate(webhook)
+webhooks.read(service.get)
 
 
 @router.patch("/webhooks/{webhook_id}", operation_id="webhooks-update", response_model=Webhook)
@@ -81,25 +73,17 @@ async def update_webhook(
     return Webhook.model_validate(webhook)
 
 
-@router.delete("/webhooks/{webhook_id}", operation_id="webhooks-delete", status_code=204)
-async def delete_webhook(
-    webhook_id: uuid.UUID, principal: AdminPrincipal, session: Session, if_match: IfMatch = None
-) -> Response:
-    await service.delete(session, webhook_id, if_match)
-    return Response(status_code=204)
+webhooks.delete(service.delete)
 
 
-@router.get(
-    "/webhooks/{webhook_id}/deliveries",
+webhooks.children(
+    "/deliveries",
+    service.deliveries_page,
+    DeliveryPage,
+    name="list_deliveries",
     operation_id="webhooks-deliveries-list",
-    response_model=DeliveryPage,
     description="Delivery attempts, newest first.",
 )
-async def list_deliveries(
-    webhook_id: uuid.UUID, principal: AdminPrincipal, session: Session, page: Page
-) -> DeliveryPage:
-    rows, cursor = await service.deliveries_page(session, webhook_id, page)
-    return DeliveryPage(items=[Delivery.model_validate(d) for d in rows], next_cursor=cursor)
 
 
 @router.post(

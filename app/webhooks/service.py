@@ -40,11 +40,15 @@ async def create(
     return await repository.add(session, webhook)
 
 
-async def get(session: AsyncSession, webhook_id: uuid.UUID, *, lock: bool = False) -> Webhook:
+async def find(session: AsyncSession, webhook_id: uuid.UUID, *, lock: bool = False) -> Webhook:
     webhook = await repository.get(session, webhook_id, lock=lock)
     if webhook is None:
         raise NotFound("No such webhook.")
     return webhook
+
+
+async def get(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> Webhook:
+    return await find(session, webhook_id)
 
 
 async def update(
@@ -54,7 +58,7 @@ async def update(
     if_match: str | None,
     allow_private: bool,
 ) -> Webhook:
-    webhook = await get(session, webhook_id, lock=True)
+    webhook = await find(session, webhook_id, lock=True)
     check_if_match(if_match, webhook.version)
     changes = patch.model_dump(exclude_unset=True)
     if "url" in changes:
@@ -74,21 +78,25 @@ async def update(
     return webhook
 
 
-async def delete(session: AsyncSession, webhook_id: uuid.UUID, if_match: str | None) -> None:
-    webhook = await get(session, webhook_id, lock=True)
+async def delete(
+    session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, if_match: str | None
+) -> None:
+    webhook = await find(session, webhook_id, lock=True)
     check_if_match(if_match, webhook.version)
     await repository.delete(session, webhook)
 
 
-async def list_page(session: AsyncSession, page: PageParams) -> tuple[list[Webhook], str | None]:
+async def list_page(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> tuple[list[Webhook], str | None]:
     return await repository.list_page(session, page)
 
 
 async def deliveries_page(
-    session: AsyncSession, webhook_id: uuid.UUID, page: PageParams
+    session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, page: PageParams
 ) -> tuple[list[WebhookDelivery], str | None]:
     """Delivery attempts of an existing webhook, newest first (404 for an unknown one)."""
-    await get(session, webhook_id)
+    await find(session, webhook_id)
     return await repository.deliveries_page(session, webhook_id, page)
 
 
@@ -101,7 +109,7 @@ async def ping(
     session: AsyncSession, principal: Principal, webhook_id: uuid.UUID
 ) -> WebhookDelivery:
     """A `webhook.ping` event queued for this webhook only, whatever its `event_types`."""
-    webhook = await get(session, webhook_id)
+    webhook = await find(session, webhook_id)
     _check_active(webhook)
     delivery_id = await events.emit_to(
         session, webhook.id, EventType.WEBHOOK_PING, EventResource.WEBHOOK, webhook.id, principal.id
@@ -115,7 +123,7 @@ async def redeliver(
     session: AsyncSession, webhook_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> WebhookDelivery:
     """The delivery's event sent again by the worker, with the same `Engage-Event-Id`."""
-    webhook = await get(session, webhook_id)
+    webhook = await find(session, webhook_id)
     _check_active(webhook)
     delivery = await repository.requeue(session, webhook.id, delivery_id)
     if delivery is None:
