@@ -338,3 +338,27 @@ def settings_routes(
             tags=["settings"],
             description=description,
         )
+
+
+def computed(
+    router: APIRouter,
+    path: str,
+    call: Callable[..., Awaitable[Any]],
+    schema: type[BaseModel],
+    *,
+    name: str,
+    params: Params,
+    principal: Any = HumanPrincipal,
+    **route: Any,
+) -> None:
+    """GET `path`: what the service computes from `params` (a report, an evaluation), without an
+    `ETag` (it has no version of its own)."""
+
+    async def run(values: dict[str, Any]) -> Any:
+        named = _named(values, ("principal", "session"))
+        return schema.model_validate(await call(values["session"], values["principal"], **named))
+
+    declared = {"principal": principal, "session": Session, **params}
+    router.add_api_route(
+        path, endpoint(name, declared, run, schema), methods=["GET"], response_model=schema, **route
+    )

@@ -12,7 +12,7 @@ from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
-from app.core.routes import settings_routes
+from app.core.routes import computed, settings_routes
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts import service
@@ -147,18 +147,20 @@ async def delete_quota(
 # --- roll-up -----------------------------------------------------------------------------
 
 
-@router.get(
+computed(
+    router,
     "/forecasts/rollup",
+    service.rollup,
+    Rollup,
+    name="get_rollup",
+    params={"query": ReportParams},
     operation_id="forecasts-rollup",
-    response_model=Rollup,
     description="Forecast figures (API.md section 8) over the opportunities whose close_date "
     "falls in the period, owned by the owner or anyone below them, each direct report's subtree "
     "broken out. Won = stage closed_won, lost = stage lost (unqualified and duplicate count "
     "nothing), open = the pipeline stages 1-6 with their forecast_category (stage 0, pending "
     "acceptance, is not pipeline and counts nothing). Computed in SQL with exact decimals.",
 )
-async def get_rollup(principal: HumanPrincipal, session: Session, query: ReportParams) -> Rollup:
-    return await service.rollup(session, principal, query)
 
 
 # --- weekly submissions ------------------------------------------------------------------
@@ -227,10 +229,14 @@ async def list_forecasts(
     return ForecastPage(items=items, next_cursor=cursor)
 
 
-@router.get(
+computed(
+    router,
     "/forecasts/accuracy",
+    service.accuracy,
+    ForecastAccuracy,
+    name="get_accuracy",
+    params={"query": ReportParams},
     operation_id="forecasts-accuracy",
-    response_model=ForecastAccuracy,
     description="The owner's track record for a period (API.md section 14): each weekly call "
     "(net commit, net 50/50, net best case, and what the roll-up's net_commit said when it was "
     "made) against `actual_net_closed`, the roll-up's net_closed now (a manager's covers their "
@@ -238,10 +244,6 @@ async def list_forecasts(
     "their mean absolute error. `final` turns true once the period has ended. Visible like "
     "the roll-up: an owner the caller cannot see -> 422 `not_found`.",
 )
-async def get_accuracy(
-    principal: HumanPrincipal, session: Session, query: ReportParams
-) -> ForecastAccuracy:
-    return await service.accuracy(session, principal, query)
 
 
 @router.get(

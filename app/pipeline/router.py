@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
-from app.core.routes import settings_routes
+from app.core.routes import computed, settings_routes
 from app.core.security import HumanPrincipal, Principal, require_roles
 from app.core.session import Session
 from app.forecasts.deps import AppSettings, OwnerQuery, ReportParams
@@ -26,10 +26,14 @@ router = APIRouter(tags=["pipeline"])
 AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
 
 
-@router.get(
+computed(
+    router,
     "/pipeline/summary",
+    service.summary,
+    PipelineSummary,
+    name="get_summary",
+    params={"query": ReportParams},
     operation_id="pipeline-summary",
-    response_model=PipelineSummary,
     description="Open opportunities in stages 1-6 whose close_date falls in the period, by "
     "stage (arr = measure: amount, or a renewal's uplift). Coverage is measured against the "
     "effective quota of the requested period (a quarter's quota for a quarter, the fiscal "
@@ -37,10 +41,6 @@ AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
     "`quota_attained: true` when that is <= 0; `coverage_of_quota` = pipeline_arr / quota. The "
     "seed's target band is 2.5-3.0.",
 )
-async def get_summary(
-    principal: HumanPrincipal, session: Session, query: ReportParams
-) -> PipelineSummary:
-    return await service.summary(session, principal, query)
 
 
 @router.get(
@@ -69,6 +69,16 @@ async def get_hygiene(
     return await service.hygiene(session, principal, owner_id, flag, page, settings.tz)
 
 
+SINCE = Annotated[
+    str,
+    Query(
+        max_length=40,
+        description="A date (the start of that day in ENGAGE_TIMEZONE) or an RFC 3339 timestamp; "
+        "not in the future.",
+        examples=["2026-10-01"],
+    ),
+]
+
 settings_routes(
     router,
     "/settings/hygiene",
@@ -82,10 +92,14 @@ settings_routes(
 )
 
 
-@router.get(
+computed(
+    router,
     "/pipeline/changes",
+    service.changes,
+    Waterfall,
+    name="get_changes",
+    params={"since": SINCE, "query": ReportParams},
     operation_id="pipeline-changes",
-    response_model=Waterfall,
     description="Waterfall of the period's open pipeline (stages 1-6, close_date in the period) "
     "between `since` and now, reconstructed from the opportunity history (stage, amount, "
     "close_date). arr is the measure. `starting` + `created` + `pulled_in` - `pushed_out` + "
@@ -98,18 +112,3 @@ settings_routes(
     "`pipeline_arr` for the same period and owner. Opportunities are scoped by their current "
     "owner.",
 )
-async def get_changes(
-    principal: HumanPrincipal,
-    session: Session,
-    since: Annotated[
-        str,
-        Query(
-            max_length=40,
-            description="A date (the start of that day in ENGAGE_TIMEZONE) or an RFC 3339 "
-            "timestamp; not in the future.",
-            examples=["2026-10-01"],
-        ),
-    ],
-    query: ReportParams,
-) -> Waterfall:
-    return await service.changes(session, principal, since, query)

@@ -178,12 +178,13 @@ def parse_since(value: str, tz: tzinfo, now: datetime | None = None) -> datetime
 
 
 async def changes(
-    session: AsyncSession, principal: Principal, since_text: str, query: ReportQuery
+    session: AsyncSession, principal: Principal, query: ReportQuery, since: str
 ) -> Waterfall:
-    since = parse_since(since_text, query.tz)
+    """`since`: a date or an RFC 3339 timestamp, as sent."""
+    start = parse_since(since, query.tz)
     period, owner = await report_scope(session, principal, query)
-    totals = await PipelineRepository(session).waterfall(owner.id, since, period.start, period.end)
+    totals = await PipelineRepository(session).waterfall(owner.id, start, period.start, period.end)
     flows = {name: Flow(count=count, arr=arr) for name, (count, arr) in totals.items()}
     return Waterfall(
-        period=period.label, since=since, owner_id=owner.id, currency=query.currency, **flows
+        period=period.label, since=start, owner_id=owner.id, currency=query.currency, **flows
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 
 from app.core.http import set_created
 from app.core.idempotency import Idempotent
+from app.core.routes import computed
 from app.core.security import HumanPrincipal
 from app.core.session import AppSettings, Session
 from app.qualification import service
@@ -46,16 +47,16 @@ async def qualify_lead(
     return Qualification.model_validate(row)
 
 
-@router.get(
+computed(
+    router,
     "/leads/{lead_id}/qualification",
+    service.latest_of_lead,
+    Qualification,
+    name="get_lead_qualification",
+    params={"lead_id": uuid.UUID},
     operation_id="leads-qualification-get",
-    response_model=Qualification,
     description="The lead's latest qualification; 404 while it has none.",
 )
-async def get_lead_qualification(
-    lead_id: uuid.UUID, principal: HumanPrincipal, session: Session
-) -> Qualification:
-    return Qualification.model_validate(await service.latest_of_lead(session, principal, lead_id))
 
 
 @router.post(
@@ -76,16 +77,14 @@ async def qualify_opportunity(
     return Qualification.model_validate(row)
 
 
-@router.get(
+computed(
+    router,
     "/opportunities/{opportunity_id}/qualification",
+    service.latest_of_opportunity,
+    Qualification,
+    name="get_opportunity_qualification",
+    params={"opportunity_id": uuid.UUID},
     operation_id="opportunities-qualification-get",
-    response_model=Qualification,
     description="The opportunity's latest qualification, else its lead's latest (a converted "
     "lead's evaluation is copied to the opportunity); 404 while there is none.",
 )
-async def get_opportunity_qualification(
-    opportunity_id: uuid.UUID, principal: HumanPrincipal, session: Session
-) -> Qualification:
-    return Qualification.model_validate(
-        await service.latest_of_opportunity(session, principal, opportunity_id)
-    )
