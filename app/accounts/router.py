@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from app.accounts import service
 from app.accounts.schemas import (
@@ -23,16 +22,10 @@ from app.accounts.schemas import (
     UnitPage,
     UnitUpdate,
 )
-from app.core.enums import Adoption, Expansion
+from app.core.enums import Expansion
 from app.core.expand import expand_param
-from app.core.http import created, page_of
-from app.core.idempotency import Idempotent
-from app.core.pagination import Page
-from app.core.query_lists import AnyOf
 from app.core.routes import Resource
-from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal
-from app.core.session import Session
 from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
 
 # Tagged `territories` first, as since v1: generated SDKs group operations by their first tag.
@@ -85,49 +78,25 @@ account.update(
 
 
 units = APIRouter(tags=["units"])
-unit = Resource(units, "/units", Unit, HumanPrincipal, name="unit")
+unit = Resource(units, "/units", Unit, HumanPrincipal, name="unit", parent="/accounts/{account_id}")
 
 
-@units.post(
-    "/accounts/{account_id}/units",
-    operation_id="units-create",
-    status_code=201,
-    response_model=Unit,
-    dependencies=[Idempotent],
+unit.create(
+    service.create_unit,
+    UnitCreate,
     description="A department, division or branch of the account; `parent_id` must be a unit "
     "of the same account (422 `other_account`). The first adoption is recorded in the history.",
 )
-async def create_unit(
-    account_id: uuid.UUID,
-    body: UnitCreate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-) -> Unit:
-    unit = await service.create_unit(session, principal, account_id, body)
-    return created(response, Unit, unit, f"/api/v1/units/{unit.id}")
 
 
-@units.get(
-    "/accounts/{account_id}/units",
-    operation_id="units-list",
-    response_model=UnitPage,
+unit.list(
+    service.list_units,
+    UnitPage,
+    filters=UnitFilters,
+    sorts=UNIT_SORTS,
+    principal=CurrentPrincipal,
     description="Sort: `created_at` (default), `name`; `-` for descending.",
 )
-async def list_units(
-    *,
-    account_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    session: Session,
-    adoption: AnyOf[Adoption] = None,
-    parent_id: AnyOf[uuid.UUID] = None,
-    updated_after: Moment | None = None,
-    sort: str = UNIT_SORTS.param,
-    page: Page,
-) -> UnitPage:
-    filters = UnitFilters(account_id, adoption, parent_id, updated_after)
-    rows, cursor = await service.list_units(session, principal, page, filters, sort)
-    return page_of(UnitPage, rows, cursor)
 
 
 unit.read(service.get_unit, principal=CurrentPrincipal)

@@ -71,6 +71,8 @@ class Resource:
     `plural` give the endpoints' names (`create_note`, `list_notes`, ...), hence the
     operations' default summaries. `principal` is who may call (an operation may narrow it).
     `key` names the item's path parameter and its type where it is not `<name>_id`, a UUID.
+    A resource with a `parent` (its item path) is created and listed within it: the service's
+    create takes the parent's id before the body, and the list's filters carry it.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class Resource:
         plural: str | None = None,
         operations: str | None = None,
         key: tuple[str, Any] | None = None,
+        parent: str | None = None,
     ) -> None:
         self.router = router
         self.path = path
@@ -95,6 +98,9 @@ class Resource:
         self.key: Any = key[1] if key else uuid.UUID
         self.item = f"{path}/{{{self.id}}}"
         self.operations = operations or path.strip("/")
+        # Created and listed within a parent (`/accounts/{account_id}` for `/units`), if any.
+        self.collection = (parent or "") + path
+        self.parent = parent[parent.rindex("{") + 1 : -1] if parent else None
 
     def _add(
         self, method: str, path: str, verb: str, name: str, params: Params, run: Run, **route: Any
@@ -117,18 +123,24 @@ class Resource:
         """POST `path`: 201 with `Location` and `ETag`; `Idempotency-Key` honoured."""
         schema = self.schema
 
+        parent = (self.parent,) if self.parent else ()
+
         async def run(values: dict[str, Any]) -> Any:
-            named = _named(values, _STANDARD)
-            entity = await call(values["session"], values["principal"], values["body"], **named)
+            named = _named(values, (*_STANDARD, *parent))
+            within = [values[key] for key in parent]
+            entity = await call(
+                values["session"], values["principal"], *within, values["body"], **named
+            )
             location = f"/api/v1{self.path}/{entity.id}"
             return created(values["response"], schema, entity, location)
 
-        declared = {"body": body, "principal": principal or self.principal, "session": Session}
+        declared: dict[str, Any] = {key: uuid.UUID for key in parent}
+        declared |= {"body": body, "principal": principal or self.principal, "session": Session}
         declared |= {"response": Response, **(params or {})}
         route.setdefault("dependencies", [Idempotent])
         self._add(
             "POST",
-            self.path,
+            self.collection,
             "create",
             f"create_{self.name}",
             declared,
@@ -170,7 +182,7 @@ class Resource:
         declared = {"principal": principal or self.principal, "session": Session, **params}
         self._add(
             "GET",
-            self.path,
+            self.collection,
             "list",
             f"list_{self.plural}",
             declared,

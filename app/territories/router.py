@@ -9,12 +9,9 @@ from fastapi import APIRouter, Header, Request, Response
 
 from app.core.config import Settings
 from app.core.enums import DiagramMedia, Vertical
-from app.core.http import IfMatch, created, negotiate, page_of, set_etag
+from app.core.http import IfMatch, negotiate, set_etag
 from app.core.idempotency import Idempotent
-from app.core.pagination import Page
-from app.core.query_lists import AnyOf
 from app.core.routes import Resource
-from app.core.schemas import Moment
 from app.core.security import CurrentPrincipal, HumanPrincipal, ManagerPrincipal
 from app.core.session import Session
 from app.territories import service
@@ -44,7 +41,9 @@ router = APIRouter(tags=["territories"])
 territories = Resource(
     router, "/territories", Territory, CurrentPrincipal, name="territory", plural="territories"
 )
-plans = Resource(router, "/plans", Plan, HumanPrincipal, name="plan")
+plans = Resource(
+    router, "/plans", Plan, HumanPrincipal, name="plan", parent="/territories/{territory_id}"
+)
 
 SVG = DiagramMedia.SVG.value
 PNG = DiagramMedia.PNG.value
@@ -239,43 +238,21 @@ async def territory_diagram(
 # --- strategic plans ---------------------------------------------------------------------
 
 
-@router.post(
-    "/territories/{territory_id}/plans",
-    operation_id="plans-create",
-    status_code=201,
-    response_model=Plan,
-    dependencies=[Idempotent],
+plans.create(
+    service.create_plan,
+    PlanCreate,
     description="A strategic plan for one vertical of the territory (one per vertical: 409 "
     "`duplicate` with `existing_id`). Owner, team members, the owner's managers, admins.",
 )
-async def create_plan(
-    territory_id: uuid.UUID,
-    body: PlanCreate,
-    principal: HumanPrincipal,
-    session: Session,
-    response: Response,
-) -> Plan:
-    plan = await service.create_plan(session, principal, territory_id, body)
-    return created(response, Plan, plan, f"/api/v1/plans/{plan.id}")
 
 
-@router.get(
-    "/territories/{territory_id}/plans",
-    operation_id="plans-list",
-    response_model=PlanPage,
+plans.list(
+    service.list_plans,
+    PlanPage,
+    filters=PlanFilters,
+    principal=CurrentPrincipal,
     description="Ordered by vertical.",
 )
-async def list_plans(
-    territory_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    session: Session,
-    page: Page,
-    vertical: AnyOf[Vertical] = None,
-    updated_after: Moment | None = None,
-) -> PlanPage:
-    filters = PlanFilters(territory_id, vertical, updated_after)
-    rows, cursor = await service.list_plans(session, principal, page, filters)
-    return page_of(PlanPage, rows, cursor)
 
 
 plans.read(service.get_plan, principal=CurrentPrincipal)
