@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from app.core.http import set_created
 from app.core.idempotency import Idempotent
-from app.core.routes import computed
+from app.core.routes import computed, endpoint
 from app.core.security import HumanPrincipal
 from app.core.session import AppSettings, Session
 from app.qualification import service
@@ -22,69 +23,63 @@ EVALUATE = (
     "counts. A small box initiative passes only in a mid_market or smb segment (the account's "
     "territory, else the owner's only territory; otherwise it fails with `segment_unknown`)."
 )
-# Both evaluations (of a lead, of an opportunity) are recorded alike.
-EVALUATION: dict[str, Any] = {
-    "status_code": 201,
-    "response_model": Qualification,
-    "dependencies": [Idempotent],
-    "description": EVALUATE,
-}
 
 
-@router.post(
-    "/leads/{lead_id}/qualification", operation_id="leads-qualification-create", **EVALUATION
-)
-async def qualify_lead(
-    lead_id: uuid.UUID,
-    body: QualificationCreate,
-    principal: HumanPrincipal,
-    session: Session,
-    settings: AppSettings,
-    response: Response,
-) -> Qualification:
-    row = await service.qualify_lead(session, principal, lead_id, body, settings.tz)
-    set_created(response, f"/api/v1/leads/{lead_id}/qualification")
-    return Qualification.model_validate(row)
+def evaluations(
+    subject: str,
+    name: str,
+    qualify: Callable[..., Awaitable[Any]],
+    latest: Callable[..., Awaitable[Any]],
+    description: str,
+) -> None:
+    """POST (evaluate, 201) and GET (the latest) of `/<subject>/{<name>_id}/qualification`: a
+    lead's and an opportunity's evaluations are recorded and read alike."""
+    key, path = f"{name}_id", f"/{subject}/{{{name}_id}}/qualification"
+
+    async def evaluate(values: dict[str, Any]) -> Qualification:
+        parent, settings = values[key], values["settings"]
+        row = await qualify(
+            values["session"], values["principal"], parent, values["body"], settings.tz
+        )
+        set_created(values["response"], f"/api/v1/{subject}/{parent}/qualification")
+        return Qualification.model_validate(row)
+
+    params = {key: uuid.UUID, "body": QualificationCreate, "principal": HumanPrincipal}
+    params |= {"session": Session, "settings": AppSettings, "response": Response}
+    router.add_api_route(
+        path,
+        endpoint(f"qualify_{name}", params, evaluate, Qualification),
+        methods=["POST"],
+        operation_id=f"{subject}-qualification-create",
+        status_code=201,
+        response_model=Qualification,
+        dependencies=[Idempotent],
+        description=EVALUATE,
+    )
+    computed(
+        router,
+        path,
+        latest,
+        Qualification,
+        name=f"get_{name}_qualification",
+        params={key: uuid.UUID},
+        operation_id=f"{subject}-qualification-get",
+        description=description,
+    )
 
 
-computed(
-    router,
-    "/leads/{lead_id}/qualification",
+evaluations(
+    "leads",
+    "lead",
+    service.qualify_lead,
     service.latest_of_lead,
-    Qualification,
-    name="get_lead_qualification",
-    params={"lead_id": uuid.UUID},
-    operation_id="leads-qualification-get",
-    description="The lead's latest qualification; 404 while it has none.",
+    "The lead's latest qualification; 404 while it has none.",
 )
-
-
-@router.post(
-    "/opportunities/{opportunity_id}/qualification",
-    operation_id="opportunities-qualification-create",
-    **EVALUATION,
-)
-async def qualify_opportunity(
-    opportunity_id: uuid.UUID,
-    body: QualificationCreate,
-    principal: HumanPrincipal,
-    session: Session,
-    settings: AppSettings,
-    response: Response,
-) -> Qualification:
-    row = await service.qualify_opportunity(session, principal, opportunity_id, body, settings.tz)
-    set_created(response, f"/api/v1/opportunities/{opportunity_id}/qualification")
-    return Qualification.model_validate(row)
-
-
-computed(
-    router,
-    "/opportunities/{opportunity_id}/qualification",
+evaluations(
+    "opportunities",
+    "opportunity",
+    service.qualify_opportunity,
     service.latest_of_opportunity,
-    Qualification,
-    name="get_opportunity_qualification",
-    params={"opportunity_id": uuid.UUID},
-    operation_id="opportunities-qualification-get",
-    description="The opportunity's latest qualification, else its lead's latest (a converted "
-    "lead's evaluation is copied to the opportunity); 404 while there is none.",
+    "The opportunity's latest qualification, else its lead's latest (a converted lead's "
+    "evaluation is copied to the opportunity); 404 while there is none.",
 )
