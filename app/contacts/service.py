@@ -18,11 +18,13 @@ from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import expanded_finder, finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Contact
 
 CONTACT = CustomFieldObject.CONTACT
+MISSING = "No such contact."
 
 
 async def _check_references(
@@ -58,20 +60,9 @@ async def create_contact(
     return contact
 
 
-async def get_contact(
-    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, *, for_update: bool = False
-) -> Contact:
-    return await ContactRepository(session).find(
-        principal, contact_id, missing="No such contact.", for_update=for_update
-    )
-
-
-async def read_contact(
-    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, expand: Sequence[Expansion]
-) -> Expanded[Contact]:
-    return await ContactRepository(session).find_expanded(
-        principal, contact_id, expand, missing="No such contact."
-    )
+# The visible contact (locked `for_update`), else 404; `read_contact` adds `?expand=`.
+get_contact = finder(ContactRepository, MISSING)
+read_contact = expanded_finder(ContactRepository, MISSING)
 
 
 async def update_contact(

@@ -11,6 +11,7 @@ from app.contacts.repository import ContactRepository
 from app.core.errors import field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.meetings import repository
 from app.meetings.repository import MeetingRepository
@@ -88,8 +89,7 @@ async def create(session: AsyncSession, principal: Principal, data: MeetingCreat
     return await MeetingRepository(session).add(meeting)
 
 
-async def get(session: AsyncSession, principal: Principal, meeting_id: uuid.UUID) -> Meeting:
-    return await MeetingRepository(session).find(principal, meeting_id, missing=MISSING)
+get = finder(MeetingRepository, MISSING)
 
 
 async def list_page(

@@ -12,6 +12,7 @@ from app.core.enums import EventResource, EventType
 from app.core.errors import Forbidden
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.models import Note
 from app.notes.repository import NoteRepository
@@ -30,8 +31,7 @@ async def create(session: AsyncSession, principal: Principal, data: NoteCreate) 
     return note
 
 
-async def get(session: AsyncSession, principal: Principal, note_id: uuid.UUID) -> Note:
-    return await NoteRepository(session).find(principal, note_id, missing=MISSING)
+get = finder(NoteRepository, MISSING)
 
 
 async def list_page(
