@@ -28,7 +28,7 @@ from app.accounts.schemas import (
 )
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
+from app.core.enums import CustomFieldObject, EventResource, Expansion
 from app.core.errors import Duplicate, NotFound, field_error, not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
@@ -74,14 +74,7 @@ async def create_account(
     values = data.model_dump()
     await custom_fields.take_for_create(session, ACCOUNT, values, required=custom_required)
     account = await accounts.add(Account(**values))
-    await events.emit(
-        session,
-        EventType.ACCOUNT_CREATED,
-        EventResource.ACCOUNT,
-        account.id,
-        principal.id,
-        account.version,
-    )
+    await events.emit_created(session, EventResource.ACCOUNT, account, principal.id)
     return account
 
 

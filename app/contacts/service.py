@@ -13,7 +13,7 @@ from app.contacts.repository import ContactRepository
 from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
+from app.core.enums import CustomFieldObject, EventResource, Expansion
 from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
@@ -49,14 +49,7 @@ async def create_contact(
     await _check_references(session, principal, values)
     await custom_fields.take_for_create(session, CONTACT, values)
     contact = await ContactRepository(session).add(Contact(**values))
-    await events.emit(
-        session,
-        EventType.CONTACT_CREATED,
-        EventResource.CONTACT,
-        contact.id,
-        principal.id,
-        contact.version,
-    )
+    await events.emit_created(session, EventResource.CONTACT, contact, principal.id)
     return contact
 
 

@@ -179,9 +179,7 @@ async def create_lead(
     values["created_by"] = principal.id
     await custom_fields.take_for_create(session, LEAD, values)
     lead = await LeadRepository(session).insert_lead(values)
-    await events.emit(
-        session, EventType.LEAD_CREATED, EventResource.LEAD, lead.id, principal.id, lead.version
-    )
+    await events.emit_created(session, EventResource.LEAD, lead, principal.id)
     return lead
 
 
