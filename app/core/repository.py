@@ -170,11 +170,7 @@ class Repository(Generic[M]):
         await check_filter_ids(self.session, self.id_column, visible, values, field)
 
     async def add(self, entity: M) -> M:
-        """INSERT and read back what PostgreSQL filled in (id, defaults, timestamps)."""
-        self.session.add(entity)
-        await self.session.flush()
-        await self.session.refresh(entity)
-        return entity
+        return await add_row(self.session, entity)
 
     async def apply_patch(self, entity: M, changes: Mapping[str, Any]) -> dict[str, Any]:
         return await apply_patch(self.session, entity, changes)
@@ -318,6 +314,14 @@ def expanded_finder(
         return await repository(session).find_expanded(viewer, id, expand, missing=missing)
 
     return find
+
+
+async def add_row(session: AsyncSession, entity: M) -> M:
+    """INSERT and read back what PostgreSQL filled in (id, defaults, timestamps)."""
+    session.add(entity)
+    await session.flush()
+    await session.refresh(entity)
+    return entity
 
 
 async def apply_patch(
