@@ -28,17 +28,19 @@ from app.accounts.schemas import (
 )
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
+from app.core.enums import CustomFieldObject, EventResource, Expansion
 from app.core.errors import Duplicate, NotFound, field_error, not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import expanded_finder, finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Account, AdoptionChange, Unit
 from app.territories.repository import TerritoryRepository
 
 ACCOUNT = CustomFieldObject.ACCOUNT
+MISSING_ACCOUNT = "No such account."
 
 # --- accounts ----------------------------------------------------------------------------
 
@@ -72,31 +74,13 @@ async def create_account(
     values = data.model_dump()
     await custom_fields.take_for_create(session, ACCOUNT, values, required=custom_required)
     account = await accounts.add(Account(**values))
-    await events.emit(
-        session,
-        EventType.ACCOUNT_CREATED,
-        EventResource.ACCOUNT,
-        account.id,
-        principal.id,
-        account.version,
-    )
+    await events.emit_created(session, EventResource.ACCOUNT, account, principal.id)
     return account
 
 
-async def get_account(
-    session: AsyncSession, principal: Principal, account_id: uuid.UUID, *, for_update: bool = False
-) -> Account:
-    return await AccountRepository(session).find(
-        principal, account_id, missing="No such account.", for_update=for_update
-    )
-
-
-async def read_account(
-    session: AsyncSession, principal: Principal, account_id: uuid.UUID, expand: Sequence[Expansion]
-) -> Expanded[Account]:
-    return await AccountRepository(session).find_expanded(
-        principal, account_id, expand, missing="No such account."
-    )
+# The visible account (locked `for_update`), else 404; `read_account` adds `?expand=`.
+get_account = finder(AccountRepository, MISSING_ACCOUNT)
+read_account = expanded_finder(AccountRepository, MISSING_ACCOUNT)
 
 
 async def list_accounts(
@@ -170,8 +154,7 @@ async def create_unit(
     return unit
 
 
-async def get_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> Unit:
-    return await UnitRepository(session).find(principal, unit_id, missing="No such unit.")
+get_unit = finder(UnitRepository, "No such unit.")
 
 
 async def list_units(

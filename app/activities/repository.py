@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, func, literal, select
+from sqlalchemy import ColumnElement, func, literal, select
 
 from app.activities.schemas import ActivityFilters
 from app.core.enums import PIPELINE_STAGES, StageSlug
 from app.core.repository import Repository, columns
 from app.core.visibility import Viewer, activity_visible
 from app.models import Activity, Contact, Lead, Opportunity
+from app.models.base import MONEY
 
 
 class ActivityRepository(Repository[Activity]):
@@ -46,7 +47,7 @@ class ActivityRepository(Repository[Activity]):
             .join(Lead, Lead.id == Contact.lead_id)
             .where(Lead.activity_id == activity_id)
         ).scalar_subquery()
-        zero = literal(Decimal("0"), Numeric(15, 2))
+        zero = literal(Decimal("0"), MONEY)
         opportunities = (
             select(
                 func.count().label("opportunities"),

@@ -16,6 +16,7 @@ from app.core.enums import PARTNER_ACTIVITY_TYPES, PartnerKind
 from app.core.errors import FieldError, ValidationFailed, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.models import Activity
 from app.territories.repository import TerritoryRepository
@@ -86,12 +87,7 @@ async def create_activity(
     return await ActivityRepository(session).add(Activity(**values, created_by=principal.id))
 
 
-async def get_activity(
-    session: AsyncSession, principal: Principal, activity_id: uuid.UUID, *, for_update: bool = False
-) -> Activity:
-    return await ActivityRepository(session).find(
-        principal, activity_id, missing="No such activity.", for_update=for_update
-    )
+get_activity = finder(ActivityRepository, "No such activity.")
 
 
 async def list_activities(

@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, fetch_children
+from app.core.repository import add_row
 from app.models import CommandPlan, CommandPlanReview, CommandPlanRevision
 from app.stages.repository import filled_element_columns
+
+Entry = TypeVar("Entry", CommandPlanRevision, CommandPlanReview)
 
 
 async def get(session: AsyncSession, opportunity_id: uuid.UUID) -> CommandPlan | None:
@@ -55,36 +59,33 @@ async def add_revision(
     await session.flush()
 
 
+async def _oldest_first(
+    session: AsyncSession,
+    model: type[Entry],
+    opportunity_id: uuid.UUID,
+    page: PageParams,
+    endpoint: str,
+) -> tuple[list[Entry], str | None]:
+    """One page of a plan's revisions or reviews, oldest first."""
+    keys = [SortKey(model.at), SortKey(model.id)]
+    return await fetch_children(session, model.opportunity_id, opportunity_id, keys, page, endpoint)
+
+
 async def revisions_page(
     session: AsyncSession, opportunity_id: uuid.UUID, page: PageParams
 ) -> tuple[list[CommandPlanRevision], str | None]:
-    keys = [SortKey(CommandPlanRevision.at), SortKey(CommandPlanRevision.id)]
-    return await fetch_children(
-        session,
-        CommandPlanRevision.opportunity_id,
-        opportunity_id,
-        keys,
-        page,
-        "command-plan-revisions",
+    return await _oldest_first(
+        session, CommandPlanRevision, opportunity_id, page, "command-plan-revisions"
     )
 
 
 async def add_review(session: AsyncSession, review: CommandPlanReview) -> CommandPlanReview:
-    session.add(review)
-    await session.flush()
-    await session.refresh(review)
-    return review
+    return await add_row(session, review)
 
 
 async def reviews_page(
     session: AsyncSession, opportunity_id: uuid.UUID, page: PageParams
 ) -> tuple[list[CommandPlanReview], str | None]:
-    keys = [SortKey(CommandPlanReview.at), SortKey(CommandPlanReview.id)]
-    return await fetch_children(
-        session,
-        CommandPlanReview.opportunity_id,
-        opportunity_id,
-        keys,
-        page,
-        "command-plan-reviews",
+    return await _oldest_first(
+        session, CommandPlanReview, opportunity_id, page, "command-plan-reviews"
     )

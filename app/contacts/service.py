@@ -13,16 +13,18 @@ from app.contacts.repository import ContactRepository
 from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, EventType, Expansion
+from app.core.enums import CustomFieldObject, EventResource, Expansion
 from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import expanded_finder, finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Contact
 
 CONTACT = CustomFieldObject.CONTACT
+MISSING = "No such contact."
 
 
 async def _check_references(
@@ -47,31 +49,13 @@ async def create_contact(
     await _check_references(session, principal, values)
     await custom_fields.take_for_create(session, CONTACT, values)
     contact = await ContactRepository(session).add(Contact(**values))
-    await events.emit(
-        session,
-        EventType.CONTACT_CREATED,
-        EventResource.CONTACT,
-        contact.id,
-        principal.id,
-        contact.version,
-    )
+    await events.emit_created(session, EventResource.CONTACT, contact, principal.id)
     return contact
 
 
-async def get_contact(
-    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, *, for_update: bool = False
-) -> Contact:
-    return await ContactRepository(session).find(
-        principal, contact_id, missing="No such contact.", for_update=for_update
-    )
-
-
-async def read_contact(
-    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, expand: Sequence[Expansion]
-) -> Expanded[Contact]:
-    return await ContactRepository(session).find_expanded(
-        principal, contact_id, expand, missing="No such contact."
-    )
+# The visible contact (locked `for_update`), else 404; `read_contact` adds `?expand=`.
+get_contact = finder(ContactRepository, MISSING)
+read_contact = expanded_finder(ContactRepository, MISSING)
 
 
 async def update_contact(

@@ -87,15 +87,14 @@ class MethodNotAllowed(AppError):
 
 
 class Conflict(AppError):
-    """A 409 that is no duplicate and no transition (a concurrent change, a record in use)."""
+    """A 409 that is no duplicate and no transition (a concurrent change, a record in use, a
+    standing rule)."""
 
     status, problem, title = 409, "conflict", "Conflict"
 
 
 class InUse(Conflict):
-    """A 409 that is no duplicate and no transition: what the change removes is still used."""
-
-    status, problem, title = 409, "conflict", "Conflict"
+    """What the change removes is still used."""
 
 
 class Duplicate(Conflict):
@@ -110,11 +109,8 @@ class InvalidTransition(AppError):
     status, problem, title = 409, "invalid-transition", "Invalid transition"
 
 
-class StateConflict(AppError):
-    """A 409 that is no duplicate and no transition: the change would break a standing rule
-    (the last active admin, ...)."""
-
-    status, problem, title = 409, "conflict", "Conflict"
+class StateConflict(Conflict):
+    """The change would break a standing rule (the last active admin, ...)."""
 
 
 class OpportunityClosed(AppError):

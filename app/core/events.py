@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +60,16 @@ _EMPTY = "{}"
 Data = Mapping[str, Any]
 
 
+class Record(Protocol):
+    """A stored row that events are about: its id and its version (the ETag)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def version(self) -> int: ...
+
+
 def _encode(data: Data | None) -> str:
     return json.dumps(data, separators=(",", ":"), default=str) if data else _EMPTY
 
@@ -105,6 +115,15 @@ async def emit_many(
             "versions": [r[1] for r in resources],
             "data": encoded,
         },
+    )
+
+
+async def emit_created(
+    session: AsyncSession, resource_type: EventResource, record: Record, actor_id: uuid.UUID | None
+) -> None:
+    """`<resource>.created` for a record just added, with its version."""
+    await emit(
+        session, f"{resource_type}.created", resource_type, record.id, actor_id, record.version
     )
 
 

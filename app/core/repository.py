@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,7 @@ from app.core.sql import in_array
 from app.core.visibility import Viewer
 
 M = TypeVar("M")
+M_co = TypeVar("M_co", covariant=True)
 
 
 def columns(model: Any, *names: str) -> dict[str, Any]:
@@ -169,11 +170,7 @@ class Repository(Generic[M]):
         await check_filter_ids(self.session, self.id_column, visible, values, field)
 
     async def add(self, entity: M) -> M:
-        """INSERT and read back what PostgreSQL filled in (id, defaults, timestamps)."""
-        self.session.add(entity)
-        await self.session.flush()
-        await self.session.refresh(entity)
-        return entity
+        return await add_row(self.session, entity)
 
     async def apply_patch(self, entity: M, changes: Mapping[str, Any]) -> dict[str, Any]:
         return await apply_patch(self.session, entity, changes)
@@ -286,6 +283,45 @@ class Repository(Generic[M]):
     def cursor_values(self, entity: Any, keys: Sequence[SortKey]) -> list[Any]:
         """The sort keys' values of a page's last row (a sort on an expression overrides)."""
         return [getattr(entity, str(key.column.key)) for key in keys]
+
+
+class Finder(Protocol[M_co]):
+    def __call__(
+        self, session: AsyncSession, viewer: Viewer, id: uuid.UUID, *, for_update: bool = False
+    ) -> Awaitable[M_co]: ...
+
+
+def finder(repository: Callable[[AsyncSession], Repository[M]], missing: str) -> Finder[M]:
+    """A service's `get_<record>(session, viewer, id, for_update=...)`: `Repository.find`, the
+    visible row (locked and read afresh `for_update`), else 404 saying `missing`."""
+
+    async def find(
+        session: AsyncSession, viewer: Viewer, id: uuid.UUID, *, for_update: bool = False
+    ) -> M:
+        return await repository(session).find(viewer, id, missing=missing, for_update=for_update)
+
+    return find
+
+
+def expanded_finder(
+    repository: Callable[[AsyncSession], Repository[M]], missing: str
+) -> Callable[[AsyncSession, Viewer, uuid.UUID, Sequence[Expansion]], Awaitable[Expanded[M]]]:
+    """A service's `read_<record>(session, viewer, id, expand)`: `Repository.find_expanded`."""
+
+    async def find(
+        session: AsyncSession, viewer: Viewer, id: uuid.UUID, expand: Sequence[Expansion]
+    ) -> Expanded[M]:
+        return await repository(session).find_expanded(viewer, id, expand, missing=missing)
+
+    return find
+
+
+async def add_row(session: AsyncSession, entity: M) -> M:
+    """INSERT and read back what PostgreSQL filled in (id, defaults, timestamps)."""
+    session.add(entity)
+    await session.flush()
+    await session.refresh(entity)
+    return entity
 
 
 async def apply_patch(

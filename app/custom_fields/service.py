@@ -16,6 +16,7 @@ from app.core.enums import CustomFieldType
 from app.core.errors import FieldError, InUse, ValidationFailed, field_error
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.custom_fields.repository import MODELS, CustomFieldRepository
 from app.custom_fields.rules import (
@@ -177,12 +178,7 @@ async def list_fields(
     return await CustomFieldRepository(session).list_page(principal, page, filters, sort)
 
 
-async def get_field(
-    session: AsyncSession, principal: Principal, field_id: uuid.UUID, *, for_update: bool = False
-) -> CustomField:
-    return await CustomFieldRepository(session).find(
-        principal, field_id, missing="No such custom field.", for_update=for_update
-    )
+get_field = finder(CustomFieldRepository, "No such custom field.")
 
 
 async def update_field(

@@ -13,6 +13,7 @@ from app.core import events
 from app.core.enums import EventResource, EventType, SubjectType
 from app.core.errors import Duplicate, FieldError, Forbidden, ValidationFailed, field_error
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.interactions.repository import InteractionRepository
 from app.interactions.schemas import InteractionCreate, InteractionFilters
@@ -118,10 +119,7 @@ async def _stored(
     return stored
 
 
-async def get(
-    session: AsyncSession, principal: Principal, interaction_id: uuid.UUID
-) -> Interaction:
-    return await InteractionRepository(session).find(principal, interaction_id, missing=MISSING)
+get = finder(InteractionRepository, MISSING)
 
 
 async def list_page(

@@ -145,14 +145,7 @@ async def _contact(
             persona=lead.persona,
         ),
     )
-    await events.emit(
-        session,
-        EventType.CONTACT_CREATED,
-        EventResource.CONTACT,
-        contact.id,
-        principal.id,
-        contact.version,
-    )
+    await events.emit_created(session, EventResource.CONTACT, contact, principal.id)
     return contact
 
 

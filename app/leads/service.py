@@ -37,7 +37,7 @@ from app.core.errors import (
 from app.core.expand import Expanded
 from app.core.http import check_if_match, etag
 from app.core.pagination import PageParams
-from app.core.repository import Repository
+from app.core.repository import Repository, expanded_finder, finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.leads.follow_up_repository import Cadence, FollowUpRepository
@@ -59,6 +59,7 @@ from app.models import Lead, Touch, User
 from app.users.repository import UserRepository
 
 LEAD = CustomFieldObject.LEAD
+MISSING = "No such lead."
 CADENCE_KEY = "cadence"
 OWNER_ROLES = ("admin", "manager", "rep")
 # An update by external id never writes these (API.md section 5).
@@ -179,29 +180,16 @@ async def create_lead(
     values["created_by"] = principal.id
     await custom_fields.take_for_create(session, LEAD, values)
     lead = await LeadRepository(session).insert_lead(values)
-    await events.emit(
-        session, EventType.LEAD_CREATED, EventResource.LEAD, lead.id, principal.id, lead.version
-    )
+    await events.emit_created(session, EventResource.LEAD, lead, principal.id)
     return lead
 
 
 # ---- read -----------------------------------------------------------------------------------
 
 
-async def get_lead(
-    session: AsyncSession, principal: Principal, lead_id: uuid.UUID, *, for_update: bool = False
-) -> Lead:
-    return await LeadRepository(session).find(
-        principal, lead_id, missing="No such lead.", for_update=for_update
-    )
-
-
-async def read_lead(
-    session: AsyncSession, principal: Principal, lead_id: uuid.UUID, expand: Sequence[Expansion]
-) -> Expanded[Lead]:
-    return await LeadRepository(session).find_expanded(
-        principal, lead_id, expand, missing="No such lead."
-    )
+# The visible lead (locked `for_update`), else 404; `read_lead` adds `?expand=`.
+get_lead = finder(LeadRepository, MISSING)
+read_lead = expanded_finder(LeadRepository, MISSING)
 
 
 async def get_external(session: AsyncSession, principal: Principal, external_id: str) -> Lead:

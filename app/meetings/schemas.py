@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
 from app.core.enums import PersonaSlug
+from app.core.pagination import ListFilters
+from app.core.query_lists import AnyOf
 from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str500, Text
 
 Line = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
@@ -112,3 +115,12 @@ class MeetingUpdate(RequestModel):
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
         {"scheduled_at", "attendee_contact_ids", "objectives", "pre_call_questions", "agenda"}
     )
+
+
+@dataclass(frozen=True)
+class MeetingFilters(ListFilters):
+    lead_id: AnyOf[uuid.UUID] = None
+    opportunity_id: AnyOf[uuid.UUID] = None
+    scheduled_from: Moment | None = None
+    scheduled_to: Moment | None = None
+    updated_after: Moment | None = None

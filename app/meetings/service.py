@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts.repository import ContactRepository
-from app.core.errors import NotFound, field_error, found, not_visible
+from app.core.errors import field_error, not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.meetings import repository
-from app.meetings.schemas import MeetingCreate, MeetingUpdate
+from app.meetings.repository import MeetingRepository
+from app.meetings.schemas import MeetingCreate, MeetingFilters, MeetingUpdate
 from app.models import Meeting
+
+MISSING = "No such meeting."
 
 EMPTY_RESEARCH = {"crm": None, "linkedin": None, "website": None}
 
@@ -83,11 +86,10 @@ async def create(session: AsyncSession, principal: Principal, data: MeetingCreat
         created_by=principal.id,
         **values,
     )
-    return await repository.add(session, meeting)
+    return await MeetingRepository(session).add(meeting)
 
 
-async def get(session: AsyncSession, principal: Principal, meeting_id: uuid.UUID) -> Meeting:
-    return found(await repository.get_visible(session, principal, meeting_id), "No such meeting.")
+get = finder(MeetingRepository, MISSING)
 
 
 async def list_page(
@@ -97,8 +99,10 @@ async def list_page(
     filters: dict[str, Any],
     sort: str,
 ) -> tuple[list[Meeting], str | None]:
-    await repository.check_filters(session, principal, filters)
-    return await repository.list_page(session, principal, page, filters, sort)
+    meetings = MeetingRepository(session)
+    typed = MeetingFilters(**filters)
+    await meetings.check_filters(principal, typed)
+    return await meetings.list_page(principal, page, typed, sort)
 
 
 async def update(
@@ -108,9 +112,8 @@ async def update(
     patch: MeetingUpdate,
     if_match: str | None,
 ) -> Meeting:
-    meeting = await repository.get_visible_for_update(session, principal, meeting_id)
-    if meeting is None:
-        raise NotFound("No such meeting.")
+    meetings = MeetingRepository(session)
+    meeting = await meetings.find(principal, meeting_id, missing=MISSING, for_update=True)
     check_if_match(if_match, meeting.version)
     changes: dict[str, Any] = patch.model_dump(mode="json", exclude_unset=True)
     typed = patch.model_dump(exclude_unset=True)
@@ -129,11 +132,5 @@ async def update(
             session, principal, meeting.lead_id, meeting.opportunity_id
         )
         await _check_attendees(session, changes["attendee_contact_ids"], account_id)
-    changes = {k: v for k, v in changes.items() if getattr(meeting, k) != v}
-    if changes:
-        for name, value in changes.items():
-            setattr(meeting, name, value)
-        meeting.version += 1
-        meeting.updated_at = datetime.now(UTC)
-        await session.flush()
+    await meetings.apply_patch(meeting, changes)
     return meeting

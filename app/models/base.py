@@ -7,7 +7,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, MetaData, func, literal_column, text
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
@@ -18,6 +28,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Amounts: 15 digits, 2 after the point (the API's decimal strings).
+MONEY = Numeric(15, 2)
 
 
 class Base(DeclarativeBase):
@@ -30,13 +43,21 @@ def uuid_pk() -> Mapped[uuid.UUID]:
     )
 
 
+def timestamp_now() -> Mapped[datetime]:
+    """A timestamp that PostgreSQL sets to now() unless the insert gives one."""
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+def reference(target: str, *, ondelete: str | None = None, primary_key: bool = False) -> Any:
+    """A UUID column referencing `target` (`"users.id"`); nullable as its annotation says."""
+    return mapped_column(
+        UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), primary_key=primary_key
+    )
+
+
 class Timestamps:
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    created_at: Mapped[datetime] = timestamp_now()
+    updated_at: Mapped[datetime] = timestamp_now()
 
 
 class Versioned(Timestamps):

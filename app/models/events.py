@@ -17,13 +17,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Versioned, uuid_pk
+from app.models.base import Base, Versioned, reference, timestamp_now, uuid_pk
 
 
 class Event(Base):
@@ -40,9 +39,7 @@ class Event(Base):
         BigInteger, server_default=text("(pg_current_xact_id()::text)::bigint"), nullable=False
     )
     type: Mapped[str] = mapped_column(String(60), nullable=False)
-    occurred_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    occurred_at: Mapped[datetime] = timestamp_now()
     actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     resource_type: Mapped[str] = mapped_column(String(40), nullable=False)
     resource_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
@@ -63,9 +60,7 @@ class Webhook(Versioned, Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    created_by: Mapped[uuid.UUID] = reference("users.id")
 
 
 class WebhookDelivery(Base):
@@ -80,19 +75,13 @@ class WebhookDelivery(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    webhook_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False
-    )
+    webhook_id: Mapped[uuid.UUID] = reference("webhooks.id", ondelete="CASCADE")
     event_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("events.id"), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    next_attempt_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    next_attempt_at: Mapped[datetime] = timestamp_now()
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    created_at: Mapped[datetime] = timestamp_now()
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

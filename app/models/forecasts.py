@@ -11,22 +11,17 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
     Text,
-    func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Versioned, uuid_pk
-
-MONEY = Numeric(15, 2)
+from app.models.base import MONEY, Base, Versioned, reference, timestamp_now, uuid_pk
 
 
 class Quota(Versioned, Base):
@@ -34,9 +29,7 @@ class Quota(Versioned, Base):
     __table_args__ = (Index("uq_quotas_user_id_period", "user_id", "period", unique=True),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    user_id: Mapped[uuid.UUID] = reference("users.id")
     period: Mapped[str] = mapped_column(String(10), nullable=False)
     amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
 
@@ -48,9 +41,7 @@ class ForecastSubmission(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    user_id: Mapped[uuid.UUID] = reference("users.id")
     period: Mapped[str] = mapped_column(String(10), nullable=False)
     week: Mapped[str] = mapped_column(String(8), nullable=False)
     gross_commit: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
@@ -59,9 +50,7 @@ class ForecastSubmission(Versioned, Base):
     renewal_loss_best_case: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     net_most_likely: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     notes: Mapped[str | None] = mapped_column(Text)
-    submitted_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    submitted_at: Mapped[datetime] = timestamp_now()
     # The submitter's roll-up figures when they called (API.md section 14); null before 0015.
     system: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
@@ -84,9 +73,7 @@ class OpportunityMonthSums(Base):
     __tablename__ = "opportunity_month_sums"
     __table_args__ = (CheckConstraint("EXTRACT(day FROM close_month) = 1", name="first_of_month"),)
 
-    owner_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    owner_id: Mapped[uuid.UUID] = reference("users.id", ondelete="CASCADE", primary_key=True)
     close_month: Mapped[date] = mapped_column(Date, primary_key=True)
     opportunities: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     closed_won: Mapped[Decimal] = _sum()

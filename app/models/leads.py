@@ -10,11 +10,9 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
@@ -27,7 +25,9 @@ from app.models.base import (
     custom_index,
     custom_view,
     enum_check,
+    reference,
     stored_custom,
+    timestamp_now,
     uuid_pk,
 )
 from app.models.search_documents import (
@@ -76,9 +76,7 @@ class Lead(Versioned, Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     source: Mapped[str] = mapped_column(String(40), nullable=False)
     external_id: Mapped[str | None] = mapped_column(String(255))
-    activity_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("activities.id")
-    )
+    activity_id: Mapped[uuid.UUID | None] = reference("activities.id")
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
@@ -87,27 +85,21 @@ class Lead(Versioned, Base):
     company: Mapped[str | None] = mapped_column(String(200))
     search_vector: Mapped[str] = search_vector(LEAD_DOCUMENT)
     domain: Mapped[str | None] = mapped_column(String(253))
-    account_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id")
-    )
+    account_id: Mapped[uuid.UUID | None] = reference("accounts.id")
     persona: Mapped[str | None] = mapped_column(String(40))
     bpm_stage: Mapped[str | None] = mapped_column(String(40))
     inbound: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="new")
-    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    owner_id: Mapped[uuid.UUID | None] = reference("users.id")
     disqualify_reason: Mapped[str | None] = mapped_column(String(500))
-    received_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    received_at: Mapped[datetime] = timestamp_now()
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_touch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     touch_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     converted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     converted_contact_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     converted_opportunity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    created_by: Mapped[uuid.UUID] = reference("users.id")
     custom_values: Mapped[dict[str, Any]] = stored_custom()
     custom: Mapped[dict[str, Any]] = custom_view("lead", custom_values)
 
@@ -125,10 +117,8 @@ class Contact(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id"), nullable=False
-    )
-    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("leads.id"))
+    account_id: Mapped[uuid.UUID] = reference("accounts.id")
+    lead_id: Mapped[uuid.UUID | None] = reference("leads.id")
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))

@@ -14,14 +14,11 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    ForeignKey,
     Identity,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -37,18 +34,19 @@ from app.core.enums import (
     StageSlug,
 )
 from app.models.base import (
+    MONEY,
     Base,
     Timestamps,
     Versioned,
     custom_index,
     custom_view,
     enum_check,
+    reference,
     stored_custom,
+    timestamp_now,
     uuid_pk,
 )
 from app.models.search_documents import search_index, search_vector
-
-MONEY = Numeric(15, 2)
 
 
 class Stage(Timestamps, Base):
@@ -128,15 +126,9 @@ class Opportunity(Versioned, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     # The opportunity's name and its account's, kept by triggers (migration 0016).
     search_vector: Mapped[str | None] = search_vector(None)
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id"), nullable=False
-    )
-    contact_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("contacts.id")
-    )
-    owner_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    account_id: Mapped[uuid.UUID] = reference("accounts.id")
+    contact_id: Mapped[uuid.UUID | None] = reference("contacts.id")
+    owner_id: Mapped[uuid.UUID] = reference("users.id")
     type: Mapped[str] = mapped_column(String(20), nullable=False)
     stage: Mapped[str] = mapped_column(String(40), nullable=False)
     stage_number: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -155,25 +147,17 @@ class Opportunity(Versioned, Base):
     signature_requested_on: Mapped[date | None] = mapped_column(Date)
     loss_reason: Mapped[str | None] = mapped_column(String(20))
     loss_details: Mapped[str | None] = mapped_column(Text)
-    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("opportunities.id")
-    )
+    duplicate_of_id: Mapped[uuid.UUID | None] = reference("opportunities.id")
     unit_ids: Mapped[list[uuid.UUID]] = mapped_column(
         ARRAY(UUID(as_uuid=True)), nullable=False, server_default=text("'{}'")
     )
     bpm_stage: Mapped[str | None] = mapped_column(String(40))
-    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("leads.id"))
-    activity_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("activities.id")
-    )
+    lead_id: Mapped[uuid.UUID | None] = reference("leads.id")
+    activity_id: Mapped[uuid.UUID | None] = reference("activities.id")
     sales_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    stage_entered_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    stage_entered_at: Mapped[datetime] = timestamp_now()
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    created_by: Mapped[uuid.UUID] = reference("users.id")
     custom_values: Mapped[dict[str, Any]] = stored_custom()
     custom: Mapped[dict[str, Any]] = custom_view("opportunity", custom_values)
 
@@ -189,13 +173,9 @@ class OpportunityHistory(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), nullable=False)
-    opportunity_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("opportunities.id"), nullable=False
-    )
-    at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    opportunity_id: Mapped[uuid.UUID] = reference("opportunities.id")
+    at: Mapped[datetime] = timestamp_now()
+    actor_id: Mapped[uuid.UUID | None] = reference("users.id")
     field: Mapped[str] = mapped_column(String(40), nullable=False)
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
@@ -205,8 +185,8 @@ class OpportunityHistory(Base):
 class CommandPlan(Base):
     __tablename__ = "command_plans"
 
-    opportunity_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
+    opportunity_id: Mapped[uuid.UUID] = reference(
+        "opportunities.id", ondelete="CASCADE", primary_key=True
     )
     overview: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
@@ -220,13 +200,9 @@ class CommandPlan(Base):
     risks: Mapped[str | None] = mapped_column(Text)
     help_needed: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    created_at: Mapped[datetime] = timestamp_now()
+    updated_at: Mapped[datetime] = timestamp_now()
+    updated_by: Mapped[uuid.UUID | None] = reference("users.id")
 
 
 class CommandPlanRevision(Base):
@@ -234,13 +210,9 @@ class CommandPlanRevision(Base):
     __table_args__ = (Index("ix_command_plan_revisions_opportunity_id", "opportunity_id", "at"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    opportunity_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
-    )
-    at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    opportunity_id: Mapped[uuid.UUID] = reference("opportunities.id", ondelete="CASCADE")
+    at: Mapped[datetime] = timestamp_now()
+    actor_id: Mapped[uuid.UUID | None] = reference("users.id")
     fields: Mapped[list[str]] = mapped_column(ARRAY(String(60)), nullable=False)
 
 
@@ -249,15 +221,9 @@ class CommandPlanReview(Base):
     __table_args__ = (Index("ix_command_plan_reviews_opportunity_id", "opportunity_id", "at"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    opportunity_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
-    )
-    at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    reviewer_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    opportunity_id: Mapped[uuid.UUID] = reference("opportunities.id", ondelete="CASCADE")
+    at: Mapped[datetime] = timestamp_now()
+    reviewer_id: Mapped[uuid.UUID] = reference("users.id")
     notes: Mapped[str] = mapped_column(Text, nullable=False)
 
 
@@ -270,19 +236,13 @@ class Qualification(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("leads.id"))
-    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("opportunities.id")
-    )
+    lead_id: Mapped[uuid.UUID | None] = reference("leads.id")
+    opportunity_id: Mapped[uuid.UUID | None] = reference("opportunities.id")
     inputs: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     criteria: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     qualified: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    evaluated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    evaluated_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    evaluated_at: Mapped[datetime] = timestamp_now()
+    evaluated_by: Mapped[uuid.UUID] = reference("users.id")
 
 
 class Meeting(Versioned, Base):
@@ -295,10 +255,8 @@ class Meeting(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("leads.id"))
-    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("opportunities.id")
-    )
+    lead_id: Mapped[uuid.UUID | None] = reference("leads.id")
+    opportunity_id: Mapped[uuid.UUID | None] = reference("opportunities.id")
     scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     persona: Mapped[str | None] = mapped_column(String(40))
     attendee_contact_ids: Mapped[list[uuid.UUID]] = mapped_column(
@@ -319,9 +277,7 @@ class Meeting(Versioned, Base):
     agenda_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(Text)
     next_step_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    created_by: Mapped[uuid.UUID] = reference("users.id")
 
 
 class PersonaProfile(Versioned, Base):

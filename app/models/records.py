@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.enums import SubjectType, TaskPriority, TaskStatus, TouchChannel, TouchDirection
-from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
+from app.models.base import Base, Timestamps, Versioned, enum_check, reference, uuid_pk
 
 SUBJECT_CHECK = enum_check("subject_type", SubjectType)
 
@@ -47,9 +47,7 @@ class Note(Versioned, Base):
     subject_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     pinned: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
-    author_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    author_id: Mapped[uuid.UUID] = reference("users.id")
 
 
 class Task(Versioned, Base):
@@ -73,12 +71,8 @@ class Task(Versioned, Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     priority: Mapped[str] = mapped_column(String(10), nullable=False, server_default="normal")
     status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="open")
-    owner_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    owner_id: Mapped[uuid.UUID] = reference("users.id")
+    created_by: Mapped[uuid.UUID] = reference("users.id")
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -117,9 +111,7 @@ class Interaction(Timestamps, Base):
     breakup: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     external_id: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(40), nullable=False, server_default="manual")
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    created_by: Mapped[uuid.UUID] = reference("users.id")
 
 
 # A touch (API.md section 5) is an interaction whose subject is a lead.

@@ -11,13 +11,10 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -40,7 +37,9 @@ from app.models.base import (
     custom_index,
     custom_view,
     enum_check,
+    reference,
     stored_custom,
+    timestamp_now,
     uuid_pk,
 )
 from app.models.search_documents import ACCOUNT_DOCUMENT, search_index, search_vector
@@ -55,9 +54,7 @@ class Territory(Versioned, Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    owner_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    owner_id: Mapped[uuid.UUID] = reference("users.id")
     segment: Mapped[str] = mapped_column(String(20), nullable=False)
     region: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -74,10 +71,8 @@ class TerritoryMember(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    territory_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="CASCADE"), nullable=False
-    )
-    user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    territory_id: Mapped[uuid.UUID] = reference("territories.id", ondelete="CASCADE")
+    user_id: Mapped[uuid.UUID | None] = reference("users.id")
     name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
@@ -99,9 +94,7 @@ class Account(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    territory_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="RESTRICT"), nullable=False
-    )
+    territory_id: Mapped[uuid.UUID] = reference("territories.id", ondelete="RESTRICT")
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     domain: Mapped[str | None] = mapped_column(String(253))
     search_vector: Mapped[str] = search_vector(ACCOUNT_DOCUMENT)
@@ -132,12 +125,8 @@ class Unit(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
-    parent_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("units.id", ondelete="RESTRICT")
-    )
+    account_id: Mapped[uuid.UUID] = reference("accounts.id", ondelete="CASCADE")
+    parent_id: Mapped[uuid.UUID | None] = reference("units.id", ondelete="RESTRICT")
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     adoption: Mapped[str] = mapped_column(String(10), nullable=False)
@@ -156,13 +145,9 @@ class AdoptionChange(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    unit_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("units.id", ondelete="CASCADE"), nullable=False
-    )
-    at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    unit_id: Mapped[uuid.UUID] = reference("units.id", ondelete="CASCADE")
+    at: Mapped[datetime] = timestamp_now()
+    actor_id: Mapped[uuid.UUID | None] = reference("users.id")
     old: Mapped[str | None] = mapped_column(String(10))
     new: Mapped[str] = mapped_column(String(10), nullable=False)
     opportunity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -177,9 +162,7 @@ class Plan(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    territory_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="CASCADE"), nullable=False
-    )
+    territory_id: Mapped[uuid.UUID] = reference("territories.id", ondelete="CASCADE")
     vertical: Mapped[str] = mapped_column(String(40), nullable=False)
     objectives: Mapped[list[str]] = mapped_column(
         JSONB, nullable=False, server_default=text("'[]'::jsonb")
@@ -202,9 +185,7 @@ class Activity(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    territory_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("territories.id", ondelete="RESTRICT"), nullable=False
-    )
+    territory_id: Mapped[uuid.UUID] = reference("territories.id", ondelete="RESTRICT")
     type: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     starts_on: Mapped[date | None] = mapped_column(Date)
@@ -215,9 +196,7 @@ class Activity(Versioned, Base):
     )
     partner: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="planned")
-    created_by: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id"), nullable=False
-    )
+    created_by: Mapped[uuid.UUID] = reference("users.id")
 
 
 REPORT_KINDS = ("analysis", "diagram", "diagram_png")
@@ -230,10 +209,8 @@ class TerritoryReportVersion(Base):
 
     __tablename__ = "territory_report_versions"
 
-    territory_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True),
-        ForeignKey("territories.id", ondelete="CASCADE"),
-        primary_key=True,
+    territory_id: Mapped[uuid.UUID] = reference(
+        "territories.id", ondelete="CASCADE", primary_key=True
     )
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
 
@@ -247,10 +224,8 @@ class TerritoryReport(Base):
     __tablename__ = "territory_reports"
     __table_args__ = (CheckConstraint(enum_check("kind", REPORT_KINDS), name="kind"),)
 
-    territory_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True),
-        ForeignKey("territories.id", ondelete="CASCADE"),
-        primary_key=True,
+    territory_id: Mapped[uuid.UUID] = reference(
+        "territories.id", ondelete="CASCADE", primary_key=True
     )
     kind: Mapped[str] = mapped_column(Text, primary_key=True)
     # The diagram's `vertical` filter; '' when there is none (and for the analysis).
@@ -261,6 +236,4 @@ class TerritoryReport(Base):
     code_version: Mapped[str] = mapped_column(Text, nullable=False)
     input_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)  # STORAGE EXTERNAL: uncompressed
-    computed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    computed_at: Mapped[datetime] = timestamp_now()

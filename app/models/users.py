@@ -10,19 +10,25 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.enums import Role
-from app.models.base import Base, Timestamps, Versioned, enum_check, uuid_pk
+from app.models.base import (
+    Base,
+    Timestamps,
+    Versioned,
+    enum_check,
+    reference,
+    timestamp_now,
+    uuid_pk,
+)
 
 
 class User(Versioned, Base):
@@ -43,9 +49,7 @@ class User(Versioned, Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(20), nullable=False)
-    manager_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    manager_id: Mapped[uuid.UUID | None] = reference("users.id", ondelete="RESTRICT")
     source: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), nullable=False)
 
@@ -55,18 +59,14 @@ class ApiToken(Base):
     __table_args__ = (Index("ix_api_tokens_user_id", "user_id"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
+    user_id: Mapped[uuid.UUID] = reference("users.id", ondelete="CASCADE")
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, unique=True)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    created_at: Mapped[datetime] = timestamp_now()
 
 
 class IdempotencyRecord(Base):
@@ -92,9 +92,7 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer, nullable=False)
     response_headers: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     response_body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    created_at: Mapped[datetime] = timestamp_now()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 

@@ -8,10 +8,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
-from app.core.enums import EventResource, EventType
+from app.core.enums import EventResource
 from app.core.errors import Forbidden
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.models import Note
 from app.notes.repository import NoteRepository
@@ -24,14 +25,11 @@ MISSING = "No such note."
 async def create(session: AsyncSession, principal: Principal, data: NoteCreate) -> Note:
     await check_subject(session, principal, data.subject_type, data.subject_id)
     note = await NoteRepository(session).add(Note(**data.model_dump(), author_id=principal.id))
-    await events.emit(
-        session, EventType.NOTE_CREATED, EventResource.NOTE, note.id, principal.id, note.version
-    )
+    await events.emit_created(session, EventResource.NOTE, note, principal.id)
     return note
 
 
-async def get(session: AsyncSession, principal: Principal, note_id: uuid.UUID) -> Note:
-    return await NoteRepository(session).find(principal, note_id, missing=MISSING)
+get = finder(NoteRepository, MISSING)
 
 
 async def list_page(

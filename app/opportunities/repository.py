@@ -39,7 +39,7 @@ from app.core.pagination import (
     keyset_after_params,
     next_cursor,
 )
-from app.core.repository import Repository, check_filter_ids
+from app.core.repository import Repository, add_row, check_filter_ids
 from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import matches_param
@@ -163,10 +163,7 @@ async def visible_exists(
 
 
 async def add(session: AsyncSession, opportunity: Opportunity) -> Opportunity:
-    session.add(opportunity)
-    await session.flush()
-    await session.refresh(opportunity)
-    return opportunity
+    return await add_row(session, opportunity)
 
 
 async def flush_changes(session: AsyncSession, opportunity: Opportunity, *, custom: bool) -> None:

@@ -152,9 +152,7 @@ async def open_opportunity(
     await repository.append_history(
         session, opportunity.id, actor_id, history.creation(opportunity, reason)
     )
-    await events.emit(
-        session, "opportunity.created", "opportunity", opportunity.id, actor_id, opportunity.version
-    )
+    await events.emit_created(session, EventResource.OPPORTUNITY, opportunity, actor_id)
     return opportunity
 
 

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.repository import add_row
 from app.core.security import Principal
 from app.core.visibility import lead_visible
 from app.models import Account, Lead, Qualification, Territory
@@ -19,10 +20,7 @@ async def visible_lead(
 
 
 async def add(session: AsyncSession, qualification: Qualification) -> Qualification:
-    session.add(qualification)
-    await session.flush()
-    await session.refresh(qualification)
-    return qualification
+    return await add_row(session, qualification)
 
 
 async def latest_for_lead(session: AsyncSession, lead_id: uuid.UUID) -> Qualification | None:

@@ -17,6 +17,7 @@ from app.core.errors import field_error, not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import expanded_finder
 from app.core.security import Principal
 from app.models import Task
 from app.subjects.service import check_subject, check_subject_filter, check_user_filter
@@ -65,10 +66,7 @@ async def create(session: AsyncSession, principal: Principal, data: TaskCreate) 
     return task
 
 
-async def get(
-    session: AsyncSession, principal: Principal, task_id: uuid.UUID, expand: Sequence[Expansion]
-) -> Expanded[Task]:
-    return await TaskRepository(session).find_expanded(principal, task_id, expand, missing=MISSING)
+get = expanded_finder(TaskRepository, MISSING)
 
 
 async def list_page(

@@ -23,6 +23,7 @@ from app.core.errors import (
 )
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import finder
 from app.core.security import Principal
 from app.models import Plan, Territory
 from app.territories.repository import (
@@ -85,12 +86,7 @@ async def create_territory(
     return await TerritoryRepository(session).add(Territory(**data.model_dump()))
 
 
-async def get_territory(
-    session: AsyncSession, principal: Principal, territory_id: uuid.UUID
-) -> Territory:
-    return await TerritoryRepository(session).find(
-        principal, territory_id, missing="No such territory."
-    )
+get_territory = finder(TerritoryRepository, "No such territory.")
 
 
 async def list_territories(

@@ -9,14 +9,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, SortKey, fetch_page
+from app.core.repository import add_row
 from app.models import Event, Webhook, WebhookDelivery
 
 
 async def add(session: AsyncSession, webhook: Webhook) -> Webhook:
-    session.add(webhook)
-    await session.flush()
-    await session.refresh(webhook)
-    return webhook
+    return await add_row(session, webhook)
 
 
 async def get(
