@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.enums import MeddppiccElement
-from app.core.schemas import Name, RequestModel, ResponseModel, Str200, Text
+from app.core.schemas import Name, PageOf, RequestModel, ResponseModel, Str200, Text
 
 
 class PersonRef(ResponseModel):
@@ -121,9 +121,8 @@ class CommandPlanRevision(ResponseModel):
     fields: list[str] = Field(description="Dotted names of what changed, e.g. `meddppicc.metrics`.")
 
 
-class CommandPlanRevisionPage(ResponseModel):
-    items: list[CommandPlanRevision]
-    next_cursor: str | None
+class CommandPlanRevisionPage(PageOf[CommandPlanRevision]):
+    pass
 
 
 class ReviewCreate(RequestModel):
@@ -138,6 +137,5 @@ class Review(ResponseModel):
     notes: str
 
 
-class ReviewPage(ResponseModel):
-    items: list[Review]
-    next_cursor: str | None
+class ReviewPage(PageOf[Review]):
+    pass

@@ -20,6 +20,7 @@ from app.core.schemas import (
     CustomOut,
     Email,
     Moment,
+    PageOf,
     RequestModel,
     ResponseModel,
     Str100,
@@ -70,9 +71,8 @@ class Contact(ResponseModel):
     account: AccountSummary | None = EXPANDED_ACCOUNT
 
 
-class ContactPage(ResponseModel):
-    items: list[Contact]
-    next_cursor: str | None
+class ContactPage(PageOf[Contact]):
+    pass
 
 
 @dataclass(frozen=True)

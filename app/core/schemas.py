@@ -302,11 +302,11 @@ class Problem(BaseModel):
 T = TypeVar("T")
 
 
-class ListPage(BaseModel, Generic[T]):
+# `{items, next_cursor}`, one page of a list; each list names its own (`class ContactPage(
+# PageOf[Contact])`), so OpenAPI shows one component per list.
+class PageOf(ResponseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
-    )
+    next_cursor: str | None
 
 
 def _representable(value: datetime) -> datetime:

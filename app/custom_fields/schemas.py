@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints
 from app.core.enums import CustomFieldObject, CustomFieldType
 from app.core.pagination import ListFilters, SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import Name, RequestModel, ResponseModel, Str200
+from app.core.schemas import Name, PageOf, RequestModel, ResponseModel, Str200
 from app.models.custom_fields import KEY_PATTERN
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=40)]
@@ -65,9 +65,8 @@ class CustomField(ResponseModel):
     version: int
 
 
-class CustomFieldPage(ResponseModel):
-    items: list[CustomField]
-    next_cursor: str | None
+class CustomFieldPage(PageOf[CustomField]):
+    pass
 
 
 @dataclass(frozen=True)

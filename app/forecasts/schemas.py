@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 
 from app.core.pagination import ListFilters
 from app.core.query_lists import AnyOf
-from app.core.schemas import MoneyIn, MoneyOut, RequestModel, ResponseModel, Text
+from app.core.schemas import MoneyIn, MoneyOut, PageOf, RequestModel, ResponseModel, Text
 from app.forecasts.fiscal import PERIOD_PATTERN
 
 
@@ -198,9 +198,8 @@ class Forecast(ResponseModel):
     version: int
 
 
-class ForecastPage(ResponseModel):
-    items: list[Forecast]
-    next_cursor: str | None
+class ForecastPage(PageOf[Forecast]):
+    pass
 
 
 # --- accuracy ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from app.core.schemas import (
     CustomOut,
     Email,
     Moment,
+    PageOf,
     RequestModel,
     ResponseModel,
     Str100,
@@ -190,9 +191,8 @@ class Lead(ResponseModel):
     account: AccountSummary | None = EXPANDED_ACCOUNT
 
 
-class LeadPage(ResponseModel):
-    items: list[Lead]
-    next_cursor: str | None
+class LeadPage(PageOf[Lead]):
+    pass
 
 
 @dataclass(frozen=True)
@@ -297,9 +297,8 @@ class Touch(ResponseModel):
     updated_at: datetime
 
 
-class TouchPage(ResponseModel):
-    items: list[Touch]
-    next_cursor: str | None
+class TouchPage(PageOf[Touch]):
+    pass
 
 
 @dataclass(frozen=True)
@@ -379,9 +378,8 @@ class FollowUpItem(ResponseModel):
     owner: OwnerSummary | None = EXPANDED_OWNER
 
 
-class FollowUpPage(ResponseModel):
-    items: list[FollowUpItem]
-    next_cursor: str | None
+class FollowUpPage(PageOf[FollowUpItem]):
+    pass
 
 
 @dataclass(frozen=True)

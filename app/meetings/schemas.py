@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints
 from app.core.enums import PersonaSlug
 from app.core.pagination import ListFilters
 from app.core.query_lists import AnyOf
-from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Str500, Text
+from app.core.schemas import Moment, Name, PageOf, RequestModel, ResponseModel, Str500, Text
 
 Line = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 Lines = Annotated[list[Line], Field(max_length=50)]
@@ -51,9 +51,8 @@ class Meeting(ResponseModel):
     version: int
 
 
-class MeetingPage(ResponseModel):
-    items: list[Meeting]
-    next_cursor: str | None
+class MeetingPage(PageOf[Meeting]):
+    pass
 
 
 class AgendaItemIn(RequestModel):

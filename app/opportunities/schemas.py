@@ -38,6 +38,7 @@ from app.core.schemas import (
     Moment,
     MoneyOut,
     Name,
+    PageOf,
     RequestModel,
     ResponseModel,
     Str500,
@@ -237,9 +238,8 @@ class Opportunity(ResponseModel):
     contact: ContactSummary | None = EXPANDED_CONTACT
 
 
-class OpportunityPage(ResponseModel):
-    items: list[Opportunity]
-    next_cursor: str | None
+class OpportunityPage(PageOf[Opportunity]):
+    pass
 
 
 class StageChange(RequestModel):
@@ -277,6 +277,5 @@ class HistoryEntry(ResponseModel):
     reason: str | None
 
 
-class HistoryPage(ResponseModel):
-    items: list[HistoryEntry]
-    next_cursor: str | None
+class HistoryPage(PageOf[HistoryEntry]):
+    pass

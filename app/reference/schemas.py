@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints
 from app.core.enums import BpmStage, MeddppiccElement, PersonaSlug
 from app.core.pagination import ListFilters
 from app.core.query_lists import AnyOf
-from app.core.schemas import Name, RequestModel, ResponseModel, Str500
+from app.core.schemas import Name, PageOf, RequestModel, ResponseModel, Str500
 
 Question = Annotated[
     str,
@@ -48,9 +48,8 @@ class PersonaUpdate(RequestModel):
     )
 
 
-class PersonaPage(ResponseModel):
-    items: list[Persona]
-    next_cursor: str | None
+class PersonaPage(PageOf[Persona]):
+    pass
 
 
 class DiscoveryQuestion(ResponseModel):
@@ -78,9 +77,8 @@ class DiscoveryQuestionUpdate(RequestModel):
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"element", "question"})
 
 
-class DiscoveryQuestionPage(ResponseModel):
-    items: list[DiscoveryQuestion]
-    next_cursor: str | None
+class DiscoveryQuestionPage(PageOf[DiscoveryQuestion]):
+    pass
 
 
 class BuyerProcessStage(ResponseModel):
@@ -102,9 +100,8 @@ class BuyerProcessStageUpdate(RequestModel):
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset({"name", "buyer_actions"})
 
 
-class BuyerProcessStagePage(ResponseModel):
-    items: list[BuyerProcessStage]
-    next_cursor: str | None
+class BuyerProcessStagePage(PageOf[BuyerProcessStage]):
+    pass
 
 
 @dataclass(frozen=True)

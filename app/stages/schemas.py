@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StringConstraints, WithJsonSchema
 
 from app.core.enums import ForecastCategory, StageSlug
-from app.core.schemas import RequestModel, ResponseModel
+from app.core.schemas import PageOf, RequestModel, ResponseModel
 from app.stages.rules import REQUIREMENT_CODES
 
 RequirementCode = Annotated[
@@ -40,9 +40,8 @@ class Stage(ResponseModel):
     version: int
 
 
-class StagePage(ResponseModel):
-    items: list[Stage]
-    next_cursor: str | None
+class StagePage(PageOf[Stage]):
+    pass
 
 
 class StageRequirementsUpdate(RequestModel):

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 from app.core.enums import MANUAL_SOURCE, Role
 from app.core.pagination import ListFilters, SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import Email, Moment, Name, RequestModel, ResponseModel
+from app.core.schemas import Email, Moment, Name, PageOf, RequestModel, ResponseModel
 from app.core.text_search import SearchText
 
 
@@ -96,9 +96,8 @@ class Token(ResponseModel):
     created_at: datetime
 
 
-class UserPage(ResponseModel):
-    items: list[User]
-    next_cursor: str | None
+class UserPage(PageOf[User]):
+    pass
 
 
 @dataclass(frozen=True)
@@ -118,6 +117,5 @@ class TokenFilters(ListFilters):
     user_id: uuid.UUID  # the path's user
 
 
-class TokenPage(ResponseModel):
-    items: list[Token]
-    next_cursor: str | None
+class TokenPage(PageOf[Token]):
+    pass

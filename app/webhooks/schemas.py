@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from app.core.events import ALL_TYPES, EVENT_TYPES
-from app.core.schemas import RequestModel, ResponseModel
+from app.core.schemas import PageOf, RequestModel, ResponseModel
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
 _SUBSCRIBABLE = frozenset((*EVENT_TYPES, ALL_TYPES))
@@ -67,9 +67,8 @@ class WebhookCreated(Webhook):
     )
 
 
-class WebhookPage(ResponseModel):
-    items: list[Webhook]
-    next_cursor: str | None
+class WebhookPage(PageOf[Webhook]):
+    pass
 
 
 class Delivery(ResponseModel):
@@ -85,6 +84,5 @@ class Delivery(ResponseModel):
     created_at: datetime
 
 
-class DeliveryPage(ResponseModel):
-    items: list[Delivery]
-    next_cursor: str | None
+class DeliveryPage(PageOf[Delivery]):
+    pass
