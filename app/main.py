@@ -24,6 +24,7 @@ from app.core.db import (
     driver_dsn,
     resolve_database_url,
 )
+from app.core.driver import ReadPool
 from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
@@ -140,6 +141,8 @@ def create_app(
         app.state.read_session_factory = create_read_session_factory(engine)
         counting = await create_side_pool(url, settings, settings.rate_limit_pool_size)
         app.state.rate_counter = pool_counter(counting)
+        reading = await create_side_pool(url, settings, settings.read_pool_size)
+        app.state.read_pool = ReadPool(reading, engine.dialect, settings.pool_timeout_seconds)
         listener = None
         if principals.cache is not None:
             listener = PrincipalListener(
@@ -154,7 +157,9 @@ def create_app(
                 await listener.stop()
             if limiter is not None:
                 await limiter.flush()
+            app.state.read_pool = None
             await counting.close()
+            await reading.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -167,6 +172,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.read_pool = None  # a served app's, from its lifespan; none with given sessions
     app.state.migration_heads = migration_heads()
     if session_factory is not None:
         use_sessions(session_factory)
@@ -191,7 +197,9 @@ def create_app(
     app.add_middleware(
         RequestContextMiddleware,
         unit_of_work=UnitOfWork(
-            lambda: app.state.session_factory, lambda: app.state.read_session_factory
+            lambda: app.state.session_factory,
+            lambda: app.state.read_session_factory,
+            lambda: app.state.read_pool,
         ),
         authenticator=principals,
         limiter=limiter,

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         description="longest a worker reuses a token's principal; changes reach every worker "
         "at once through LISTEN/NOTIFY, this bounds a missed one (0: look up every request)",
     )
+    read_pool_size: int = Field(
+        20, ge=1, description="connections of the pool GETs run their hot reads on (no session)"
+    )
     rate_limit_pool_size: int = Field(
         2, ge=1, description="connections of the small pool that counts rate-limit budgets"
     )

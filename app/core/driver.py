@@ -56,10 +56,29 @@ def compiled(statement: Executable, dialect: Dialect) -> Compiled:
     return found
 
 
+@dataclass(frozen=True)
+class ReadPool:
+    """The asyncpg pool a served app's GETs run their hot reads on, and the dialect their
+    statements compile for."""
+
+    pool: asyncpg.Pool
+    dialect: Dialect
+    timeout: float  # longest wait for a connection (then 503, as for the engine's pool)
+
+
+# Where a read session carries its `ReadPool` (`UnitOfWork`), when the app has one.
+READ_POOL = "engage.read_pool"
+
+
 async def fetch(
     session: AsyncSession, statement: Executable, params: Mapping[str, Any]
 ) -> Sequence[asyncpg.Record]:
-    """The statement's rows, run by asyncpg on the session's connection."""
+    """The statement's rows, run by asyncpg: on a connection of the read pool when the session
+    carries one (a served GET: no session connection, no greenlet hop, no transaction), else on
+    the session's own connection (writes, and tests' sessions)."""
+    reads: ReadPool | None = session.info.get(READ_POOL)
+    if reads is not None:
+        return await _pooled(reads, compiled(statement, reads.dialect), params)
     connection = await session.connection()
     query = compiled(statement, connection.dialect)
     # Checked out just now: the pooled connection is at hand without another greenlet hop
@@ -70,6 +89,25 @@ async def fetch(
     except _BROKEN:
         await connection.invalidate()
         raise
+    return rows
+
+
+async def _pooled(
+    reads: ReadPool, query: Compiled, params: Mapping[str, Any]
+) -> Sequence[asyncpg.Record]:
+    """A read on the pool, run once more if its connection was broken (a server restart or a
+    killed backend leaves dead connections in the pool; asyncpg replaces one when it comes
+    back): a read changes nothing, so the second answer is the answer."""
+    args = query.args(params)
+    try:
+        return await _fetch_on(reads, query.sql, args)
+    except _BROKEN:
+        return await _fetch_on(reads, query.sql, args)
+
+
+async def _fetch_on(reads: ReadPool, sql: str, args: list[Any]) -> Sequence[asyncpg.Record]:
+    async with reads.pool.acquire(timeout=reads.timeout) as connection:
+        rows: Sequence[asyncpg.Record] = await connection.fetch(sql, *args)
     return rows
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import idempotency
+from app.core.driver import READ_POOL, ReadPool
 from app.core.errors import PROBLEM_JSON, AppError, Conflict
 from app.core.idempotency import problem_bytes
 
@@ -58,15 +59,27 @@ class UnitOfWork:
         self,
         write_factory: Callable[[], async_sessionmaker[AsyncSession]],
         read_factory: Callable[[], async_sessionmaker[AsyncSession]],
+        read_pool: Callable[[], ReadPool | None] = lambda: None,
     ) -> None:
         self._write_factory = write_factory
         self._read_factory = read_factory
+        self._read_pool = read_pool
 
     @asynccontextmanager
     async def session(self, method: str) -> AsyncIterator[AsyncSession]:
-        factory = self._read_factory if method in READ_METHODS else self._write_factory
-        async with factory()() as session:
+        """The request's session. A read's carries the app's read pool, if any: its hot reads
+        then never check out the session's connection. A session that never began a transaction
+        holds nothing, and is dropped without closing (closing costs a greenlet hop)."""
+        reading = method in READ_METHODS
+        session = (self._read_factory if reading else self._write_factory)()()
+        reads = self._read_pool() if reading else None
+        if reads is not None:
+            session.info[READ_POOL] = reads
+        try:
             yield session
+        finally:
+            if session.in_transaction():
+                await session.close()
 
     async def run(
         self,
@@ -116,7 +129,8 @@ class UnitOfWork:
             raise
         # A read writes nothing: in autocommit this sends nothing; a test's savepoint session
         # (shared with the rate-limit counter's) is released here.
-        await session.commit()
+        if session.in_transaction():
+            await session.commit()
 
     async def _write(
         self,
