@@ -97,7 +97,9 @@ async def prepare(server: str, webhooks: int = 0, custom: bool = False) -> tuple
                 {"url": f"https://hooks{n}.example.invalid/engage", "by": user.id},
             )
         for definition in CUSTOM_FIELDS if custom else []:
-            await custom_fields.create_field(session, CustomFieldCreate.model_validate(definition))
+            await custom_fields.create_field(
+                session, None, CustomFieldCreate.model_validate(definition)
+            )
         await session.commit()
     await engine.dispose()
     return url, token

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args, get_origin
@@ -17,6 +20,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
     model_validator,
 )
@@ -169,6 +173,21 @@ def temporal_kind(annotation: Any) -> Any:
     return None
 
 
+# Set while a request model validates a body already walked for DEL and C1 characters.
+_WALKED: ContextVar[bool] = ContextVar("engage_never_characters_walked", default=False)
+
+
+@contextmanager
+def walked_for_never_characters() -> Iterator[None]:
+    """Request models validated inside need not walk their values for DEL and C1 again: they
+    come from a body that was (a batch's items, validated after their `LeadBatch`)."""
+    walked = _WALKED.set(True)
+    try:
+        yield
+    finally:
+        _WALKED.reset(walked)
+
+
 def _refuse_never_characters(value: Any, path: str) -> None:
     if isinstance(value, str):
         if _NEVER.search(value):
@@ -210,7 +229,6 @@ class RequestModel(BaseModel):
     def _refuse_read_only_and_check_money(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        _refuse_never_characters(data, "")
         for name, kind in cls.temporal_fields.items():
             if data.get(name) is not None:
                 try:
@@ -232,6 +250,18 @@ class RequestModel(BaseModel):
                     {"field": name},
                 )
         return data
+
+    # Defined after the checks above, so it runs before them: DEL and C1 are refused first.
+    @model_validator(mode="wrap")
+    @classmethod
+    def _refuse_never_characters_once(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Every string of the body, keys included, walked once: a body's nested request
+        models (a batch's items) do not walk their part again."""
+        if _WALKED.get() or not isinstance(data, dict):
+            return handler(data)
+        _refuse_never_characters(data, "")
+        with walked_for_never_characters():
+            return handler(data)
 
 
 class ResponseModel(BaseModel):

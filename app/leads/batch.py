@@ -23,6 +23,7 @@ from app.core.changes import changed_fields, snapshot
 from app.core.enums import EventResource, EventType
 from app.core.errors import AppError, FieldError, Forbidden
 from app.core.handlers import CODES
+from app.core.schemas import walked_for_never_characters
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.custom_fields.rules import Definitions, check_values, merged
@@ -114,6 +115,8 @@ class BatchRun:
     seen_external_ids: dict[str, Item] = field(default_factory=dict)
     # CSV rows: custom values are cells of text, converted by their field's type.
     text_cells: bool = False
+    # The items came in a request body already walked for DEL and C1 (`LeadBatch`).
+    walked: bool = False
 
     @property
     def source(self) -> str:
@@ -167,7 +170,7 @@ class BatchRun:
             else:
                 candidates.append((item, raw))
         try:
-            models = ITEMS.validate_python([raw for _, raw in candidates])
+            models = self._validate([raw for _, raw in candidates])
         except ValidationError as exc:
             by_position: dict[int, list[Any]] = {}
             for error in exc.errors():
@@ -175,7 +178,7 @@ class BatchRun:
             for position, errors in by_position.items():
                 candidates[position][0].invalid(problems_of(errors, skip=1))
             valid = [c for i, c in enumerate(candidates) if i not in by_position]
-            models = ITEMS.validate_python([raw for _, raw in valid])
+            models = self._validate([raw for _, raw in valid])
             candidates = valid
         for (item, _), model in zip(candidates, models, strict=True):
             item.sent = set(model.model_fields_set)
@@ -183,6 +186,12 @@ class BatchRun:
             # the cost.
             item.values = {name: getattr(model, name) for name in item.sent}
         return items
+
+    def _validate(self, raws: list[Any]) -> list[LeadCreate]:
+        if not self.walked:
+            return ITEMS.validate_python(raws)
+        with walked_for_never_characters():
+            return ITEMS.validate_python(raws)
 
     async def _lookup_external_ids(self, chunk: list[Item]) -> None:
         wanted = [
@@ -447,9 +456,11 @@ async def run(
     first_index: int = 0,
     chunk_size: int = CHUNK_SIZE,
     text_cells: bool = False,
+    walked: bool = False,
 ) -> BatchResult:
-    """Process `items` (raw JSON values or CSV rows as dicts) in set-based chunks."""
-    batch = BatchRun(session, principal, on_duplicate, text_cells=text_cells)
+    """Process `items` (raw JSON values or CSV rows as dicts) in set-based chunks. `walked`:
+    they come from a validated request body, whose strings were checked for DEL and C1."""
+    batch = BatchRun(session, principal, on_duplicate, text_cells=text_cells, walked=walked)
     numbered = list(enumerate(items, start=first_index))
     for start in range(0, len(numbered), chunk_size):
         await batch.add(numbered[start : start + chunk_size])

@@ -125,7 +125,7 @@ async def batch_leads(
 ) -> BatchResult:
     if len(body.items) > MAX_BATCH_ITEMS:
         raise PayloadTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} items; split it.")
-    return await batch.run(session, principal, body.items, body.on_duplicate)
+    return await batch.run(session, principal, body.items, body.on_duplicate, walked=True)
 
 
 @router.post(

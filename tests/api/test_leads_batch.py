@@ -249,3 +249,30 @@ async def test_duplicates_across_chunks_point_at_the_first_occurrence(
     statuses = [(r.status, r.id) for r in result.results]
     assert [s for s, _ in statuses] == ["created", "created", "created", "duplicate", "duplicate"]
     assert statuses[3][1] == statuses[0][1] and statuses[4][1] == statuses[1][1]
+
+
+async def test_del_and_c1_in_a_batch_are_refused_once_for_the_body(
+    client: httpx.AsyncClient, actors: Actors, session: AsyncSession
+) -> None:
+    """The body is walked for DEL and C1 once (its items are not walked again); a character
+    anywhere in it refuses the request, naming the item's field, and stores nothing."""
+    before = await session.scalar(select(func.count()).select_from(Lead))
+    for bad in ("x\x7fy", "x\x85y"):
+        items = [{"email": "ok-1@y.io"}, {"email": "ok-2@y.io", "first_name": bad}]
+        r = await client.post(BATCH, json={"items": items}, headers=actors.integration.headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["code"] == "control_characters"
+        assert r.json()["errors"][0]["field"] == "items.1.first_name"
+    assert await session.scalar(select(func.count()).select_from(Lead)) == before
+
+
+async def test_items_given_without_a_walked_body_are_checked_one_by_one(
+    session: AsyncSession, actors: Actors
+) -> None:
+    """`batch.run` from code (not a request body): each item's own validation refuses DEL."""
+    user = actors.rep.user
+    principal = Principal(user.id, user.email, user.name, user.role, user.manager_id, None, user.id)
+    items = [{"email": "ok-3@y.io"}, {"email": "ok-4@y.io", "last_name": "a\x7fb"}]
+    result = await batch.run(session, principal, items, "skip")
+    assert [r.status for r in result.results] == ["created", "invalid"]
+    assert result.results[1].errors[0].code == "control_characters"
