@@ -122,7 +122,6 @@ class Resource:
     ) -> None:
         """POST `path`: 201 with `Location` and `ETag`; `Idempotency-Key` honoured."""
         schema = self.schema
-
         parent = (self.parent,) if self.parent else ()
 
         async def run(values: dict[str, Any]) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.pagination import PageParams, SortKey, fetch_page
 from app.core.repository import any_of
 from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
+from app.reference.schemas import QuestionFilters
 
 
 async def list_personas(
@@ -30,16 +30,17 @@ async def persona_for_update(session: AsyncSession, slug: str) -> PersonaProfile
 
 
 async def list_questions(
-    session: AsyncSession, page: PageParams, filters: dict[str, Any]
+    session: AsyncSession, page: PageParams, filters: QuestionFilters
 ) -> tuple[list[DiscoveryQuestion], str | None]:
     keys = [SortKey(DiscoveryQuestion.position), SortKey(DiscoveryQuestion.id)]
     stmt = select(DiscoveryQuestion)
-    stmt = stmt.where(*any_of(DiscoveryQuestion.element, filters.get("element")))
-    if filters.get("persona"):
+    stmt = stmt.where(*any_of(DiscoveryQuestion.element, filters.element))
+    if filters.persona:
         # A question without a persona fits every persona.
-        personas = any_of(DiscoveryQuestion.persona, filters["persona"])
+        personas = any_of(DiscoveryQuestion.persona, filters.persona)
         stmt = stmt.where(or_(*personas, DiscoveryQuestion.persona.is_(None)))
-    return await fetch_page(session, stmt, keys, page, "discovery-questions", filters)
+    binding = filters.cursor_binding()
+    return await fetch_page(session, stmt, keys, page, "discovery-questions", binding)
 
 
 async def question_for_update(

@@ -36,8 +36,7 @@ async def list_questions(
     page: PageParams,
     filters: QuestionFilters,
 ) -> tuple[list[DiscoveryQuestion], str | None]:
-    by = {"element": filters.element, "persona": filters.persona}
-    return await repository.list_questions(session, page, by)
+    return await repository.list_questions(session, page, filters)
 
 
 async def list_buyer_process_stages(

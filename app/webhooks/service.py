@@ -40,7 +40,7 @@ async def create(
     return await repository.add(session, webhook)
 
 
-async def find(session: AsyncSession, webhook_id: uuid.UUID, *, lock: bool = False) -> Webhook:
+async def _find(session: AsyncSession, webhook_id: uuid.UUID, *, lock: bool = False) -> Webhook:
     webhook = await repository.get(session, webhook_id, lock=lock)
     if webhook is None:
         raise NotFound("No such webhook.")
@@ -48,7 +48,7 @@ async def find(session: AsyncSession, webhook_id: uuid.UUID, *, lock: bool = Fal
 
 
 async def get(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> Webhook:
-    return await find(session, webhook_id)
+    return await _find(session, webhook_id)
 
 
 async def update(
@@ -58,7 +58,7 @@ async def update(
     if_match: str | None,
     allow_private: bool,
 ) -> Webhook:
-    webhook = await find(session, webhook_id, lock=True)
+    webhook = await _find(session, webhook_id, lock=True)
     check_if_match(if_match, webhook.version)
     changes = patch.model_dump(exclude_unset=True)
     if "url" in changes:
@@ -81,7 +81,7 @@ async def update(
 async def delete(
     session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, if_match: str | None
 ) -> None:
-    webhook = await find(session, webhook_id, lock=True)
+    webhook = await _find(session, webhook_id, lock=True)
     check_if_match(if_match, webhook.version)
     await repository.delete(session, webhook)
 
@@ -96,7 +96,7 @@ async def deliveries_page(
     session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, page: PageParams
 ) -> tuple[list[WebhookDelivery], str | None]:
     """Delivery attempts of an existing webhook, newest first (404 for an unknown one)."""
-    await find(session, webhook_id)
+    await _find(session, webhook_id)
     return await repository.deliveries_page(session, webhook_id, page)
 
 
@@ -109,7 +109,7 @@ async def ping(
     session: AsyncSession, principal: Principal, webhook_id: uuid.UUID
 ) -> WebhookDelivery:
     """A `webhook.ping` event queued for this webhook only, whatever its `event_types`."""
-    webhook = await find(session, webhook_id)
+    webhook = await _find(session, webhook_id)
     _check_active(webhook)
     delivery_id = await events.emit_to(
         session, webhook.id, EventType.WEBHOOK_PING, EventResource.WEBHOOK, webhook.id, principal.id
@@ -123,7 +123,7 @@ async def redeliver(
     session: AsyncSession, webhook_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> WebhookDelivery:
     """The delivery's event sent again by the worker, with the same `Engage-Event-Id`."""
-    webhook = await find(session, webhook_id)
+    webhook = await _find(session, webhook_id)
     _check_active(webhook)
     delivery = await repository.requeue(session, webhook.id, delivery_id)
     if delivery is None:
