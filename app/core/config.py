@@ -1,5 +1,6 @@
 """Engage's settings: one cached object read from ENGAGE_* environment variables."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,7 +41,11 @@ class Settings(BaseSettings):
         "at once through LISTEN/NOTIFY, this bounds a missed one (0: look up every request)",
     )
     read_pool_size: int = Field(
-        20, ge=1, description="connections of the pool GETs run their hot reads on (no session)"
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        ge=1,
+        description="connections of the pool GETs run their hot reads on (no session); twice "
+        "the machine's cores by default: more reads at once than the database can run only "
+        "queue inside PostgreSQL, where the first to come is not the first served",
     )
     rate_limit_pool_size: int = Field(
         2, ge=1, description="connections of the small pool that counts rate-limit budgets"

@@ -10,6 +10,7 @@ driver reports broken is invalidated, so the pool opens a new one.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,10 @@ class ReadPool:
     pool: asyncpg.Pool
     dialect: Dialect
     timeout: float  # longest wait for a connection (then 503, as for the engine's pool)
+    # One turn per connection, granted first come, first served. Waiting on the pool itself
+    # is not fair: a request arriving as a connection comes back takes it ahead of those
+    # already waiting, which go to the back of the queue again (the long tail of a busy pool).
+    turns: asyncio.Semaphore
 
 
 # Where a read session carries its `ReadPool` (`UnitOfWork`), when the app has one.
@@ -101,13 +106,20 @@ async def _pooled(
     args = query.args(params)
     try:
         return await _fetch_on(reads, query.sql, args)
-    except _BROKEN:
+    except _BROKEN as exc:
+        if isinstance(exc, TimeoutError):  # no turn in time: waiting again helps nobody
+            raise
         return await _fetch_on(reads, query.sql, args)
 
 
 async def _fetch_on(reads: ReadPool, sql: str, args: list[Any]) -> Sequence[asyncpg.Record]:
-    async with reads.pool.acquire(timeout=reads.timeout) as connection:
-        rows: Sequence[asyncpg.Record] = await connection.fetch(sql, *args)
+    async with asyncio.timeout(reads.timeout):
+        await reads.turns.acquire()
+    try:
+        async with reads.pool.acquire(timeout=reads.timeout) as connection:
+            rows: Sequence[asyncpg.Record] = await connection.fetch(sql, *args)
+    finally:
+        reads.turns.release()
     return rows
 
 

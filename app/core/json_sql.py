@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import MISSING, BaseModel, PlainSerializer
-from sqlalchemy import ColumnElement, Numeric, Text, cast, func, literal_column
+from sqlalchemy import ColumnElement, Numeric, Text, cast, func, literal_column, select
 
 from app.core.schemas import money_str
 
@@ -79,9 +79,14 @@ def json_object(
     sources: Mapping[str, Any],
     optional: Mapping[str, ColumnElement[Any]] | None = None,
 ) -> ColumnElement[str]:
-    """`json_build_object(...)::text` with the model's fields in order, each from its source
-    expression; every field needs exactly one source, except the optional ones (default
-    `MISSING`: absent unless asked for), which `optional` gives as JSON when present."""
+    """The model's JSON text with its fields in order, each from its source expression; every
+    field needs exactly one source, except the optional ones (default `MISSING`: absent unless
+    asked for), which `optional` gives as JSON when present.
+
+    `row_to_json` of the fields as a row costs PostgreSQL about a third less than
+    `json_build_object` of the same pairs. A row is a subquery in FROM, where the correlated
+    subqueries of the optional fields (the `?expand=` summaries) would lose their outer row,
+    so a document with optional fields is written by `json_build_object`."""
     optional = optional or {}
     omissible = {n for n, f in model.model_fields.items() if f.default is MISSING}
     missing = set(model.model_fields) - set(sources) - omissible
@@ -89,12 +94,19 @@ def json_object(
     extra |= set(optional) - omissible
     if missing or extra:
         raise ValueError(f"{model.__name__}: missing {sorted(missing)}, unknown {sorted(extra)}")
-    arguments: list[Any] = []
+    fields: dict[str, Any] = {}
     for name in model.model_fields:
+        if name not in omissible:
+            fields[name] = _field_sql(model, name, sources[name])
+        elif name in optional:
+            fields[name] = optional[name]
+    if optional:
         # Field names are Python identifiers: safe to write as SQL string literals.
-        if name in omissible:
-            if name in optional:
-                arguments += [literal_column(f"'{name}'"), optional[name]]
-            continue
-        arguments += [literal_column(f"'{name}'"), _field_sql(model, name, sources[name])]
-    return cast(func.json_build_object(*arguments), Text)
+        pairs: list[Any] = []
+        for name, value in fields.items():
+            pairs += [literal_column(f"'{name}'"), value]
+        return cast(func.json_build_object(*pairs), Text)
+    row = select(*(value.label(name) for name, value in fields.items()))
+    document = row.correlate_except(None).subquery("document")
+    text = select(cast(func.row_to_json(literal_column("document")), Text)).select_from(document)
+    return text.scalar_subquery()

@@ -122,13 +122,23 @@ def lead_visible(principal: Viewer) -> ColumnElement[bool]:
 
 
 def opportunity_visible(principal: Viewer) -> ColumnElement[bool]:
+    return or_(*opportunity_visible_parts(principal))
+
+
+def opportunity_visible_parts(principal: Viewer) -> tuple[ColumnElement[bool], ...]:
+    """The opportunities the caller sees, as conditions any one of which is enough: a rep's
+    own (on `owner_id` itself, which an index serves) and those at the accounts of their
+    territories; one condition for the other roles."""
     if principal.role == "admin":
-        return true()
+        return (true(),)
     if principal.role == "integration":
-        return false()
+        return (false(),)
+    accounts = account_visible(principal, Opportunity.account_id)
+    if principal.role == "rep":
+        return (Opportunity.owner_id == principal.id, accounts)
     owners = owner_ids(principal)
     assert owners is not None
-    return or_(Opportunity.owner_id.in_(owners), account_visible(principal, Opportunity.account_id))
+    return (or_(Opportunity.owner_id.in_(owners), accounts),)
 
 
 def activity_visible(principal: Viewer) -> ColumnElement[bool]:

@@ -8,14 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     Numeric,
+    case,
     func,
     literal_column,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -77,9 +80,16 @@ def stored_custom() -> Mapped[dict[str, Any]]:
 
 def custom_view(object_name: str, values: Any) -> Mapped[dict[str, Any]]:
     """What reads show as `custom`: every active (non-archived) key of the object, null when
-    unset, built by `engage_custom` (migration 0020) from the definitions."""
+    unset, built by `engage_custom` (migration 0020) from the definitions. A record with no
+    values (most records) shows the object's empty view, computed once per statement (an
+    uncorrelated subquery) rather than once per row."""
+    name: ColumnElement[str] = literal_column(f"'{object_name}'")
+    none_set: ColumnElement[Any] = literal_column("'{}'::jsonb")
     return column_property(
-        func.engage_custom(literal_column(f"'{object_name}'"), values),
+        case(
+            (values == none_set, select(func.engage_custom(name, none_set)).scalar_subquery()),
+            else_=func.engage_custom(name, values),
+        ),
         deferred=False,
         expire_on_flush=False,
     )

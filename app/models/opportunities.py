@@ -85,7 +85,8 @@ class Opportunity(Versioned, Base):
         CheckConstraint(
             "bpm_stage IS NULL OR " + enum_check("bpm_stage", BpmStage), name="bpm_stage"
         ),
-        Index("ix_opportunities_owner_id_id", "owner_id", "id"),
+        # A rep's list page: their own opportunities in keyset order (migration 0024).
+        Index("ix_opportunities_owner_id_created_at_id", "owner_id", "created_at", "id"),
         Index("ix_opportunities_account_id", "account_id"),
         search_index("opportunities"),
         Index("ix_opportunities_close_date", "close_date"),

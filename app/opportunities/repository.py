@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +52,7 @@ from app.core.visibility import (
     activity_visible,
     is_manager_of,
     opportunity_visible,
+    opportunity_visible_parts,
     user_in_scope,
 )
 from app.models import (
@@ -227,19 +229,37 @@ def _build_list_statement(
     expand: tuple[Expansion, ...],
     conditions: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Any]:
-    """The page's ids come first, from the (sort key, id) indexes that carry owner_id and
-    account_id: visibility is checked on index entries (an index-only scan, no heap visit per
-    skipped row); then only the page's rows are read and written as JSON. `conditions` (the
-    custom field filters, values inlined as bound literals) make a statement of its own."""
+    """The page's ids come first, then only the page's rows are read and written as JSON.
+    Visibility is checked on index entries: a (sort key, id) index carries owner_id and
+    account_id, so the rows skipped cost no heap visit. A rep sees few rows among many: each
+    part of what they see (their own, their territories' accounts) takes its own page, from
+    the (owner_id, created_at, id) and account_id indexes, and the union's first page is the
+    page. `conditions` (the custom field filters, values inlined as bound literals) make a
+    statement of its own."""
     keys = _list_keys(sort)
     viewer = BoundViewer(role)
-    ids = select(Opportunity.id).where(opportunity_visible(viewer), *conditions)
-    for name in filters:
-        ids = ids.where(_LIST_FILTERS[name])
-    if after_cursor:
-        ids = ids.where(keyset_after_params(keys))
     order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
-    page_ids = ids.order_by(*order).limit(bindparam("limit")).subquery("page_ids")
+
+    def first_page(visible: ColumnElement[bool]) -> Select[Any]:
+        ids = select(Opportunity.id, keys[0].column.label("sort_key"))
+        ids = ids.where(visible, *conditions, *(_LIST_FILTERS[name] for name in filters))
+        if after_cursor:
+            ids = ids.where(keyset_after_params(keys))
+        return ids.order_by(*order).limit(bindparam("limit"))
+
+    parts = [first_page(visible) for visible in opportunity_visible_parts(viewer)]
+    page_ids = parts[0].subquery("page_ids")
+    if len(parts) > 1:
+        merged = union(*parts).subquery("visible_ids")
+        merged_order = [
+            c.desc() if keys[0].descending else c.asc() for c in (merged.c.sort_key, merged.c.id)
+        ]
+        page_ids = (
+            select(merged.c.id)
+            .order_by(*merged_order)
+            .limit(bindparam("limit"))
+            .subquery("page_ids")
+        )
     return (
         select(Opportunity.id, keys[0].column.label("sort_key"), opportunity_json(viewer, expand))
         .join(page_ids, page_ids.c.id == Opportunity.id)

@@ -391,6 +391,67 @@ async def test_list_filters_sort_and_visibility(
     assert r.status_code == 404
 
 
+@pytest.mark.parametrize("sort", ["created_at", "-created_at", "amount", "-close_date", "name"])
+async def test_a_reps_pages_merge_their_own_deals_with_their_territorys(
+    client: httpx.AsyncClient, world: World, sort: str
+) -> None:
+    # rep2 sees what they own (anywhere) and what sits at their territory's accounts, as two
+    # index walks merged into one page: every sort, page by page, as the admin orders them.
+    admin, rep, rep2 = world.actors.admin, world.actors.rep, world.actors.rep2
+    seen = []
+    for i, amount in enumerate(["700", "100", "900", "300"]):
+        seen.append(
+            await create_opportunity(
+                client,
+                rep,
+                world.contact,
+                name=f"Territory {i}",
+                amount=amount,
+                close_date=f"2027-0{i + 1}-15",
+            )
+        )
+    for i, amount in enumerate(["500", "200", "800"]):
+        seen.append(  # rep2's own, at an account outside their territory
+            await create_opportunity(
+                client,
+                admin,
+                world.other_contact,
+                name=f"Own {i}",
+                amount=amount,
+                owner_id=str(rep2.id),
+                close_date=f"2027-0{i + 5}-01",
+            )
+        )
+    seen.append(  # in both parts: counted once
+        await create_opportunity(
+            client,
+            admin,
+            world.customer_contact,
+            name="Both",
+            amount="400",
+            owner_id=str(rep2.id),
+        )
+    )
+    await create_opportunity(client, world.actors.peer_rep, world.other_contact, name="Hidden")
+
+    async def walk(actor: Any, limit: int) -> list[str]:
+        ids: list[str] = []
+        cursor = None
+        while True:
+            query = f"sort={sort}&limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            r = await client.get(f"/api/v1/opportunities?{query}", headers=actor.headers)
+            assert r.status_code == 200, r.text
+            ids += [o["id"] for o in r.json()["items"]]
+            cursor = r.json()["next_cursor"]
+            if cursor is None:
+                return ids
+
+    expected = [i for i in await walk(admin, 100) if i in {o["id"] for o in seen}]
+    assert len(expected) == len(seen)
+    assert await walk(rep2, 3) == expected
+    assert await walk(rep2, 1) == expected
+
+
 async def test_a_contact_from_a_lead_brings_its_lead_and_activity(
     client: httpx.AsyncClient, session: AsyncSession, world: World
 ) -> None:

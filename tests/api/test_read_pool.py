@@ -3,6 +3,7 @@ pool, without the request session's connection, and survive killed connections."
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -86,3 +87,29 @@ async def test_a_read_survives_its_pooled_connections_being_killed(
 
 
 _NONE = "00000000-0000-7000-8000-000000000000"
+
+
+async def test_reads_take_turns_first_come_first_served_and_time_out_as_a_503(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    # The pool hands out connections only through its turns: with every turn taken, a read
+    # waits (even though connections are idle) and, past the pool timeout, answers 503.
+    async with (
+        committed_rep(engine) as token,
+        served(database_url, read_pool_size=2, pool_timeout_seconds=0.3) as client,
+    ):
+        headers = {"Authorization": f"Bearer {token}"}
+        reads = read_pool(client)
+        assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+        assert reads.pool.get_idle_size() >= 1
+        await reads.turns.acquire()
+        await reads.turns.acquire()
+        try:
+            started = time.monotonic()
+            r = await client.get("/api/v1/me", headers=headers)
+            assert r.status_code == 503, r.text
+            assert 0.3 <= time.monotonic() - started < 2  # waited once, not once more
+        finally:
+            reads.turns.release()
+            reads.turns.release()
+        assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
