@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.contacts import service
 from app.contacts.schemas import (
@@ -18,6 +18,7 @@ from app.contacts.schemas import (
 from app.core.enums import Expansion
 from app.core.expand import expand_param
 from app.core.pagination import Page
+from app.core.query_lists import built
 from app.core.routes import Resource
 from app.core.security import HumanPrincipal
 from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
@@ -41,7 +42,7 @@ contacts.list(
     ContactPage,
     params={
         "page": Page,
-        "filters": Annotated[ContactFilters, Depends()],
+        "filters": Annotated[ContactFilters, built(ContactFilters)],
         "custom": CustomQuery,
         "sort": (str, CONTACT_SORTS.param),
         "expand": (Any, CONTACT_EXPANSIONS),

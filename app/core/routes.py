@@ -20,12 +20,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from app.core.http import IfMatch, created, page_of, tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import built
 from app.core.security import AdminPrincipal, HumanPrincipal
 from app.core.session import Session
 
@@ -167,7 +168,7 @@ class Resource:
         (a `SortSpec`), the page and `expand`, in that order; or, where a list orders them
         otherwise, `params` in full."""
         if params is None:
-            params = {"filters": Annotated[filters, Depends()]} if filters else {}
+            params = {"filters": Annotated[filters, built(filters)]} if filters else {}
             params |= {"custom": custom} if custom else {}
             params |= {"sort": (str, sorts.param)} if sorts else {}
             params |= {"page": Page}

@@ -78,7 +78,7 @@ class CustomFieldFilters(ListFilters):
 CUSTOM_FIELD_SORTS = SortChoices("created_at", "key")
 
 
-def custom_query(request: Request) -> dict[str, str]:
+async def custom_query(request: Request) -> dict[str, str]:
     """The `custom.<key>=<value>` query parameters of a list (not declared one by one: the keys
     are the admins' definitions)."""
     return {k: v for k, v in request.query_params.items() if k.startswith("custom.")}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.core.pagination import Page
+from app.core.query_lists import built
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.events import service
@@ -27,7 +28,7 @@ async def list_events(
     principal: CurrentPrincipal,
     session: Session,
     page: Page,
-    filters: Annotated[EventFilters, Depends()],
+    filters: Annotated[EventFilters, built(EventFilters)],
 ) -> EventPage:
     rows, cursor = await service.feed(session, principal, page, filters)
     return EventPage(items=[EventItem.model_validate(e) for e in rows], next_cursor=cursor)

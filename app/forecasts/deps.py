@@ -31,7 +31,7 @@ OwnerQuery = Annotated[
 ]
 
 
-def report_query(
+async def report_query(
     settings: AppSettings, period: PeriodQuery = None, owner_id: OwnerQuery = None
 ) -> ReportQuery:
     return ReportQuery(period, owner_id, settings.tz, settings.currency)

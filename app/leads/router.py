@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 
 from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
@@ -16,6 +16,7 @@ from app.core.expand import expand_param
 from app.core.http import IfMatch, set_created, set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
+from app.core.query_lists import built
 from app.core.routes import Resource, settings_routes
 from app.core.security import CurrentPrincipal, HumanPrincipal
 from app.core.session import AppSettings, Session
@@ -93,7 +94,7 @@ leads.list(
     service.list_leads,
     LeadPage,
     params={
-        "filters": Annotated[LeadFilters, Depends()],
+        "filters": Annotated[LeadFilters, built(LeadFilters)],
         "sort": (str, LEAD_SORTS.param),
         "page": Page,
         "custom": CustomQuery,
@@ -345,7 +346,7 @@ async def follow_up(
     request: Request,
     principal: HumanPrincipal,
     session: Session,
-    filters: Annotated[FollowUpFilters, Depends()],
+    filters: Annotated[FollowUpFilters, built(FollowUpFilters)],
     sort: str = FOLLOW_UP_SORTS.param,
     *,
     page: Page,
