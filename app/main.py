@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -143,12 +142,7 @@ def create_app(
         counting = await create_side_pool(url, settings, settings.rate_limit_pool_size)
         app.state.rate_counter = pool_counter(counting)
         reading = await create_side_pool(url, settings, settings.read_pool_size)
-        app.state.read_pool = ReadPool(
-            reading,
-            engine.dialect,
-            settings.pool_timeout_seconds,
-            asyncio.Semaphore(settings.read_pool_size),
-        )
+        app.state.read_pool = ReadPool(reading, engine.dialect, settings.pool_timeout_seconds)
         listener = None
         if principals.cache is not None:
             listener = PrincipalListener(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -68,7 +68,10 @@ class ReadPool:
     # One turn per connection, granted first come, first served. Waiting on the pool itself
     # is not fair: a request arriving as a connection comes back takes it ahead of those
     # already waiting, which go to the back of the queue again (the long tail of a busy pool).
-    turns: asyncio.Semaphore
+    turns: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "turns", asyncio.Semaphore(self.pool.get_max_size()))
 
 
 # Where a read session carries its `ReadPool` (`UnitOfWork`), when the app has one.

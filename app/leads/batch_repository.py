@@ -71,11 +71,12 @@ UPSERT_COLUMNS: dict[str, str] = {
 # never holds either character (C0 controls are refused); `_joined` makes sure.
 _SEPARATOR, _NULL = "\x1f", "\x1e"
 _JOINED = ("text", "jsonb")
+_SPLIT = f"E'\\x{ord(_SEPARATOR):02x}', E'\\x{ord(_NULL):02x}'"
 
 
 def _unnest(columns: Mapping[str, str]) -> str:
     arrays = ", ".join(
-        f"trim_array(string_to_array(:{name}, E'\\x1f', E'\\x1e'), 1)"
+        f"trim_array(string_to_array(:{name}, {_SPLIT}), 1)"
         if kind in _JOINED
         else f"CAST(:{name} AS {kind}[])"
         for name, kind in columns.items()
