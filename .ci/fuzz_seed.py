@@ -8,9 +8,11 @@ import os
 
 from app import demo
 from app.core.config import Settings
-from app.core.db import create_engine, create_session_factory
+from app.core.db import create_engine
+from app.core.db import create_session_factory
 from app.users import service
-from app.users.schemas import TokenCreate, UserCreate
+from app.users.schemas import TokenCreate
+from app.users.schemas import UserCreate
 
 
 async def main() -> None:
@@ -24,7 +26,9 @@ async def main() -> None:
                 user = await service.create_user(
                     session,
                     None,
-                    UserCreate(email=f"fuzz-{key.lower()}@example.com", name=f"Fuzz {key}", role=role),
+                    UserCreate(
+                        email=f"fuzz-{key.lower()}@example.com", name=f"Fuzz {key}", role=role
+                    ),
                 )
                 token_row, token = await service.create_token(session, None, user.id, TokenCreate())
                 made[key] = (user, token_row, token)

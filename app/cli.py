@@ -8,14 +8,19 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.config import Settings, get_settings
-from app.core.db import create_engine, create_session_factory, resolve_database_url
+from app.core.config import Settings
+from app.core.config import get_settings
+from app.core.db import create_engine
+from app.core.db import create_session_factory
+from app.core.db import resolve_database_url
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 T = TypeVar("T")
@@ -49,7 +54,8 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     from app.core.errors import AppError
     from app.core.migrate import upgrade
     from app.users import service
-    from app.users.schemas import TokenCreate, UserCreate
+    from app.users.schemas import TokenCreate
+    from app.users.schemas import UserCreate
 
     upgrade(_database_url())
 

@@ -5,35 +5,45 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter
+from fastapi import Depends
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import _IncludedRouter
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.accounts.router import router as accounts_router
 from app.activities.router import router as activities_router
 from app.command_plans.router import router as command_plans_router
 from app.contacts.router import router as contacts_router
-from app.core import docs, handlers, openapi
-from app.core.config import Settings, get_settings
-from app.core.db import (
-    create_engine,
-    create_read_session_factory,
-    create_session_factory,
-    create_side_pool,
-    driver_dsn,
-    resolve_database_url,
-)
+from app.core import docs
+from app.core import handlers
+from app.core import openapi
+from app.core.config import Settings
+from app.core.config import get_settings
+from app.core.db import create_engine
+from app.core.db import create_read_session_factory
+from app.core.db import create_session_factory
+from app.core.db import create_side_pool
+from app.core.db import driver_dsn
+from app.core.db import resolve_database_url
 from app.core.driver import ReadPool
 from app.core.health import migration_heads
 from app.core.health import router as health_router
 from app.core.http import ERROR_RESPONSES
 from app.core.middleware import RequestContextMiddleware
-from app.core.principals import Authenticator, PrincipalCache, PrincipalListener
-from app.core.rate_limit import RateLimiter, pool_counter, session_counter
+from app.core.principals import Authenticator
+from app.core.principals import PrincipalCache
+from app.core.principals import PrincipalListener
+from app.core.rate_limit import RateLimiter
+from app.core.rate_limit import pool_counter
+from app.core.rate_limit import session_counter
 from app.core.routing import index_routes
 from app.core.runtime import tune_gc
-from app.core.strict_http import MethodRouting, RouteTable, strict_query
+from app.core.strict_http import MethodRouting
+from app.core.strict_http import RouteTable
+from app.core.strict_http import strict_query
 from app.core.unit_of_work import UnitOfWork
 from app.custom_fields.router import router as custom_fields_router
 from app.events.router import router as events_router

@@ -14,14 +14,16 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 QUERY = "SELECT * FROM opportunities WHERE id = $1"

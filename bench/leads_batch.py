@@ -39,12 +39,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.config import Settings
-from app.core.db import create_engine, create_session_factory
+from app.core.db import create_engine
+from app.core.db import create_session_factory
 from app.core.migrate import upgrade_on
 from app.custom_fields import service as custom_fields
 from app.custom_fields.schemas import CustomFieldCreate
 from app.users import service as users_service
-from app.users.schemas import TokenCreate, UserCreate
+from app.users.schemas import TokenCreate
+from app.users.schemas import UserCreate
 
 CUSTOM_FIELDS = [
     {"object": "lead", "key": "lead_score", "label": "Lead score", "type": "number"},

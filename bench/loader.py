@@ -23,27 +23,34 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
-from app.core.enums import BpmStage, PersonaSlug, Segment, Vertical
+from app.core.enums import BpmStage
+from app.core.enums import PersonaSlug
+from app.core.enums import Segment
+from app.core.enums import Vertical
 from app.core.security import hash_token
-from app.forecasts.fiscal import Period, period_for
+from app.forecasts.fiscal import Period
+from app.forecasts.fiscal import period_for
 from app.stages.rules import DEFAULT_STAGES
-from bench.common import (
-    DATA_DIR,
-    ROOT,
-    TOKENS_PATH,
-    bench_token,
-    database_dsn,
-    engage_url,
-    migrations_digest,
-)
+from bench.common import DATA_DIR
+from bench.common import ROOT
+from bench.common import TOKENS_PATH
+from bench.common import bench_token
+from bench.common import database_dsn
+from bench.common import engage_url
+from bench.common import migrations_digest
 
 CHUNK = 50_000
 BIG_TABLES = ("opportunities", "opportunity_history", "command_plans", "leads")

@@ -14,7 +14,8 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import BENCH_DIR, ROOT
+from bench.common import BENCH_DIR
+from bench.common import ROOT
 
 README = BENCH_DIR / "README.md"
 START = "<!-- results:start -->"

@@ -27,9 +27,13 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,19 +42,20 @@ from urllib.parse import urlparse
 import asyncpg
 
 from app.forecasts.fiscal import period_for
-from bench import profiles, report, search, timeline
-from bench.common import (
-    CURSOR_SECRET,
-    DATA_DIR,
-    LUA_DIR,
-    RESULTS_DIR,
-    ROOT,
-    database_dsn,
-    engage_url,
-    migrations_digest,
-    read_tokens,
-    server_url,
-)
+from bench import profiles
+from bench import report
+from bench import search
+from bench import timeline
+from bench.common import CURSOR_SECRET
+from bench.common import DATA_DIR
+from bench.common import LUA_DIR
+from bench.common import RESULTS_DIR
+from bench.common import ROOT
+from bench.common import database_dsn
+from bench.common import engage_url
+from bench.common import migrations_digest
+from bench.common import read_tokens
+from bench.common import server_url
 
 DEEP_PAGE = 10_000
 PAGE_SIZE = 50

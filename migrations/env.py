@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import pool, text
+from sqlalchemy import pool
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import new_token
-from app.models import ApiToken, User
+from app.models import ApiToken
+from app.models import User
 
 
 @dataclass

@@ -4,22 +4,22 @@ history and command plans, quotas and submissions, inserted through the models (
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import (
-    Account,
-    CommandPlan,
-    ForecastSubmission,
-    Opportunity,
-    OpportunityHistory,
-    Quota,
-    Territory,
-    User,
-)
+from app.models import Account
+from app.models import CommandPlan
+from app.models import ForecastSubmission
+from app.models import Opportunity
+from app.models import OpportunityHistory
+from app.models import Quota
+from app.models import Territory
+from app.models import User
 from app.stages.rules import DEFAULT_STAGES
 
 STAGES = {s.slug: s for s in DEFAULT_STAGES}

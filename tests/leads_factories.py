@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Account, Activity, Contact, Lead, Territory, Touch, User
+from app.models import Account
+from app.models import Activity
+from app.models import Contact
+from app.models import Lead
+from app.models import Territory
+from app.models import Touch
+from app.models import User
 
 
 async def make_territory(

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Account, Contact, Lead, Territory, TerritoryMember, Unit, User
-from tests.factories import Actor, Actors
+from app.models import Account
+from app.models import Contact
+from app.models import Lead
+from app.models import Territory
+from app.models import TerritoryMember
+from app.models import Unit
+from app.models import User
+from tests.factories import Actor
+from tests.factories import Actors
 
 
 async def make_territory(

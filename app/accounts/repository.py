@@ -4,22 +4,38 @@ history."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import literal
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import aliased
 
 from app.accounts.schemas import AccountFilters
-from app.core.enums import EventResource, EventType, Expansion
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.enums import Expansion
 from app.core.events import emit_many
-from app.core.repository import Repository, columns
+from app.core.repository import Repository
+from app.core.repository import columns
 from app.core.sql import in_array
 from app.core.text_search import matches
-from app.core.visibility import Viewer, account_visible, territory_visible
-from app.models import Account, AdoptionChange, Territory, Unit
+from app.core.visibility import Viewer
+from app.core.visibility import account_visible
+from app.core.visibility import territory_visible
+from app.models import Account
+from app.models import AdoptionChange
+from app.models import Territory
+from app.models import Unit
 
 DUPLICATE_DOMAIN = "An account with this domain exists."
 

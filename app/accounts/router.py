@@ -7,26 +7,26 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.accounts import service
-from app.accounts.schemas import (
-    ACCOUNT_SORTS,
-    UNIT_SORTS,
-    Account,
-    AccountCreate,
-    AccountFilters,
-    AccountPage,
-    AccountUpdate,
-    AdoptionChangePage,
-    Unit,
-    UnitCreate,
-    UnitFilters,
-    UnitPage,
-    UnitUpdate,
-)
+from app.accounts.schemas import ACCOUNT_SORTS
+from app.accounts.schemas import UNIT_SORTS
+from app.accounts.schemas import Account
+from app.accounts.schemas import AccountCreate
+from app.accounts.schemas import AccountFilters
+from app.accounts.schemas import AccountPage
+from app.accounts.schemas import AccountUpdate
+from app.accounts.schemas import AdoptionChangePage
+from app.accounts.schemas import Unit
+from app.accounts.schemas import UnitCreate
+from app.accounts.schemas import UnitFilters
+from app.accounts.schemas import UnitPage
+from app.accounts.schemas import UnitUpdate
 from app.core.enums import Expansion
 from app.core.expand import expand_param
 from app.core.routes import Resource
-from app.core.security import CurrentPrincipal, HumanPrincipal
-from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
+from app.core.security import CurrentPrincipal
+from app.core.security import HumanPrincipal
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP
+from app.custom_fields.schemas import CustomQuery
 
 # Tagged `territories` first, as since v1: generated SDKs group operations by their first tag.
 router = APIRouter(tags=["territories"])

@@ -6,26 +6,36 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
 from fastapi import Query
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator
+from pydantic import Field
+from pydantic import StringConstraints
 from pydantic_core import PydanticCustomError
 
-from app.accounts.domains import InvalidDomain, normalise_domain
-from app.core.enums import (
-    AccountType,
-    Adoption,
-    ItSupport,
-    PartnerKind,
-    RouteToMarket,
-    UnitKind,
-    Vertical,
-)
-from app.core.expand import EXPANDED_TERRITORY, TerritorySummary
-from app.core.pagination import ListFilters, SortChoices
+from app.accounts.domains import InvalidDomain
+from app.accounts.domains import normalise_domain
+from app.core.enums import AccountType
+from app.core.enums import Adoption
+from app.core.enums import ItSupport
+from app.core.enums import PartnerKind
+from app.core.enums import RouteToMarket
+from app.core.enums import UnitKind
+from app.core.enums import Vertical
+from app.core.expand import EXPANDED_TERRITORY
+from app.core.expand import TerritorySummary
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import CustomIn, CustomOut, Moment, Name, RequestModel, ResponseModel, Str100
+from app.core.schemas import CustomIn
+from app.core.schemas import CustomOut
+from app.core.schemas import Moment
+from app.core.schemas import Name
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str100
 from app.core.text_search import SearchText
 
 ROUTE_ORDER = tuple(RouteToMarket)

@@ -6,37 +6,43 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.domains import InvalidDomain, normalise_domain
-from app.accounts.repository import (
-    DUPLICATE_DOMAIN,
-    AccountRepository,
-    AdoptionChangeRepository,
-    UnitRepository,
-)
-from app.accounts.schemas import (
-    AccountCreate,
-    AccountFilters,
-    AccountUpdate,
-    AdoptionHistoryFilters,
-    UnitCreate,
-    UnitFilters,
-    UnitUpdate,
-)
+from app.accounts.domains import InvalidDomain
+from app.accounts.domains import normalise_domain
+from app.accounts.repository import DUPLICATE_DOMAIN
+from app.accounts.repository import AccountRepository
+from app.accounts.repository import AdoptionChangeRepository
+from app.accounts.repository import UnitRepository
+from app.accounts.schemas import AccountCreate
+from app.accounts.schemas import AccountFilters
+from app.accounts.schemas import AccountUpdate
+from app.accounts.schemas import AdoptionHistoryFilters
+from app.accounts.schemas import UnitCreate
+from app.accounts.schemas import UnitFilters
+from app.accounts.schemas import UnitUpdate
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, Expansion
-from app.core.errors import Duplicate, NotFound, field_error, not_visible
+from app.core.enums import CustomFieldObject
+from app.core.enums import EventResource
+from app.core.enums import Expansion
+from app.core.errors import Duplicate
+from app.core.errors import NotFound
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.repository import expanded_finder, finder
+from app.core.repository import expanded_finder
+from app.core.repository import finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
-from app.models import Account, AdoptionChange, Unit
+from app.models import Account
+from app.models import AdoptionChange
+from app.models import Unit
 from app.territories.repository import TerritoryRepository
 
 ACCOUNT = CustomFieldObject.ACCOUNT

@@ -8,13 +8,22 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import ColumnElement
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import select
 
 from app.activities.schemas import ActivityFilters
-from app.core.enums import PIPELINE_STAGES, StageSlug
-from app.core.repository import Repository, columns
-from app.core.visibility import Viewer, activity_visible
-from app.models import Activity, Contact, Lead, Opportunity
+from app.core.enums import PIPELINE_STAGES
+from app.core.enums import StageSlug
+from app.core.repository import Repository
+from app.core.repository import columns
+from app.core.visibility import Viewer
+from app.core.visibility import activity_visible
+from app.models import Activity
+from app.models import Contact
+from app.models import Lead
+from app.models import Opportunity
 from app.models.base import MONEY
 
 

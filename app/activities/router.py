@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
+from fastapi import Request
 
 from app.activities import service
-from app.activities.schemas import (
-    ACTIVITY_SORTS,
-    Activity,
-    ActivityCreate,
-    ActivityFilters,
-    ActivityPage,
-    ActivityPerformance,
-    ActivityUpdate,
-)
+from app.activities.schemas import ACTIVITY_SORTS
+from app.activities.schemas import Activity
+from app.activities.schemas import ActivityCreate
+from app.activities.schemas import ActivityFilters
+from app.activities.schemas import ActivityPage
+from app.activities.schemas import ActivityPerformance
+from app.activities.schemas import ActivityUpdate
 from app.core.config import Settings
 from app.core.routes import Resource
 from app.core.security import CurrentPrincipal

@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
-from app.accounts.schemas import NEXT_CURSOR, PartnerOut
-from app.core.enums import ActivityStatus, ActivityType, PartnerKind, Vertical
-from app.core.pagination import ListFilters, SortChoices
+from app.accounts.schemas import NEXT_CURSOR
+from app.accounts.schemas import PartnerOut
+from app.core.enums import ActivityStatus
+from app.core.enums import ActivityType
+from app.core.enums import PartnerKind
+from app.core.enums import Vertical
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import Moment, MoneyOut, Name, RequestModel, ResponseModel
+from app.core.schemas import Moment
+from app.core.schemas import MoneyOut
+from app.core.schemas import Name
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
 
 
 class ActivityPartner(RequestModel):

@@ -11,9 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import AccountRepository
 from app.activities.repository import ActivityRepository
-from app.activities.schemas import ActivityCreate, ActivityFilters, ActivityUpdate
-from app.core.enums import PARTNER_ACTIVITY_TYPES, PartnerKind
-from app.core.errors import FieldError, ValidationFailed, not_visible
+from app.activities.schemas import ActivityCreate
+from app.activities.schemas import ActivityFilters
+from app.activities.schemas import ActivityUpdate
+from app.core.enums import PARTNER_ACTIVITY_TYPES
+from app.core.enums import PartnerKind
+from app.core.errors import FieldError
+from app.core.errors import ValidationFailed
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import finder

@@ -10,9 +10,13 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, fetch_children
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import fetch_children
 from app.core.repository import add_row
-from app.models import CommandPlan, CommandPlanReview, CommandPlanRevision
+from app.models import CommandPlan
+from app.models import CommandPlanReview
+from app.models import CommandPlanRevision
 from app.stages.repository import filled_element_columns
 
 Entry = TypeVar("Entry", CommandPlanRevision, CommandPlanReview)

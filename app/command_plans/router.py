@@ -5,21 +5,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter
+from fastapi import Depends
+from fastapi import Response
 
 from app.command_plans import service
-from app.command_plans.schemas import (
-    CommandPlan,
-    CommandPlanRevisionPage,
-    CommandPlanUpdate,
-    Review,
-    ReviewCreate,
-    ReviewPage,
-)
-from app.core.http import IfMatch, set_created, set_etag
+from app.command_plans.schemas import CommandPlan
+from app.command_plans.schemas import CommandPlanRevisionPage
+from app.command_plans.schemas import CommandPlanUpdate
+from app.command_plans.schemas import Review
+from app.command_plans.schemas import ReviewCreate
+from app.command_plans.schemas import ReviewPage
+from app.core.http import IfMatch
+from app.core.http import set_created
+from app.core.http import set_etag
 from app.core.idempotency import Idempotent
 from app.core.routes import Resource
-from app.core.security import HumanPrincipal, Principal, require_roles
+from app.core.security import HumanPrincipal
+from app.core.security import Principal
+from app.core.security import require_roles
 from app.core.session import Session
 
 router = APIRouter(tags=["command-plans"])

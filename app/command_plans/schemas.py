@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Annotated, ClassVar
+from datetime import date
+from datetime import datetime
+from typing import Annotated
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import StringConstraints
 
 from app.core.enums import MeddppiccElement
-from app.core.schemas import Name, PageOf, RequestModel, ResponseModel, Str200, Text
+from app.core.schemas import Name
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str200
+from app.core.schemas import Text
 
 
 class PersonRef(ResponseModel):

@@ -6,22 +6,29 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.command_plans import repository
 from app.command_plans.schemas import CommandPlan as CommandPlanOut
-from app.command_plans.schemas import CommandPlanUpdate, ReviewCreate
+from app.command_plans.schemas import CommandPlanUpdate
+from app.command_plans.schemas import ReviewCreate
 from app.contacts.repository import ContactRepository
-from app.core.errors import Forbidden, field_error
+from app.core.errors import Forbidden
+from app.core.errors import field_error
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.models import CommandPlan, CommandPlanReview, CommandPlanRevision
+from app.models import CommandPlan
+from app.models import CommandPlanReview
+from app.models import CommandPlanRevision
 from app.opportunities import service as opportunities
-from app.stages.rules import MEDDPPICC_ELEMENTS, OVERVIEW_ELEMENTS, PERSON_ELEMENTS
+from app.stages.rules import MEDDPPICC_ELEMENTS
+from app.stages.rules import OVERVIEW_ELEMENTS
+from app.stages.rules import PERSON_ELEMENTS
 
 EMPTY_PERSON = {"contact_id": None, "notes": None}
 

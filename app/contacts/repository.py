@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
+from sqlalchemy import func
+from sqlalchemy import select
 
 from app.contacts.schemas import ContactFilters
 from app.core.enums import Expansion
-from app.core.repository import Repository, check_filter_ids
+from app.core.repository import Repository
+from app.core.repository import check_filter_ids
 from app.core.sql import in_array
 from app.core.text_search import matches
-from app.core.visibility import Viewer, account_visible, lead_visible
-from app.models import Contact, Lead
+from app.core.visibility import Viewer
+from app.core.visibility import account_visible
+from app.core.visibility import lead_visible
+from app.models import Contact
+from app.models import Lead
 
 
 class ContactRepository(Repository[Contact]):

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
 from fastapi import APIRouter
 
 from app.contacts import service
-from app.contacts.schemas import (
-    CONTACT_SORTS,
-    Contact,
-    ContactCreate,
-    ContactFilters,
-    ContactPage,
-    ContactUpdate,
-)
+from app.contacts.schemas import CONTACT_SORTS
+from app.contacts.schemas import Contact
+from app.contacts.schemas import ContactCreate
+from app.contacts.schemas import ContactFilters
+from app.contacts.schemas import ContactPage
+from app.contacts.schemas import ContactUpdate
 from app.core.enums import Expansion
 from app.core.expand import expand_param
 from app.core.pagination import Page
 from app.core.query_lists import built
 from app.core.routes import Resource
 from app.core.security import HumanPrincipal
-from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP
+from app.custom_fields.schemas import CustomQuery
 
 router = APIRouter(tags=["contacts"])
 contacts = Resource(router, "/contacts", Contact, HumanPrincipal, name="contact")

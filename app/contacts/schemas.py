@@ -5,27 +5,28 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
 from fastapi import Query
 from pydantic import Field
 
 from app.core.enums import PersonaSlug
-from app.core.expand import EXPANDED_ACCOUNT, AccountSummary
-from app.core.pagination import ListFilters, SortChoices
+from app.core.expand import EXPANDED_ACCOUNT
+from app.core.expand import AccountSummary
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import (
-    SINGLE_LINE,
-    CustomIn,
-    CustomOut,
-    Email,
-    Moment,
-    PageOf,
-    RequestModel,
-    ResponseModel,
-    Str100,
-    Str200,
-)
+from app.core.schemas import SINGLE_LINE
+from app.core.schemas import CustomIn
+from app.core.schemas import CustomOut
+from app.core.schemas import Email
+from app.core.schemas import Moment
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str100
+from app.core.schemas import Str200
 from app.core.text_search import SearchText
 
 

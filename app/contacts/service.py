@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import AccountRepository
 from app.contacts.repository import ContactRepository
-from app.contacts.schemas import ContactCreate, ContactFilters, ContactUpdate
+from app.contacts.schemas import ContactCreate
+from app.contacts.schemas import ContactFilters
+from app.contacts.schemas import ContactUpdate
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import CustomFieldObject, EventResource, Expansion
+from app.core.enums import CustomFieldObject
+from app.core.enums import EventResource
+from app.core.enums import Expansion
 from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.repository import expanded_finder, finder
+from app.core.repository import expanded_finder
+from app.core.repository import finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Contact

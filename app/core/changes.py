@@ -4,7 +4,8 @@ batch, CSV import, merge, transfer) asks this one function, so they cannot disag
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 CUSTOM = "custom"

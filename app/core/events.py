@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.changes import changed_fields, updated_data
-from app.core.enums import EventResource, EventType
+from app.core.changes import changed_fields
+from app.core.changes import updated_data
+from app.core.enums import EventResource
+from app.core.enums import EventType
 
 EVENT_TYPES = tuple(t.value for t in EventType)
 RESOURCE_TYPES = tuple(r.value for r in EventResource)

@@ -10,17 +10,33 @@ which column each expansion follows (`Repository.references`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import Generic
+from typing import TypeVar
 
-from pydantic import MISSING, Field
-from sqlalchemy import JSON, ColumnElement, Select, func, literal_column, select
+from pydantic import MISSING
+from pydantic import Field
+from sqlalchemy import JSON
+from sqlalchemy import ColumnElement
+from sqlalchemy import Select
+from sqlalchemy import func
+from sqlalchemy import literal_column
+from sqlalchemy import select
 
 from app.core.enums import Expansion
 from app.core.query_lists import comma_list
 from app.core.schemas import ResponseModel
-from app.core.visibility import Viewer, account_visible, territory_visible, user_visible
-from app.models import Account, Contact, Territory, User
+from app.core.visibility import Viewer
+from app.core.visibility import account_visible
+from app.core.visibility import territory_visible
+from app.core.visibility import user_visible
+from app.models import Account
+from app.models import Contact
+from app.models import Territory
+from app.models import User
 
 R = TypeVar("R")
 

@@ -6,22 +6,23 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.errors import (
-    PROBLEM_JSON,
-    AppError,
-    FieldError,
-    Malformed,
-    MethodNotAllowed,
-    NotFound,
-    PayloadTooLarge,
-    ValidationFailed,
-)
-from app.core.idempotency import IdempotentReplay, problem_bytes, replay_headers
+from app.core.errors import PROBLEM_JSON
+from app.core.errors import AppError
+from app.core.errors import FieldError
+from app.core.errors import Malformed
+from app.core.errors import MethodNotAllowed
+from app.core.errors import NotFound
+from app.core.errors import PayloadTooLarge
+from app.core.errors import ValidationFailed
+from app.core.idempotency import IdempotentReplay
+from app.core.idempotency import problem_bytes
+from app.core.idempotency import replay_headers
 
 log = logging.getLogger("engage")
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Annotated
+from typing import Any
+from typing import TypeVar
 
-from fastapi import Header, Response
+from fastapi import Header
+from fastapi import Response
 from pydantic import BaseModel
 
-from app.core.errors import PROBLEM_JSON, PreconditionFailed
+from app.core.errors import PROBLEM_JSON
+from app.core.errors import PreconditionFailed
 from app.core.schemas import Problem
 
 IfMatch = Annotated[

@@ -11,16 +11,25 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
-from fastapi import Depends, Header, Request
-from sqlalchemy import delete, func, select
+from fastapi import Depends
+from fastapi import Header
+from fastapi import Request
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import AppError, IdempotencyInFlight, IdempotencyMismatch, field_error
+from app.core.errors import AppError
+from app.core.errors import IdempotencyInFlight
+from app.core.errors import IdempotencyMismatch
+from app.core.errors import field_error
 from app.core.security import CurrentPrincipal
 from app.models import IdempotencyRecord
 

@@ -12,12 +12,21 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import MISSING, BaseModel, PlainSerializer
-from sqlalchemy import ColumnElement, Numeric, Text, cast, func, literal_column, select
+from pydantic import MISSING
+from pydantic import BaseModel
+from pydantic import PlainSerializer
+from sqlalchemy import ColumnElement
+from sqlalchemy import Numeric
+from sqlalchemy import Text
+from sqlalchemy import cast
+from sqlalchemy import func
+from sqlalchemy import literal_column
+from sqlalchemy import select
 
 from app.core.schemas import money_str
 

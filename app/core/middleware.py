@@ -17,19 +17,23 @@ import uuid
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
 
 from app.core import rate_limit
 from app.core.db import database_unavailable
-from app.core.errors import (
-    AppError,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-    UnsupportedMediaType,
-)
-from app.core.principals import Authenticator, Identity
-from app.core.unit_of_work import UnitOfWork, send_problem
+from app.core.errors import AppError
+from app.core.errors import PayloadTooLarge
+from app.core.errors import RateLimited
+from app.core.errors import Unavailable
+from app.core.errors import UnsupportedMediaType
+from app.core.principals import Authenticator
+from app.core.principals import Identity
+from app.core.unit_of_work import UnitOfWork
+from app.core.unit_of_work import send_problem
 
 log = logging.getLogger("engage")
 

@@ -6,13 +6,17 @@ query filters are declared in their comma form."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
 
 from app.core.errors import PROBLEM_JSON
-from app.core.openapi_text import EXAMPLES, OPERATIONS, PROPERTIES
+from app.core.openapi_text import EXAMPLES
+from app.core.openapi_text import OPERATIONS
+from app.core.openapi_text import PROPERTIES
 from app.core.query_lists import MAX_VALUES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

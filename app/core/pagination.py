@@ -8,14 +8,26 @@ import hmac
 import inspect
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import asdict
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated
+from typing import Any
+from typing import Literal
 
-from fastapi import Depends, Query
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, tuple_
+from fastapi import Depends
+from fastapi import Query
+from sqlalchemy import ColumnElement
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import bindparam
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 

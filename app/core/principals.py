@@ -11,15 +11,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import asyncpg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.security import Principal, bearer_token, hash_token
+from app.core.security import Principal
+from app.core.security import bearer_token
+from app.core.security import hash_token
 
 log = logging.getLogger("engage")
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
+from typing import Any
+from typing import TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends
+from fastapi import Query
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 

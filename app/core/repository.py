@@ -12,21 +12,42 @@ enum) and mapped to columns by `sort_columns`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
-from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from typing import ClassVar
+from typing import Generic
+from typing import Protocol
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement
+from sqlalchemy import Select
+from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.core.enums import Expansion
-from app.core.errors import Duplicate, found, not_visible
-from app.core.expand import Expanded, expanded_rows, summary_columns
-from app.core.pagination import ListFilters, PageParams, SortKey, next_cursor, paginate
+from app.core.errors import Duplicate
+from app.core.errors import found
+from app.core.errors import not_visible
+from app.core.expand import Expanded
+from app.core.expand import expanded_rows
+from app.core.expand import summary_columns
+from app.core.pagination import ListFilters
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import next_cursor
+from app.core.pagination import paginate
 from app.core.sql import in_array
 from app.core.visibility import Viewer
 

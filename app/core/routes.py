@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
+from fastapi import Response
 from pydantic import BaseModel
 
-from app.core.http import IfMatch, created, page_of, tagged
+from app.core.http import IfMatch
+from app.core.http import created
+from app.core.http import page_of
+from app.core.http import tagged
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import built
-from app.core.security import AdminPrincipal, HumanPrincipal
+from app.core.security import AdminPrincipal
+from app.core.security import HumanPrincipal
 from app.core.session import Session
 
 # A declared parameter: its annotation, or (annotation, default).

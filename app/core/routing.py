@@ -11,11 +11,13 @@ with `Allow`, path parameters, OpenAPI) is FastAPI's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 
 from fastapi import FastAPI
 from fastapi.routing import _IncludedRouter
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
+from starlette.routing import Match
 from starlette.types import Scope
 
 _DEPTH = 3  # "/api/v1/<resource>": the segment that tells the API's routers apart

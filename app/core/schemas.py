@@ -6,24 +6,30 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args, get_origin
+from typing import Annotated
+from typing import Any
+from typing import ClassVar
+from typing import Generic
+from typing import TypeVar
+from typing import get_args
+from typing import get_origin
 
-from pydantic import (
-    MISSING,
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    ValidatorFunctionWrapHandler,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import MISSING
+from pydantic import AfterValidator
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import BeforeValidator
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import PlainSerializer
+from pydantic import StringConstraints
+from pydantic import ValidatorFunctionWrapHandler
+from pydantic import WithJsonSchema
+from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 # A query parameter of one line: no control characters (C0, DEL and C1).

@@ -5,14 +5,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from fastapi import Request
 
-from app.core.errors import Forbidden, Unauthenticated
+from app.core.errors import Forbidden
+from app.core.errors import Unauthenticated
 
 TOKEN_PREFIX = "eng_"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings

@@ -7,8 +7,11 @@ primary-key lookup; writes honour If-Match on the document's version.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from typing import Generic
+from typing import TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, bindparam
+from sqlalchemy import ColumnElement
+from sqlalchemy import any_
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 
 

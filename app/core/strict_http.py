@@ -6,7 +6,9 @@ templates come from the OpenAPI document, so a new endpoint is covered without a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,12 +18,20 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic_core import PydanticCustomError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
 
-from app.core.errors import PROBLEM_JSON, MethodNotAllowed, field_error
+from app.core.errors import PROBLEM_JSON
+from app.core.errors import MethodNotAllowed
+from app.core.errors import field_error
 from app.core.handlers import CODES
 from app.core.idempotency import problem_bytes
-from app.core.schemas import strict_day, strict_moment, temporal_kind
+from app.core.schemas import strict_day
+from app.core.schemas import strict_moment
+from app.core.schemas import temporal_kind
 
 _PARAM = re.compile(r"\{[^}]+\}")
 # Query parameters filtering on custom field values (`custom.<key>=...`), checked by the list.

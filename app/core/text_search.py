@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
 from fastapi import Query
-from sqlalchemy import Boolean, ColumnElement, Float, and_, bindparam, false, func, literal_column
+from sqlalchemy import Boolean
+from sqlalchemy import ColumnElement
+from sqlalchemy import Float
+from sqlalchemy import and_
+from sqlalchemy import bindparam
+from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import literal_column
 
 from app.core.schemas import SINGLE_LINE
 

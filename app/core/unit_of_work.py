@@ -11,16 +11,26 @@ more on a fresh one.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
 
 from app.core import idempotency
-from app.core.driver import READ_POOL, ReadPool
-from app.core.errors import PROBLEM_JSON, AppError, Conflict
+from app.core.driver import READ_POOL
+from app.core.driver import ReadPool
+from app.core.errors import PROBLEM_JSON
+from app.core.errors import AppError
+from app.core.errors import Conflict
 from app.core.idempotency import problem_bytes
 
 log = logging.getLogger("engage")

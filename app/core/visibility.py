@@ -6,25 +6,31 @@ a SQL expression or subquery evaluated by PostgreSQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Protocol
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Uuid,
-    and_,
-    bindparam,
-    false,
-    func,
-    or_,
-    select,
-    true,
-    union,
-)
+from sqlalchemy import ColumnElement
+from sqlalchemy import Select
+from sqlalchemy import Uuid
+from sqlalchemy import and_
+from sqlalchemy import bindparam
+from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import true
+from sqlalchemy import union
 
 from app.core.enums import Role
-from app.models import Account, Activity, Lead, Opportunity, Territory, TerritoryMember, User
+from app.models import Account
+from app.models import Activity
+from app.models import Lead
+from app.models import Opportunity
+from app.models import Territory
+from app.models import TerritoryMember
+from app.models import User
 
 
 class Viewer(Protocol):

@@ -6,11 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Text, exists, func, literal, select, update
+from sqlalchemy import Text
+from sqlalchemy import exists
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import select
+from sqlalchemy import update
 
-from app.core.enums import CustomFieldObject, CustomFieldType
+from app.core.enums import CustomFieldObject
+from app.core.enums import CustomFieldType
 from app.core.repository import Repository
-from app.models import Account, Contact, CustomField, Lead, Opportunity
+from app.models import Account
+from app.models import Contact
+from app.models import CustomField
+from app.models import Lead
+from app.models import Opportunity
 
 # The model whose `custom` column holds each object's values.
 MODELS: dict[str, Any] = {

@@ -6,16 +6,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.core.routes import Resource
-from app.core.security import AdminPrincipal, CurrentPrincipal
+from app.core.security import AdminPrincipal
+from app.core.security import CurrentPrincipal
 from app.custom_fields import service
-from app.custom_fields.schemas import (
-    CUSTOM_FIELD_SORTS,
-    CustomField,
-    CustomFieldCreate,
-    CustomFieldFilters,
-    CustomFieldPage,
-    CustomFieldUpdate,
-)
+from app.custom_fields.schemas import CUSTOM_FIELD_SORTS
+from app.custom_fields.schemas import CustomField
+from app.custom_fields.schemas import CustomFieldCreate
+from app.custom_fields.schemas import CustomFieldFilters
+from app.custom_fields.schemas import CustomFieldPage
+from app.custom_fields.schemas import CustomFieldUpdate
 
 router = APIRouter(tags=["custom-fields"])
 fields = Resource(router, "/custom-fields", CustomField, AdminPrincipal, name="field")

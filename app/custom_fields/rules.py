@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from app.core.enums import OPTION_TYPES, CustomFieldType
+from app.core.enums import OPTION_TYPES
+from app.core.enums import CustomFieldType
 from app.core.errors import FieldError
-from app.core.schemas import MONEY_IN_PATTERN, money_str
+from app.core.schemas import MONEY_IN_PATTERN
+from app.core.schemas import money_str
 
 MAX_TEXT = 2000
 MAX_FIELDS_PER_OBJECT = 100

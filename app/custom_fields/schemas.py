@@ -5,15 +5,24 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
-from fastapi import Depends, Request
-from pydantic import Field, StringConstraints
+from fastapi import Depends
+from fastapi import Request
+from pydantic import Field
+from pydantic import StringConstraints
 
-from app.core.enums import CustomFieldObject, CustomFieldType
-from app.core.pagination import ListFilters, SortChoices
+from app.core.enums import CustomFieldObject
+from app.core.enums import CustomFieldType
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import Name, PageOf, RequestModel, ResponseModel, Str200
+from app.core.schemas import Name
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str200
 from app.models.custom_fields import KEY_PATTERN
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=40)]

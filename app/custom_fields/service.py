@@ -8,28 +8,34 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.changes import CUSTOM, STORED_CUSTOM
+from app.core.changes import CUSTOM
+from app.core.changes import STORED_CUSTOM
 from app.core.enums import CustomFieldType
-from app.core.errors import FieldError, InUse, ValidationFailed, field_error
+from app.core.errors import FieldError
+from app.core.errors import InUse
+from app.core.errors import ValidationFailed
+from app.core.errors import field_error
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import finder
 from app.core.security import Principal
-from app.custom_fields.repository import MODELS, CustomFieldRepository
-from app.custom_fields.rules import (
-    MAX_FIELDS_PER_OBJECT,
-    BadValue,
-    Definitions,
-    FieldSpec,
-    check_values,
-    filter_values,
-    merged,
-    options_problems,
-)
-from app.custom_fields.schemas import CustomFieldCreate, CustomFieldFilters, CustomFieldUpdate
+from app.custom_fields.repository import MODELS
+from app.custom_fields.repository import CustomFieldRepository
+from app.custom_fields.rules import MAX_FIELDS_PER_OBJECT
+from app.custom_fields.rules import BadValue
+from app.custom_fields.rules import Definitions
+from app.custom_fields.rules import FieldSpec
+from app.custom_fields.rules import check_values
+from app.custom_fields.rules import filter_values
+from app.custom_fields.rules import merged
+from app.custom_fields.rules import options_problems
+from app.custom_fields.schemas import CustomFieldCreate
+from app.custom_fields.schemas import CustomFieldFilters
+from app.custom_fields.schemas import CustomFieldUpdate
 from app.models import CustomField
 
 _CACHE = "custom_field_definitions"

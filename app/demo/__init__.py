@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.security import Principal
 from app.models import User
 from app.users import service as users_service
-from app.users.schemas import TokenCreate, UserCreate
+from app.users.schemas import TokenCreate
+from app.users.schemas import UserCreate
 
 DEMO_ADMIN = "admin@engage.example"
 

@@ -4,7 +4,8 @@ external id, the admin tiers a few leads and the accounts. All through the servi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 

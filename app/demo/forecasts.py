@@ -10,7 +10,10 @@ through the demo's own repository method.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -21,9 +24,14 @@ from app.accounts.schemas import AccountCreate
 from app.core.config import get_settings
 from app.demo.repository import BackdatedOpportunityRepository
 from app.forecasts import service
-from app.forecasts.fiscal import Period, fiscal_year_of, period_for
+from app.forecasts.fiscal import Period
+from app.forecasts.fiscal import fiscal_year_of
+from app.forecasts.fiscal import period_for
 from app.forecasts.schemas import ForecastCreate
-from app.models import Account, CommandPlan, Opportunity, OpportunityHistory
+from app.models import Account
+from app.models import CommandPlan
+from app.models import Opportunity
+from app.models import OpportunityHistory
 from app.stages.rules import DEFAULT_STAGES
 from app.territories import service as territories
 from app.territories.schemas import TerritoryCreate

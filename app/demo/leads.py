@@ -5,16 +5,23 @@ from an event scanner, and a converted lead (when a territory exists to hold its
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import AccountRepository
 from app.activities.repository import ActivityRepository
 from app.core.enums import TouchChannel
-from app.leads import batch, convert, service
-from app.leads.schemas import ConvertRequest, LeadCreate, TouchCreate
+from app.leads import batch
+from app.leads import convert
+from app.leads import service
+from app.leads.schemas import ConvertRequest
+from app.leads.schemas import LeadCreate
+from app.leads.schemas import TouchCreate
 from app.territories.repository import TerritoryRepository
 
 if TYPE_CHECKING:

@@ -9,27 +9,41 @@ goes through the services.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable
+from collections.abc import Mapping
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
-from app.accounts.schemas import AccountCreate, UnitCreate
+from app.accounts.schemas import AccountCreate
+from app.accounts.schemas import UnitCreate
 from app.command_plans import service as command_plans
-from app.command_plans.schemas import CommandPlanUpdate, ReviewCreate
+from app.command_plans.schemas import CommandPlanUpdate
+from app.command_plans.schemas import ReviewCreate
 from app.contacts import service as contacts
-from app.contacts.schemas import ContactCreate, ContactFilters
+from app.contacts.schemas import ContactCreate
+from app.contacts.schemas import ContactFilters
 from app.core.config import get_settings
 from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.meetings import service as meetings
 from app.meetings.schemas import MeetingCreate
-from app.models import Account, Contact, Opportunity, Territory
-from app.opportunities import service, stage_moves
-from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate, StageChange
+from app.models import Account
+from app.models import Contact
+from app.models import Opportunity
+from app.models import Territory
+from app.opportunities import service
+from app.opportunities import stage_moves
+from app.opportunities.schemas import OpportunityCreate
+from app.opportunities.schemas import OpportunityUpdate
+from app.opportunities.schemas import StageChange
 from app.qualification import service as qualification
 from app.qualification.schemas import QualificationCreate
 from app.stages.rules import DEFAULT_STAGES

@@ -7,8 +7,11 @@ tomorrow, a personal errand and a finished task; Marketo's email sync logs a rep
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +20,8 @@ from app.interactions.schemas import InteractionCreate
 from app.notes import service as notes
 from app.notes.schemas import NoteCreate
 from app.tasks import service as tasks
-from app.tasks.schemas import TaskCreate, TaskUpdate
+from app.tasks.schemas import TaskCreate
+from app.tasks.schemas import TaskUpdate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext

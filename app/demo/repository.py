@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core.repository import Repository
-from app.models import CommandPlan, Opportunity, OpportunityHistory
+from app.models import CommandPlan
+from app.models import Opportunity
+from app.models import OpportunityHistory
 
 
 class BackdatedOpportunityRepository(Repository[Opportunity]):

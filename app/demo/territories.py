@@ -4,16 +4,21 @@ types. Loaded through the services, as a rep, a manager and an integration would
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
-from app.accounts.schemas import AccountCreate, UnitCreate, UnitUpdate
+from app.accounts.schemas import AccountCreate
+from app.accounts.schemas import UnitCreate
+from app.accounts.schemas import UnitUpdate
 from app.activities import service as activities_service
 from app.activities.schemas import ActivityCreate
 from app.territories import service
-from app.territories.schemas import PlanCreate, TeamReplace, TerritoryCreate
+from app.territories.schemas import PlanCreate
+from app.territories.schemas import TeamReplace
+from app.territories.schemas import TerritoryCreate
 
 if TYPE_CHECKING:
     from app.demo import DemoContext

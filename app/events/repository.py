@@ -5,33 +5,39 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select, true
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import exists
+from sqlalchemy import literal_column
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import EventResource
-from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor, keyset_after
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import decode_cursor
+from app.core.pagination import encode_cursor
+from app.core.pagination import keyset_after
 from app.core.repository import any_of
 from app.core.security import Principal
-from app.core.visibility import (
-    account_visible,
-    lead_visible,
-    opportunity_visible,
-    owner_ids,
-    territory_visible,
-)
+from app.core.visibility import account_visible
+from app.core.visibility import lead_visible
+from app.core.visibility import opportunity_visible
+from app.core.visibility import owner_ids
+from app.core.visibility import territory_visible
 from app.events.schemas import EventFilters
 from app.interactions.repository import interaction_visible
-from app.models import (
-    Contact,
-    Event,
-    ForecastSubmission,
-    Interaction,
-    Lead,
-    Note,
-    Opportunity,
-    Task,
-    Unit,
-)
+from app.models import Contact
+from app.models import Event
+from app.models import ForecastSubmission
+from app.models import Interaction
+from app.models import Lead
+from app.models import Note
+from app.models import Opportunity
+from app.models import Task
+from app.models import Unit
 from app.notes.repository import note_visible
 from app.tasks.repository import task_visible
 

@@ -11,7 +11,9 @@ from app.core.query_lists import built
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.events import service
-from app.events.schemas import EventFilters, EventItem, EventPage
+from app.events.schemas import EventFilters
+from app.events.schemas import EventItem
+from app.events.schemas import EventPage
 
 router = APIRouter(tags=["events"])
 

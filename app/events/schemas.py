@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
+from pydantic import StringConstraints
 
-from app.core.events import EVENT_TYPES, RESOURCE_TYPES
+from app.core.events import EVENT_TYPES
+from app.core.events import RESOURCE_TYPES
 from app.core.query_lists import AnyOf
 from app.core.schemas import ResponseModel
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends
+from fastapi import Query
 
 from app.core.session import AppSettings
 from app.forecasts.fiscal import PERIOD_PATTERN

@@ -14,19 +14,35 @@ compare this SQL against.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, func, select, text, true
+from sqlalchemy import ColumnElement
+from sqlalchemy import RowMapping
+from sqlalchemy import Select
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy import true
 from sqlalchemy.dialects.postgresql import insert
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
-from app.core.repository import Repository, any_of
-from app.core.visibility import Viewer, owner_ids
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import next_cursor
+from app.core.pagination import paginate
+from app.core.repository import Repository
+from app.core.repository import any_of
+from app.core.visibility import Viewer
+from app.core.visibility import owner_ids
 from app.forecasts.schemas import ForecastFilters
-from app.models import ForecastSubmission, OpportunityMonthSums, Quota, User
+from app.models import ForecastSubmission
+from app.models import OpportunityMonthSums
+from app.models import Quota
+from app.models import User
 
 __all__ = [
     "ENTERED_FIGURES",

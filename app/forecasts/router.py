@@ -6,28 +6,36 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter
+from fastapi import Depends
+from fastapi import Path
+from fastapi import Query
+from fastapi import Response
 
-from app.core.http import IfMatch, set_created, set_etag
+from app.core.http import IfMatch
+from app.core.http import set_created
+from app.core.http import set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
-from app.core.routes import computed, settings_routes
-from app.core.security import HumanPrincipal, Principal, require_roles
+from app.core.routes import computed
+from app.core.routes import settings_routes
+from app.core.security import HumanPrincipal
+from app.core.security import Principal
+from app.core.security import require_roles
 from app.core.session import Session
 from app.forecasts import service
-from app.forecasts.deps import AppSettings, ReportParams
+from app.forecasts.deps import AppSettings
+from app.forecasts.deps import ReportParams
 from app.forecasts.fiscal import PERIOD_PATTERN
-from app.forecasts.schemas import (
-    FiscalSettingsUpdate,
-    Forecast,
-    ForecastAccuracy,
-    ForecastCreate,
-    ForecastPage,
-    Quota,
-    QuotaPut,
-    Rollup,
-)
+from app.forecasts.schemas import FiscalSettingsUpdate
+from app.forecasts.schemas import Forecast
+from app.forecasts.schemas import ForecastAccuracy
+from app.forecasts.schemas import ForecastCreate
+from app.forecasts.schemas import ForecastPage
+from app.forecasts.schemas import Quota
+from app.forecasts.schemas import QuotaPut
+from app.forecasts.schemas import Rollup
 
 router = APIRouter(tags=["forecasts"])
 

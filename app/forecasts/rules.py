@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
+from datetime import tzinfo
 from decimal import Decimal
 
-from app.core.enums import PIPELINE_STAGES, OpportunityType, StageSlug
+from app.core.enums import PIPELINE_STAGES
+from app.core.enums import OpportunityType
+from app.core.enums import StageSlug
 
 __all__ = [
     "SUBMISSION_FIGURE_NAMES",

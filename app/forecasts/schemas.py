@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from typing import Annotated, ClassVar
+from datetime import datetime
+from datetime import tzinfo
+from typing import Annotated
+from typing import ClassVar
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
+from pydantic import StringConstraints
 
 from app.core.pagination import ListFilters
 from app.core.query_lists import AnyOf
-from app.core.schemas import MoneyIn, MoneyOut, PageOf, RequestModel, ResponseModel, Text
+from app.core.schemas import MoneyIn
+from app.core.schemas import MoneyOut
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Text
 from app.forecasts.fiscal import PERIOD_PATTERN
 
 

@@ -7,60 +7,53 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC
+from datetime import datetime
+from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import events, settings_store
-from app.core.errors import (
-    FieldError,
-    Forbidden,
-    NotFound,
-    ValidationFailed,
-    field_error,
-    not_visible,
-)
+from app.core import events
+from app.core import settings_store
+from app.core.errors import FieldError
+from app.core.errors import Forbidden
+from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.forecasts.fiscal import (
-    InvalidPeriod,
-    Period,
-    parse_period,
-    period_for,
-    submittable_periods,
-)
-from app.forecasts.repository import (
-    ENTERED_FIGURES,
-    QuotaRepository,
-    RollupRepository,
-    SubmissionRepository,
-)
-from app.forecasts.rules import (
-    SubmissionFigures,
-    figure_changes,
-    figure_values,
-    iso_week,
-    validate_submission,
-)
-from app.forecasts.schemas import (
-    AccuracyWeek,
-    DirectReportRollup,
-    FiscalSettings,
-    Forecast,
-    ForecastAccuracy,
-    ForecastCreate,
-    ForecastFigures,
-    ForecastFilters,
-    Quota,
-    ReportQuery,
-    Rollup,
-    RollupFigures,
-    TeamSum,
-)
+from app.forecasts.fiscal import InvalidPeriod
+from app.forecasts.fiscal import Period
+from app.forecasts.fiscal import parse_period
+from app.forecasts.fiscal import period_for
+from app.forecasts.fiscal import submittable_periods
+from app.forecasts.repository import ENTERED_FIGURES
+from app.forecasts.repository import QuotaRepository
+from app.forecasts.repository import RollupRepository
+from app.forecasts.repository import SubmissionRepository
+from app.forecasts.rules import SubmissionFigures
+from app.forecasts.rules import figure_changes
+from app.forecasts.rules import figure_values
+from app.forecasts.rules import iso_week
+from app.forecasts.rules import validate_submission
+from app.forecasts.schemas import AccuracyWeek
+from app.forecasts.schemas import DirectReportRollup
+from app.forecasts.schemas import FiscalSettings
+from app.forecasts.schemas import Forecast
+from app.forecasts.schemas import ForecastAccuracy
+from app.forecasts.schemas import ForecastCreate
+from app.forecasts.schemas import ForecastFigures
+from app.forecasts.schemas import ForecastFilters
+from app.forecasts.schemas import Quota
+from app.forecasts.schemas import ReportQuery
+from app.forecasts.schemas import Rollup
+from app.forecasts.schemas import RollupFigures
+from app.forecasts.schemas import TeamSum
 from app.models import User
 from app.users.repository import UserRepository
 

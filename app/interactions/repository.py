@@ -3,9 +3,11 @@ Recording one (and a lead's counters) is the leads package's `TouchRepository.re
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
+from sqlalchemy import select
 
-from app.core.repository import Repository, columns
+from app.core.repository import Repository
+from app.core.repository import columns
 from app.core.visibility import Viewer
 from app.models import Interaction
 from app.subjects.repository import subject_visible

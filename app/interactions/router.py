@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
+from fastapi import Response
 
 from app.core.http import set_created
 from app.core.idempotency import Idempotent
@@ -12,13 +13,11 @@ from app.core.routes import Resource
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.interactions import service
-from app.interactions.schemas import (
-    INTERACTION_SORTS,
-    Interaction,
-    InteractionCreate,
-    InteractionFilters,
-    InteractionPage,
-)
+from app.interactions.schemas import INTERACTION_SORTS
+from app.interactions.schemas import Interaction
+from app.interactions.schemas import InteractionCreate
+from app.interactions.schemas import InteractionFilters
+from app.interactions.schemas import InteractionPage
 
 router = APIRouter(tags=["interactions"])
 interactions = Resource(router, "/interactions", Interaction, CurrentPrincipal, name="interaction")

@@ -5,14 +5,25 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import StringConstraints
 
-from app.core.enums import SubjectType, TouchChannel, TouchDirection
-from app.core.pagination import ListFilters, SortChoices
+from app.core.enums import SubjectType
+from app.core.enums import TouchChannel
+from app.core.enums import TouchDirection
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import Email, Moment, RequestModel, ResponseModel, Str500, Text
+from app.core.schemas import Email
+from app.core.schemas import Moment
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str500
+from app.core.schemas import Text
 
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")

@@ -4,25 +4,34 @@ subject. One on a lead is a touch. Integrations log by email address and re-send
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
-from app.core.enums import EventResource, EventType, SubjectType
-from app.core.errors import Duplicate, FieldError, Forbidden, ValidationFailed, field_error
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.enums import SubjectType
+from app.core.errors import Duplicate
+from app.core.errors import FieldError
+from app.core.errors import Forbidden
+from app.core.errors import ValidationFailed
+from app.core.errors import field_error
 from app.core.pagination import PageParams
 from app.core.repository import finder
 from app.core.security import Principal
 from app.interactions.repository import InteractionRepository
-from app.interactions.schemas import InteractionCreate, InteractionFilters
+from app.interactions.schemas import InteractionCreate
+from app.interactions.schemas import InteractionFilters
 from app.leads.rules import in_future
 from app.leads.service import source_of
 from app.leads.touch_repository import TouchRepository
 from app.models import Interaction
 from app.subjects.repository import SubjectRepository
-from app.subjects.service import check_subject, check_subject_filter
+from app.subjects.service import check_subject
+from app.subjects.service import check_subject_filter
 
 MISSING = "No such interaction."
 

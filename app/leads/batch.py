@@ -9,39 +9,56 @@ FROM unnest ... ON CONFLICT DO NOTHING, one merging UPDATE), never one round tri
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import AccountRepository
 from app.core import events
-from app.core.changes import changed_fields, snapshot
-from app.core.enums import EventResource, EventType
-from app.core.errors import AppError, FieldError, Forbidden
+from app.core.changes import changed_fields
+from app.core.changes import snapshot
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.errors import AppError
+from app.core.errors import FieldError
+from app.core.errors import Forbidden
 from app.core.handlers import CODES
 from app.core.schemas import walked_for_never_characters
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
-from app.custom_fields.rules import Definitions, check_values, merged
-from app.leads.batch_repository import MERGE_COLUMNS, UPSERT_COLUMNS, LeadBatchRepository
+from app.custom_fields.rules import Definitions
+from app.custom_fields.rules import check_values
+from app.custom_fields.rules import merged
+from app.leads.batch_repository import MERGE_COLUMNS
+from app.leads.batch_repository import UPSERT_COLUMNS
+from app.leads.batch_repository import LeadBatchRepository
 from app.leads.repository import LeadRepository
-from app.leads.rules import CLOSED_STATUSES, domain_from_email, lead_problems
-from app.leads.schemas import BatchCounts, BatchItemResult, BatchResult, ItemProblem, LeadCreate
-from app.leads.service import (
-    LEAD,
-    UPSERT_NEVER_WRITES,
-    apply_route,
-    check_visible,
-    default_owner,
-    owner_assignment_error,
-    routing_keys,
-    source_of,
-    visible_owners,
-)
+from app.leads.rules import CLOSED_STATUSES
+from app.leads.rules import domain_from_email
+from app.leads.rules import lead_problems
+from app.leads.schemas import BatchCounts
+from app.leads.schemas import BatchItemResult
+from app.leads.schemas import BatchResult
+from app.leads.schemas import ItemProblem
+from app.leads.schemas import LeadCreate
+from app.leads.service import LEAD
+from app.leads.service import UPSERT_NEVER_WRITES
+from app.leads.service import apply_route
+from app.leads.service import check_visible
+from app.leads.service import default_owner
+from app.leads.service import owner_assignment_error
+from app.leads.service import routing_keys
+from app.leads.service import source_of
+from app.leads.service import visible_owners
 from app.models import Lead
 
 CHUNK_SIZE = 1000

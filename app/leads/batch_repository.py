@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, bindparam, func, select, text, true
+from sqlalchemy import Text
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy import true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +23,9 @@ from sqlalchemy.orm import aliased
 
 from app.core.errors import Conflict
 from app.core.sql import in_array
-from app.leads.repository import OPEN_EMAIL_INDEX, is_open, violated_constraint
+from app.leads.repository import OPEN_EMAIL_INDEX
+from app.leads.repository import is_open
+from app.leads.repository import violated_constraint
 from app.models import Lead
 
 BATCH_COLUMNS: dict[str, str] = {

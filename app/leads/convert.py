@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +17,11 @@ from app.accounts.schemas import AccountCreate
 from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.changes import snapshot
-from app.core.enums import EventResource, EventType
-from app.core.errors import InvalidTransition, field_error, not_visible
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.errors import InvalidTransition
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.security import Principal
 from app.leads.opportunity import open_from_lead
@@ -25,7 +29,10 @@ from app.leads.repository import LeadRepository
 from app.leads.rules import account_domain_for
 from app.leads.schemas import ConvertRequest
 from app.leads.service import get_lead
-from app.models import Account, Contact, Lead, Opportunity
+from app.models import Account
+from app.models import Contact
+from app.models import Lead
+from app.models import Opportunity
 from app.territories.repository import TerritoryRepository
 
 NEW_ACCOUNT_VERTICAL = "other"

@@ -14,12 +14,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import FieldError, PayloadTooLarge, ValidationFailed, field_error
+from app.core.errors import FieldError
+from app.core.errors import PayloadTooLarge
+from app.core.errors import ValidationFailed
+from app.core.errors import field_error
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.custom_fields.rules import Definitions
-from app.leads.batch import Rejected, run
-from app.leads.schemas import LEAD_SERVER_FIELDS, BatchResult, LeadCreate
+from app.leads.batch import Rejected
+from app.leads.batch import run
+from app.leads.schemas import LEAD_SERVER_FIELDS
+from app.leads.schemas import BatchResult
+from app.leads.schemas import LeadCreate
 from app.leads.service import LEAD
 
 MAX_ROWS = 10_000

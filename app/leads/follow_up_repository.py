@@ -5,34 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Integer,
-    Select,
-    and_,
-    case,
-    distinct,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-    type_coerce,
-)
+from sqlalchemy import ColumnElement
+from sqlalchemy import DateTime
+from sqlalchemy import Integer
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import case
+from sqlalchemy import distinct
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import null
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Expansion
-from app.core.expand import json_record, summary
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
+from app.core.expand import json_record
+from app.core.expand import summary
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import next_cursor
+from app.core.pagination import paginate
 from app.core.repository import any_of
-from app.core.visibility import Viewer, lead_visible
+from app.core.visibility import Viewer
+from app.core.visibility import lead_visible
 from app.leads.repository import is_open
 from app.leads.schemas import FollowUpFilters
-from app.models import Lead, Touch
+from app.models import Lead
+from app.models import Touch
 
 ENDPOINT = "follow-up"
 

@@ -10,15 +10,23 @@ inputs, verdicts, time and evaluator), so later evaluations of the lead do not c
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import OpportunityType
-from app.core.errors import FieldError, Forbidden, ValidationFailed
-from app.core.schemas import Name, RequestModel
+from app.core.errors import FieldError
+from app.core.errors import Forbidden
+from app.core.errors import ValidationFailed
+from app.core.schemas import Name
+from app.core.schemas import RequestModel
 from app.core.security import Principal
-from app.models import Account, Contact, Lead, Opportunity, Qualification
+from app.models import Account
+from app.models import Contact
+from app.models import Lead
+from app.models import Opportunity
+from app.models import Qualification
 from app.opportunities import service
 from app.opportunities.schemas import NonNegativeMoney
 from app.qualification import service as qualifications

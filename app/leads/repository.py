@@ -9,19 +9,27 @@ the follow-up report: `follow_up_repository`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import or_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.enums import Expansion
 from app.core.errors import Duplicate
-from app.core.repository import Repository, any_of
+from app.core.repository import Repository
+from app.core.repository import any_of
 from app.core.text_search import matches
-from app.core.visibility import Viewer, lead_visible
+from app.core.visibility import Viewer
+from app.core.visibility import lead_visible
 from app.leads.rules import CLOSED_STATUSES
-from app.leads.schemas import UNASSIGNED, LeadFilters
+from app.leads.schemas import UNASSIGNED
+from app.leads.schemas import LeadFilters
 from app.models import Lead
 
 OPEN_EMAIL_INDEX = "uq_leads_open_email"

@@ -4,48 +4,60 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter
+from fastapi import Header
+from fastapi import Path
+from fastapi import Request
+from fastapi import Response
 
 from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
 from app.core.enums import Expansion
 from app.core.errors import PayloadTooLarge
 from app.core.expand import expand_param
-from app.core.http import IfMatch, set_created, set_etag
+from app.core.http import IfMatch
+from app.core.http import set_created
+from app.core.http import set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import built
-from app.core.routes import Resource, settings_routes
-from app.core.security import CurrentPrincipal, HumanPrincipal
-from app.core.session import AppSettings, Session
-from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
-from app.leads import batch, convert, csv_import, service
-from app.leads.schemas import (
-    FOLLOW_UP_SORTS,
-    LEAD_SORTS,
-    MAX_BATCH_ITEMS,
-    TOUCH_SORTS,
-    BatchResult,
-    CadenceUpdate,
-    ConvertRequest,
-    ConvertResult,
-    FollowUpFilters,
-    FollowUpItem,
-    FollowUpPage,
-    Lead,
-    LeadBatch,
-    LeadCreate,
-    LeadFilters,
-    LeadPage,
-    LeadUpdate,
-    LeadUpsert,
-    OnDuplicate,
-    Touch,
-    TouchCreate,
-    TouchPage,
-)
+from app.core.routes import Resource
+from app.core.routes import settings_routes
+from app.core.security import CurrentPrincipal
+from app.core.security import HumanPrincipal
+from app.core.session import AppSettings
+from app.core.session import Session
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP
+from app.custom_fields.schemas import CustomQuery
+from app.leads import batch
+from app.leads import convert
+from app.leads import csv_import
+from app.leads import service
+from app.leads.schemas import FOLLOW_UP_SORTS
+from app.leads.schemas import LEAD_SORTS
+from app.leads.schemas import MAX_BATCH_ITEMS
+from app.leads.schemas import TOUCH_SORTS
+from app.leads.schemas import BatchResult
+from app.leads.schemas import CadenceUpdate
+from app.leads.schemas import ConvertRequest
+from app.leads.schemas import ConvertResult
+from app.leads.schemas import FollowUpFilters
+from app.leads.schemas import FollowUpItem
+from app.leads.schemas import FollowUpPage
+from app.leads.schemas import Lead
+from app.leads.schemas import LeadBatch
+from app.leads.schemas import LeadCreate
+from app.leads.schemas import LeadFilters
+from app.leads.schemas import LeadPage
+from app.leads.schemas import LeadUpdate
+from app.leads.schemas import LeadUpsert
+from app.leads.schemas import OnDuplicate
+from app.leads.schemas import Touch
+from app.leads.schemas import TouchCreate
+from app.leads.schemas import TouchPage
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import Opportunity
 

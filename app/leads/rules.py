@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from app.accounts.domains import InvalidDomain, normalise_domain
+from app.accounts.domains import InvalidDomain
+from app.accounts.domains import normalise_domain
 from app.core.errors import FieldError
 
 # Mailbox providers: a lead's email domain says nothing about its company, so an account

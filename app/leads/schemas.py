@@ -5,35 +5,48 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated
+from typing import Any
+from typing import ClassVar
+from typing import Literal
 
 from fastapi import Query
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator
+from pydantic import Field
+from pydantic import StringConstraints
+from pydantic import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.accounts.schemas import Account
 from app.contacts.schemas import Contact
-from app.core.enums import BpmStage, LeadStatus, PersonaSlug, TouchChannel, TouchDirection
-from app.core.expand import EXPANDED_ACCOUNT, EXPANDED_OWNER, AccountSummary, OwnerSummary
-from app.core.pagination import ListFilters, SortChoices
+from app.core.enums import BpmStage
+from app.core.enums import LeadStatus
+from app.core.enums import PersonaSlug
+from app.core.enums import TouchChannel
+from app.core.enums import TouchDirection
+from app.core.expand import EXPANDED_ACCOUNT
+from app.core.expand import EXPANDED_OWNER
+from app.core.expand import AccountSummary
+from app.core.expand import OwnerSummary
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import (
-    SINGLE_LINE,
-    CustomIn,
-    CustomOut,
-    Email,
-    Moment,
-    PageOf,
-    RequestModel,
-    ResponseModel,
-    Str100,
-    Str200,
-    Str500,
-    Text,
-)
+from app.core.schemas import SINGLE_LINE
+from app.core.schemas import CustomIn
+from app.core.schemas import CustomOut
+from app.core.schemas import Email
+from app.core.schemas import Moment
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str100
+from app.core.schemas import Str200
+from app.core.schemas import Str500
+from app.core.schemas import Text
 from app.core.text_search import SearchText
 from app.leads.opportunity import ConvertOpportunitySpec
-from app.leads.rules import NEXT_ACTIONS, normalize_domain
+from app.leads.rules import NEXT_ACTIONS
+from app.leads.rules import normalize_domain
 from app.opportunities.schemas import Opportunity
 
 UNASSIGNED = "none"  # `owner_id=none` on GET /leads: leads without an owner

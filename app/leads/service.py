@@ -4,58 +4,67 @@ id, touches, the cadence policy and the follow-up report (API.md section 5)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.repository import AccountRepository, Route
+from app.accounts.repository import AccountRepository
+from app.accounts.repository import Route
 from app.activities.repository import ActivityRepository
-from app.core import events, settings_store
+from app.core import events
+from app.core import settings_store
 from app.core.changes import snapshot
-from app.core.enums import (
-    MANUAL_SOURCE,
-    CustomFieldObject,
-    EventResource,
-    EventType,
-    Expansion,
-    SubjectType,
-)
-from app.core.errors import (
-    AppError,
-    Conflict,
-    FieldError,
-    Forbidden,
-    InvalidTransition,
-    NotFound,
-    PreconditionFailed,
-    ValidationFailed,
-    field_error,
-    not_visible,
-)
+from app.core.enums import MANUAL_SOURCE
+from app.core.enums import CustomFieldObject
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.enums import Expansion
+from app.core.enums import SubjectType
+from app.core.errors import AppError
+from app.core.errors import Conflict
+from app.core.errors import FieldError
+from app.core.errors import Forbidden
+from app.core.errors import InvalidTransition
+from app.core.errors import NotFound
+from app.core.errors import PreconditionFailed
+from app.core.errors import ValidationFailed
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.expand import Expanded
-from app.core.http import check_if_match, etag
+from app.core.http import check_if_match
+from app.core.http import etag
 from app.core.pagination import PageParams
-from app.core.repository import Repository, expanded_finder, finder
+from app.core.repository import Repository
+from app.core.repository import expanded_finder
+from app.core.repository import finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
-from app.leads.follow_up_repository import Cadence, FollowUpRepository
-from app.leads.repository import ExternalIdTaken, LeadRepository
-from app.leads.rules import CLOSED_STATUSES, domain_from_email, in_future, lead_problems
-from app.leads.schemas import (
-    CADENCE_DEFAULTS,
-    CadencePolicy,
-    FollowUpFilters,
-    LeadCreate,
-    LeadFilters,
-    LeadUpdate,
-    LeadUpsert,
-    TouchCreate,
-    TouchFilters,
-)
+from app.leads.follow_up_repository import Cadence
+from app.leads.follow_up_repository import FollowUpRepository
+from app.leads.repository import ExternalIdTaken
+from app.leads.repository import LeadRepository
+from app.leads.rules import CLOSED_STATUSES
+from app.leads.rules import domain_from_email
+from app.leads.rules import in_future
+from app.leads.rules import lead_problems
+from app.leads.schemas import CADENCE_DEFAULTS
+from app.leads.schemas import CadencePolicy
+from app.leads.schemas import FollowUpFilters
+from app.leads.schemas import LeadCreate
+from app.leads.schemas import LeadFilters
+from app.leads.schemas import LeadUpdate
+from app.leads.schemas import LeadUpsert
+from app.leads.schemas import TouchCreate
+from app.leads.schemas import TouchFilters
 from app.leads.touch_repository import TouchRepository
-from app.models import Lead, Touch, User
+from app.models import Lead
+from app.models import Touch
+from app.models import User
 from app.users.repository import UserRepository
 
 LEAD = CustomFieldObject.LEAD

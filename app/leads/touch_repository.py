@@ -8,10 +8,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
 
 from app.core.repository import Repository
-from app.models import Lead, Touch
+from app.models import Lead
+from app.models import Touch
 
 
 class TouchRepository(Repository[Touch]):

@@ -5,14 +5,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.repository import Repository, check_filter_ids, columns
+from app.core.repository import Repository
+from app.core.repository import check_filter_ids
+from app.core.repository import columns
 from app.core.security import Principal
-from app.core.visibility import Viewer, lead_visible, opportunity_visible
+from app.core.visibility import Viewer
+from app.core.visibility import lead_visible
+from app.core.visibility import opportunity_visible
 from app.meetings.schemas import MeetingFilters
-from app.models import Lead, Meeting, Opportunity
+from app.models import Lead
+from app.models import Meeting
+from app.models import Opportunity
 
 
 def meeting_visible(viewer: Viewer) -> ColumnElement[bool]:

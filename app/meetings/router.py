@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
+from fastapi import Query
 
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
@@ -14,7 +16,10 @@ from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
 from app.core.session import Session
 from app.meetings import service
-from app.meetings.schemas import Meeting, MeetingCreate, MeetingPage, MeetingUpdate
+from app.meetings.schemas import Meeting
+from app.meetings.schemas import MeetingCreate
+from app.meetings.schemas import MeetingPage
+from app.meetings.schemas import MeetingUpdate
 
 router = APIRouter(tags=["meetings"])
 meetings = Resource(router, "/meetings", Meeting, HumanPrincipal, name="meeting")

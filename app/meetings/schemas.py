@@ -5,14 +5,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
+from pydantic import StringConstraints
 
 from app.core.enums import PersonaSlug
 from app.core.pagination import ListFilters
 from app.core.query_lists import AnyOf
-from app.core.schemas import Moment, Name, PageOf, RequestModel, ResponseModel, Str500, Text
+from app.core.schemas import Moment
+from app.core.schemas import Name
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str500
+from app.core.schemas import Text
 
 Line = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 Lines = Annotated[list[Line], Field(max_length=50)]

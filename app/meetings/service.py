@@ -8,14 +8,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts.repository import ContactRepository
-from app.core.errors import field_error, not_visible
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import finder
 from app.core.security import Principal
 from app.meetings import repository
 from app.meetings.repository import MeetingRepository
-from app.meetings.schemas import MeetingCreate, MeetingFilters, MeetingUpdate
+from app.meetings.schemas import MeetingCreate
+from app.meetings.schemas import MeetingFilters
+from app.meetings.schemas import MeetingUpdate
 from app.models import Meeting
 
 MISSING = "No such meeting."

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, text
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from app.core.enums import OPTION_TYPES, CustomFieldObject, CustomFieldType
-from app.models.base import Base, Versioned, enum_check, uuid_pk
+from app.core.enums import OPTION_TYPES
+from app.core.enums import CustomFieldObject
+from app.core.enums import CustomFieldType
+from app.models.base import Base
+from app.models.base import Versioned
+from app.models.base import enum_check
+from app.models.base import uuid_pk
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 

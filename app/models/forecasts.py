@@ -4,24 +4,29 @@ forecast roll-up reads."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Date
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import Numeric
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from app.models.base import MONEY, Base, Versioned, reference, timestamp_now, uuid_pk
+from app.models.base import MONEY
+from app.models.base import Base
+from app.models.base import Versioned
+from app.models.base import reference
+from app.models.base import timestamp_now
+from app.models.base import uuid_pk
 
 
 class Quota(Versioned, Base):

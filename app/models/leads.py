@@ -6,36 +6,33 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    Index,
-    Integer,
-    String,
-    text,
-)
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import DateTime
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from app.core.enums import BpmStage, LeadStatus, PersonaSlug
-from app.models.base import (
-    Base,
-    Versioned,
-    custom_index,
-    custom_view,
-    enum_check,
-    reference,
-    stored_custom,
-    timestamp_now,
-    uuid_pk,
-)
-from app.models.search_documents import (
-    CONTACT_DOCUMENT,
-    LEAD_DOCUMENT,
-    search_index,
-    search_vector,
-)
+from app.core.enums import BpmStage
+from app.core.enums import LeadStatus
+from app.core.enums import PersonaSlug
+from app.models.base import Base
+from app.models.base import Versioned
+from app.models.base import custom_index
+from app.models.base import custom_view
+from app.models.base import enum_check
+from app.models.base import reference
+from app.models.base import stored_custom
+from app.models.base import timestamp_now
+from app.models.base import uuid_pk
+from app.models.search_documents import CONTACT_DOCUMENT
+from app.models.search_documents import LEAD_DOCUMENT
+from app.models.search_documents import search_index
+from app.models.search_documents import search_vector
 
 
 class Lead(Versioned, Base):

@@ -4,49 +4,48 @@ and the meeting-preparation reference data."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Date,
-    DateTime,
-    Identity,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Date
+from sqlalchemy import DateTime
+from sqlalchemy import Identity
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from app.core.enums import (
-    BpmStage,
-    ForecastCategory,
-    LossReason,
-    OpportunityType,
-    PersonaSlug,
-    RenewalForecastCategory,
-    StageSlug,
-)
-from app.models.base import (
-    MONEY,
-    Base,
-    Timestamps,
-    Versioned,
-    custom_index,
-    custom_view,
-    enum_check,
-    reference,
-    stored_custom,
-    timestamp_now,
-    uuid_pk,
-)
-from app.models.search_documents import search_index, search_vector
+from app.core.enums import BpmStage
+from app.core.enums import ForecastCategory
+from app.core.enums import LossReason
+from app.core.enums import OpportunityType
+from app.core.enums import PersonaSlug
+from app.core.enums import RenewalForecastCategory
+from app.core.enums import StageSlug
+from app.models.base import MONEY
+from app.models.base import Base
+from app.models.base import Timestamps
+from app.models.base import Versioned
+from app.models.base import custom_index
+from app.models.base import custom_view
+from app.models.base import enum_check
+from app.models.base import reference
+from app.models.base import stored_custom
+from app.models.base import timestamp_now
+from app.models.base import uuid_pk
+from app.models.search_documents import search_index
+from app.models.search_documents import search_vector
 
 
 class Stage(Timestamps, Base):

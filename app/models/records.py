@@ -10,22 +10,30 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Computed,
-    DateTime,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Computed
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from app.core.enums import SubjectType, TaskPriority, TaskStatus, TouchChannel, TouchDirection
-from app.models.base import Base, Timestamps, Versioned, enum_check, reference, uuid_pk
+from app.core.enums import SubjectType
+from app.core.enums import TaskPriority
+from app.core.enums import TaskStatus
+from app.core.enums import TouchChannel
+from app.core.enums import TouchDirection
+from app.models.base import Base
+from app.models.base import Timestamps
+from app.models.base import Versioned
+from app.models.base import enum_check
+from app.models.base import reference
+from app.models.base import uuid_pk
 
 SUBJECT_CHECK = enum_check("subject_type", SubjectType)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Computed, Index
+from sqlalchemy import Computed
+from sqlalchemy import Index
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import mapped_column
 

@@ -4,45 +4,45 @@ the stored analysis and diagram of each territory."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Date,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Date
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from app.core.enums import (
-    AccountType,
-    ActivityStatus,
-    ActivityType,
-    Adoption,
-    ItSupport,
-    Segment,
-    TeamRole,
-    UnitKind,
-    Vertical,
-)
-from app.models.base import (
-    Base,
-    Versioned,
-    custom_index,
-    custom_view,
-    enum_check,
-    reference,
-    stored_custom,
-    timestamp_now,
-    uuid_pk,
-)
-from app.models.search_documents import ACCOUNT_DOCUMENT, search_index, search_vector
+from app.core.enums import AccountType
+from app.core.enums import ActivityStatus
+from app.core.enums import ActivityType
+from app.core.enums import Adoption
+from app.core.enums import ItSupport
+from app.core.enums import Segment
+from app.core.enums import TeamRole
+from app.core.enums import UnitKind
+from app.core.enums import Vertical
+from app.models.base import Base
+from app.models.base import Versioned
+from app.models.base import custom_index
+from app.models.base import custom_view
+from app.models.base import enum_check
+from app.models.base import reference
+from app.models.base import stored_custom
+from app.models.base import timestamp_now
+from app.models.base import uuid_pk
+from app.models.search_documents import ACCOUNT_DOCUMENT
+from app.models.search_documents import search_index
+from app.models.search_documents import search_vector
 
 
 class Territory(Versioned, Base):

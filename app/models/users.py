@@ -6,29 +6,27 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    text,
-)
-from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import DateTime
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
+from sqlalchemy import String
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
 from app.core.enums import Role
-from app.models.base import (
-    Base,
-    Timestamps,
-    Versioned,
-    enum_check,
-    reference,
-    timestamp_now,
-    uuid_pk,
-)
+from app.models.base import Base
+from app.models.base import Timestamps
+from app.models.base import Versioned
+from app.models.base import enum_check
+from app.models.base import reference
+from app.models.base import timestamp_now
+from app.models.base import uuid_pk
 
 
 class User(Versioned, Base):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from app.core.repository import Repository, columns
+from app.core.repository import Repository
+from app.core.repository import columns
 from app.core.visibility import Viewer
 from app.models import Note
 from app.subjects.repository import subject_visible

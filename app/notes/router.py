@@ -7,7 +7,12 @@ from fastapi import APIRouter
 from app.core.routes import Resource
 from app.core.security import HumanPrincipal
 from app.notes import service
-from app.notes.schemas import NOTE_SORTS, Note, NoteCreate, NoteFilters, NotePage, NoteUpdate
+from app.notes.schemas import NOTE_SORTS
+from app.notes.schemas import Note
+from app.notes.schemas import NoteCreate
+from app.notes.schemas import NoteFilters
+from app.notes.schemas import NotePage
+from app.notes.schemas import NoteUpdate
 
 router = APIRouter(tags=["notes"])
 notes = Resource(router, "/notes", Note, HumanPrincipal, name="note")

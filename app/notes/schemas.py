@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
+from pydantic import Field
 
 from app.core.enums import SubjectType
-from app.core.pagination import ListFilters, SortChoices
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import LongText, Moment, RequestModel, ResponseModel
+from app.core.schemas import LongText
+from app.core.schemas import Moment
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
 
 BODY = "Plain text or Markdown, 1-20,000 characters, stored exactly as sent."
 

@@ -16,8 +16,12 @@ from app.core.repository import finder
 from app.core.security import Principal
 from app.models import Note
 from app.notes.repository import NoteRepository
-from app.notes.schemas import NoteCreate, NoteFilters, NoteUpdate
-from app.subjects.service import check_subject, check_subject_filter, check_user_filter
+from app.notes.schemas import NoteCreate
+from app.notes.schemas import NoteFilters
+from app.notes.schemas import NoteUpdate
+from app.subjects.service import check_subject
+from app.subjects.service import check_subject_filter
+from app.subjects.service import check_user_filter
 
 MISSING = "No such note."
 

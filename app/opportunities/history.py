@@ -8,9 +8,11 @@ form, ids as UUID strings; null stays null.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, get_args
+from typing import Any
+from typing import get_args
 
 from app.models import Opportunity
 from app.opportunities.repository import HistoryRow

@@ -3,67 +3,64 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Text,
-    any_,
-    bindparam,
-    case,
-    cast,
-    func,
-    insert,
-    literal,
-    select,
-    union,
-)
+from sqlalchemy import ColumnElement
+from sqlalchemy import Select
+from sqlalchemy import Text
+from sqlalchemy import any_
+from sqlalchemy import bindparam
+from sqlalchemy import case
+from sqlalchemy import cast
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import literal
+from sqlalchemy import select
+from sqlalchemy import union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.driver import fetch, fetch_first
+from app.core.driver import fetch
+from app.core.driver import fetch_first
 from app.core.enums import Expansion
 from app.core.expand import summary
 from app.core.json_sql import json_object
-from app.core.pagination import (
-    PageParams,
-    SortKey,
-    cursor_key_params,
-    decode_cursor,
-    fetch_children,
-    keyset_after_params,
-    next_cursor,
-)
-from app.core.repository import Repository, add_row, check_filter_ids
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import cursor_key_params
+from app.core.pagination import decode_cursor
+from app.core.pagination import fetch_children
+from app.core.pagination import keyset_after_params
+from app.core.pagination import next_cursor
+from app.core.repository import Repository
+from app.core.repository import add_row
+from app.core.repository import check_filter_ids
 from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import matches_param
-from app.core.visibility import (
-    VIEWER_ID,
-    BoundViewer,
-    Viewer,
-    account_visible,
-    activity_visible,
-    is_manager_of,
-    opportunity_visible,
-    opportunity_visible_parts,
-    user_in_scope,
-)
-from app.models import (
-    Account,
-    Activity,
-    Lead,
-    Opportunity,
-    OpportunityHistory,
-    Unit,
-    User,
-)
+from app.core.visibility import VIEWER_ID
+from app.core.visibility import BoundViewer
+from app.core.visibility import Viewer
+from app.core.visibility import account_visible
+from app.core.visibility import activity_visible
+from app.core.visibility import is_manager_of
+from app.core.visibility import opportunity_visible
+from app.core.visibility import opportunity_visible_parts
+from app.core.visibility import user_in_scope
+from app.models import Account
+from app.models import Activity
+from app.models import Lead
+from app.models import Opportunity
+from app.models import OpportunityHistory
+from app.models import Unit
+from app.models import User
 from app.opportunities.schemas import Opportunity as OpportunityOut
 
 # Opportunities.

@@ -4,31 +4,44 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated
+from typing import Any
+from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter
+from fastapi import Query
+from fastapi import Response
 
-from app.core.enums import Expansion, ForecastCategory, OpportunityType, StageSlug
+from app.core.enums import Expansion
+from app.core.enums import ForecastCategory
+from app.core.enums import OpportunityType
+from app.core.enums import StageSlug
 from app.core.expand import expand_param
-from app.core.http import IfMatch, etag, json_document, json_page, set_created, set_etag
+from app.core.http import IfMatch
+from app.core.http import etag
+from app.core.http import json_document
+from app.core.http import json_page
+from app.core.http import set_created
+from app.core.http import set_etag
 from app.core.idempotency import Idempotent
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
 from app.core.routes import Resource
 from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
-from app.core.session import AppSettings, Session
+from app.core.session import AppSettings
+from app.core.session import Session
 from app.core.text_search import SearchText
-from app.custom_fields.schemas import CUSTOM_FILTER_HELP, CustomQuery
-from app.opportunities import service, stage_moves
-from app.opportunities.schemas import (
-    HistoryPage,
-    Opportunity,
-    OpportunityCreate,
-    OpportunityPage,
-    OpportunityUpdate,
-    StageChange,
-)
+from app.custom_fields.schemas import CUSTOM_FILTER_HELP
+from app.custom_fields.schemas import CustomQuery
+from app.opportunities import service
+from app.opportunities import stage_moves
+from app.opportunities.schemas import HistoryPage
+from app.opportunities.schemas import Opportunity
+from app.opportunities.schemas import OpportunityCreate
+from app.opportunities.schemas import OpportunityPage
+from app.opportunities.schemas import OpportunityUpdate
+from app.opportunities.schemas import StageChange
 
 router = APIRouter(tags=["opportunities"])
 opportunities = Resource(router, "/opportunities", Opportunity, HumanPrincipal, name="opportunity")

@@ -3,48 +3,43 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated
+from typing import ClassVar
+from typing import Literal
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    StringConstraints,
-    WithJsonSchema,
-)
+from pydantic import BeforeValidator
+from pydantic import Field
+from pydantic import StringConstraints
+from pydantic import WithJsonSchema
 
-from app.core.enums import (
-    BpmStage,
-    ClientForecastCategory,
-    EntryUseCase,
-    ForecastCategory,
-    LossReason,
-    OpportunityType,
-    RenewalForecastCategory,
-    StageSlug,
-)
-from app.core.expand import (
-    EXPANDED_ACCOUNT,
-    EXPANDED_CONTACT,
-    EXPANDED_OWNER,
-    AccountSummary,
-    ContactSummary,
-    OwnerSummary,
-)
-from app.core.schemas import (
-    CustomIn,
-    CustomOut,
-    Moment,
-    MoneyOut,
-    Name,
-    PageOf,
-    RequestModel,
-    ResponseModel,
-    Str500,
-    Text,
-    parse_money,
-)
+from app.core.enums import BpmStage
+from app.core.enums import ClientForecastCategory
+from app.core.enums import EntryUseCase
+from app.core.enums import ForecastCategory
+from app.core.enums import LossReason
+from app.core.enums import OpportunityType
+from app.core.enums import RenewalForecastCategory
+from app.core.enums import StageSlug
+from app.core.expand import EXPANDED_ACCOUNT
+from app.core.expand import EXPANDED_CONTACT
+from app.core.expand import EXPANDED_OWNER
+from app.core.expand import AccountSummary
+from app.core.expand import ContactSummary
+from app.core.expand import OwnerSummary
+from app.core.schemas import CustomIn
+from app.core.schemas import CustomOut
+from app.core.schemas import Moment
+from app.core.schemas import MoneyOut
+from app.core.schemas import Name
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str500
+from app.core.schemas import Text
+from app.core.schemas import parse_money
 
 # `closed` belongs to won opportunities and is never set by a client.
 HistoryField = Literal[

@@ -8,8 +8,10 @@ history here too.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,27 +19,38 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts.repository import ContactRepository
 from app.core import events
-from app.core.changes import STORED_CUSTOM, snapshot
-from app.core.enums import CustomFieldObject, EventResource, Expansion
-from app.core.errors import Forbidden, OpportunityClosed, field_error, found, not_visible
+from app.core.changes import STORED_CUSTOM
+from app.core.changes import snapshot
+from app.core.enums import CustomFieldObject
+from app.core.enums import EventResource
+from app.core.enums import Expansion
+from app.core.errors import Forbidden
+from app.core.errors import OpportunityClosed
+from app.core.errors import field_error
+from app.core.errors import found
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import prefix_query
 from app.custom_fields import service as custom_fields
-from app.models import Account, CommandPlan, Opportunity, User
-from app.opportunities import history, repository
-from app.opportunities.rules import (
-    CHANGE_REASON_MAX_LENGTH,
-    FINAL_WHEN_CLOSED,
-    ClosedEdit,
-    check_closed_edit,
-)
+from app.models import Account
+from app.models import CommandPlan
+from app.models import Opportunity
+from app.models import User
+from app.opportunities import history
+from app.opportunities import repository
+from app.opportunities.rules import CHANGE_REASON_MAX_LENGTH
+from app.opportunities.rules import FINAL_WHEN_CLOSED
+from app.opportunities.rules import ClosedEdit
+from app.opportunities.rules import check_closed_edit
 from app.opportunities.schemas import Opportunity as OpportunityOut
-from app.opportunities.schemas import OpportunityCreate, OpportunityUpdate
+from app.opportunities.schemas import OpportunityCreate
+from app.opportunities.schemas import OpportunityUpdate
 from app.stages import repository as stage_table
-from app.stages.rules import is_open, stage_by_slug
+from app.stages.rules import is_open
+from app.stages.rules import stage_by_slug
 from app.users.repository import UserRepository
 
 PENDING_ACCEPTANCE = "pending_acceptance"

@@ -8,36 +8,40 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
 from app.core import events
-from app.core.enums import EventResource, EventType, StageSlug
-from app.core.errors import (
-    Forbidden,
-    InvalidTransition,
-    StageRequirementsUnmet,
-    field_error,
-    not_visible,
-)
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.enums import StageSlug
+from app.core.errors import Forbidden
+from app.core.errors import InvalidTransition
+from app.core.errors import StageRequirementsUnmet
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.security import Principal
 from app.models import Opportunity
-from app.opportunities import history, repository, service
-from app.opportunities.rules import booked_close_date, is_closing
+from app.opportunities import history
+from app.opportunities import repository
+from app.opportunities import service
+from app.opportunities.rules import booked_close_date
+from app.opportunities.rules import is_closing
 from app.opportunities.schemas import StageChange
 from app.stages import repository as stage_table
-from app.stages.rules import (
-    OpportunityFacts,
-    StageDef,
-    StageMove,
-    TransitionKind,
-    check_transition,
-    is_open,
-    stage_by_slug,
-)
+from app.stages.rules import OpportunityFacts
+from app.stages.rules import StageDef
+from app.stages.rules import StageMove
+from app.stages.rules import TransitionKind
+from app.stages.rules import check_transition
+from app.stages.rules import is_open
+from app.stages.rules import stage_by_slug
 
 
 def _refuse_fields_of_other_moves(body: StageChange) -> None:

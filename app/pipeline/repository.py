@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, RowMapping, bindparam, text
+from sqlalchemy import Date
+from sqlalchemy import RowMapping
+from sqlalchemy import bindparam
+from sqlalchemy import text
 
-from app.core.enums import LOST_STAGES, StageSlug
+from app.core.enums import LOST_STAGES
+from app.core.enums import StageSlug
 from app.core.repository import Repository
-from app.forecasts.repository import QUOTA_WALK_SQL, SUBTREE_SQL
+from app.forecasts.repository import QUOTA_WALK_SQL
+from app.forecasts.repository import SUBTREE_SQL
 from app.models import Opportunity
-from app.pipeline.waterfall import AMOUNT_TEXT, CATEGORIES, DATE_TEXT
+from app.pipeline.waterfall import AMOUNT_TEXT
+from app.pipeline.waterfall import CATEGORIES
+from app.pipeline.waterfall import DATE_TEXT
 from app.stages.rules import DEFAULT_STAGES
 
 # The stages a pipeline summary lists: the open ones after pending acceptance (1-6).

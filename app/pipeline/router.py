@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
+from fastapi import Depends
+from fastapi import Query
 
 from app.core.pagination import Page
 from app.core.query_lists import AnyOf
-from app.core.routes import computed, settings_routes
-from app.core.security import HumanPrincipal, Principal, require_roles
+from app.core.routes import computed
+from app.core.routes import settings_routes
+from app.core.security import HumanPrincipal
+from app.core.security import Principal
+from app.core.security import require_roles
 from app.core.session import Session
-from app.forecasts.deps import AppSettings, OwnerQuery, ReportParams
+from app.forecasts.deps import AppSettings
+from app.forecasts.deps import OwnerQuery
+from app.forecasts.deps import ReportParams
 from app.pipeline import service
 from app.pipeline.hygiene import HygieneFlag
-from app.pipeline.schemas import (
-    HygienePage,
-    HygieneSettingsUpdate,
-    PipelineSummary,
-    Waterfall,
-)
+from app.pipeline.schemas import HygienePage
+from app.pipeline.schemas import HygieneSettingsUpdate
+from app.pipeline.schemas import PipelineSummary
+from app.pipeline.schemas import Waterfall
 
 router = APIRouter(tags=["pipeline"])
 

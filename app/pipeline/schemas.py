@@ -9,7 +9,9 @@ from typing import ClassVar
 from pydantic import Field
 
 from app.core.enums import OpenStageSlug
-from app.core.schemas import MoneyOut, RequestModel, ResponseModel
+from app.core.schemas import MoneyOut
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
 from app.pipeline.hygiene import FLAGS
 
 # --- summary ------------------------------------------------------------------------------

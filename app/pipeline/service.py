@@ -5,37 +5,43 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time, tzinfo
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import settings_store
 from app.core.errors import field_error
-from app.core.pagination import PageParams, decode_cursor, encode_cursor
+from app.core.pagination import PageParams
+from app.core.pagination import decode_cursor
+from app.core.pagination import encode_cursor
 from app.core.security import Principal
 from app.forecasts.schemas import ReportQuery
-from app.forecasts.service import local_now, ratio, report_scope, resolve_owner
-from app.pipeline.hygiene import (
-    DEFAULT_SALES_CYCLE_DAYS,
-    FLAGS,
-    HYGIENE_DEFAULTS,
-    MIN_WON_FOR_AVERAGE,
-    FlagFacts,
-    reason,
-)
+from app.forecasts.service import local_now
+from app.forecasts.service import ratio
+from app.forecasts.service import report_scope
+from app.forecasts.service import resolve_owner
+from app.pipeline.hygiene import DEFAULT_SALES_CYCLE_DAYS
+from app.pipeline.hygiene import FLAGS
+from app.pipeline.hygiene import HYGIENE_DEFAULTS
+from app.pipeline.hygiene import MIN_WON_FOR_AVERAGE
+from app.pipeline.hygiene import FlagFacts
+from app.pipeline.hygiene import reason
 from app.pipeline.repository import PipelineRepository
-from app.pipeline.schemas import (
-    CoverageTarget,
-    Flow,
-    HygieneItem,
-    HygienePage,
-    HygieneSettings,
-    PipelineSummary,
-    StageTotal,
-    Waterfall,
-)
+from app.pipeline.schemas import CoverageTarget
+from app.pipeline.schemas import Flow
+from app.pipeline.schemas import HygieneItem
+from app.pipeline.schemas import HygienePage
+from app.pipeline.schemas import HygieneSettings
+from app.pipeline.schemas import PipelineSummary
+from app.pipeline.schemas import StageTotal
+from app.pipeline.schemas import Waterfall
 from app.stages.rules import DEFAULT_STAGES
 
 HYGIENE_KEY = "hygiene"

@@ -10,7 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.repository import add_row
 from app.core.security import Principal
 from app.core.visibility import lead_visible
-from app.models import Account, Lead, Qualification, Territory
+from app.models import Account
+from app.models import Lead
+from app.models import Qualification
+from app.models import Territory
 
 
 async def visible_lead(

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
+from fastapi import Response
 
 from app.core.http import set_created
 from app.core.idempotency import Idempotent
-from app.core.routes import computed, endpoint
+from app.core.routes import computed
+from app.core.routes import endpoint
 from app.core.security import HumanPrincipal
-from app.core.session import AppSettings, Session
+from app.core.session import AppSettings
+from app.core.session import Session
 from app.qualification import service
-from app.qualification.schemas import Qualification, QualificationCreate
+from app.qualification.schemas import Qualification
+from app.qualification.schemas import QualificationCreate
 
 router = APIRouter(tags=["qualification"])
 

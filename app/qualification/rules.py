@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import tzinfo
 
 __all__ = [
     "COMMERCIAL_SEGMENTS",

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, JsonValue
+from pydantic import AwareDatetime
+from pydantic import Field
+from pydantic import JsonValue
 
-from app.core.enums import EntryUseCase, InitiativeDriver, InitiativeKind, Involvement
-from app.core.schemas import RequestModel, ResponseModel, Str100, Text
+from app.core.enums import EntryUseCase
+from app.core.enums import InitiativeDriver
+from app.core.enums import InitiativeKind
+from app.core.enums import Involvement
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str100
+from app.core.schemas import Text
 
 REASONS: list[JsonValue] = [
     "involved_as_evaluator",

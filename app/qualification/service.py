@@ -8,24 +8,25 @@ else the owner's only territory's, else it is unknown and the criterion fails.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC
+from datetime import datetime
+from datetime import tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound
 from app.core.security import Principal
-from app.models import Lead, Qualification
+from app.models import Lead
+from app.models import Qualification
 from app.opportunities import service as opportunity_service
 from app.qualification import repository
-from app.qualification.rules import (
-    CRITERIA,
-    Authority,
-    Fit,
-    Initiative,
-    QualificationInput,
-    Timing,
-    evaluate,
-)
+from app.qualification.rules import CRITERIA
+from app.qualification.rules import Authority
+from app.qualification.rules import Fit
+from app.qualification.rules import Initiative
+from app.qualification.rules import QualificationInput
+from app.qualification.rules import Timing
+from app.qualification.rules import evaluate
 from app.qualification.schemas import QualificationCreate
 
 

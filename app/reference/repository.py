@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, fetch_page
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import fetch_page
 from app.core.repository import any_of
-from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
+from app.models import BuyerProcessStage
+from app.models import DiscoveryQuestion
+from app.models import PersonaProfile
 from app.reference.schemas import QuestionFilters
 
 

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.core.enums import BpmStage, PersonaSlug
+from app.core.enums import BpmStage
+from app.core.enums import PersonaSlug
 from app.core.routes import Resource
-from app.core.security import AdminPrincipal, CurrentPrincipal
+from app.core.security import AdminPrincipal
+from app.core.security import CurrentPrincipal
 from app.reference import service
-from app.reference.schemas import (
-    BuyerProcessStage,
-    BuyerProcessStagePage,
-    BuyerProcessStageUpdate,
-    DiscoveryQuestion,
-    DiscoveryQuestionCreate,
-    DiscoveryQuestionPage,
-    DiscoveryQuestionUpdate,
-    Persona,
-    PersonaPage,
-    PersonaUpdate,
-    QuestionFilters,
-)
+from app.reference.schemas import BuyerProcessStage
+from app.reference.schemas import BuyerProcessStagePage
+from app.reference.schemas import BuyerProcessStageUpdate
+from app.reference.schemas import DiscoveryQuestion
+from app.reference.schemas import DiscoveryQuestionCreate
+from app.reference.schemas import DiscoveryQuestionPage
+from app.reference.schemas import DiscoveryQuestionUpdate
+from app.reference.schemas import Persona
+from app.reference.schemas import PersonaPage
+from app.reference.schemas import PersonaUpdate
+from app.reference.schemas import QuestionFilters
 
 router = APIRouter(tags=["reference"])
 # Everyone reads; admins write (each write names its principal).

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Protocol, TypeVar
+from typing import Protocol
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,15 +14,15 @@ from app.core.pagination import PageParams
 from app.core.repository import apply_patch
 from app.core.schemas import RequestModel
 from app.core.security import Principal
-from app.models import BuyerProcessStage, DiscoveryQuestion, PersonaProfile
+from app.models import BuyerProcessStage
+from app.models import DiscoveryQuestion
+from app.models import PersonaProfile
 from app.reference import repository
-from app.reference.schemas import (
-    BuyerProcessStageUpdate,
-    DiscoveryQuestionCreate,
-    DiscoveryQuestionUpdate,
-    PersonaUpdate,
-    QuestionFilters,
-)
+from app.reference.schemas import BuyerProcessStageUpdate
+from app.reference.schemas import DiscoveryQuestionCreate
+from app.reference.schemas import DiscoveryQuestionUpdate
+from app.reference.schemas import PersonaUpdate
+from app.reference.schemas import QuestionFilters
 
 
 async def list_personas(

@@ -9,34 +9,37 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Float,
-    Select,
-    Uuid,
-    bindparam,
-    cast,
-    func,
-    literal,
-    select,
-    tuple_,
-    union_all,
-)
+from sqlalchemy import ColumnElement
+from sqlalchemy import Float
+from sqlalchemy import Select
+from sqlalchemy import Uuid
+from sqlalchemy import bindparam
+from sqlalchemy import cast
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import select
+from sqlalchemy import tuple_
+from sqlalchemy import union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import SearchType
 from app.core.errors import Malformed
-from app.core.pagination import PageParams, decode_cursor, encode_cursor
-from app.core.text_search import TextQuery, bound_matches, bound_rank
-from app.core.visibility import (
-    VIEWER_ID,
-    BoundViewer,
-    Viewer,
-    lead_visible,
-    opportunity_visible,
-    territory_visible,
-)
-from app.models import Account, Contact, Lead, Opportunity
+from app.core.pagination import PageParams
+from app.core.pagination import decode_cursor
+from app.core.pagination import encode_cursor
+from app.core.text_search import TextQuery
+from app.core.text_search import bound_matches
+from app.core.text_search import bound_rank
+from app.core.visibility import VIEWER_ID
+from app.core.visibility import BoundViewer
+from app.core.visibility import Viewer
+from app.core.visibility import lead_visible
+from app.core.visibility import opportunity_visible
+from app.core.visibility import territory_visible
+from app.models import Account
+from app.models import Contact
+from app.models import Lead
+from app.models import Opportunity
 
 ENDPOINT = "search"
 

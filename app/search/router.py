@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
+from fastapi import Query
 
 from app.core.enums import SearchType
 from app.core.pagination import Page
@@ -13,7 +15,8 @@ from app.core.schemas import SINGLE_LINE
 from app.core.security import CurrentPrincipal
 from app.core.session import Session
 from app.search import service
-from app.search.schemas import SearchHit, SearchPage
+from app.search.schemas import SearchHit
+from app.search.schemas import SearchPage
 
 router = APIRouter(tags=["search"])
 

@@ -8,34 +8,38 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Date,
-    and_,
-    cast,
-    column,
-    exists,
-    false,
-    func,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement
+from sqlalchemy import Date
+from sqlalchemy import and_
+from sqlalchemy import cast
+from sqlalchemy import column
+from sqlalchemy import exists
+from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import or_
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, next_cursor, paginate
-from app.models import CommandPlan, Meeting, Opportunity, Qualification, Stage
-from app.stages.rules import (
-    MEDDPPICC_ELEMENTS,
-    OVERVIEW_ELEMENTS,
-    PERSON_ELEMENTS,
-    StageDef,
-    follow_up_window,
-)
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import next_cursor
+from app.core.pagination import paginate
+from app.models import CommandPlan
+from app.models import Meeting
+from app.models import Opportunity
+from app.models import Qualification
+from app.models import Stage
+from app.stages.rules import MEDDPPICC_ELEMENTS
+from app.stages.rules import OVERVIEW_ELEMENTS
+from app.stages.rules import PERSON_ELEMENTS
+from app.stages.rules import StageDef
+from app.stages.rules import follow_up_window
 
 # The stage table.
 

@@ -6,9 +6,12 @@ from fastapi import APIRouter
 
 from app.core.enums import StageSlug
 from app.core.routes import Resource
-from app.core.security import AdminPrincipal, CurrentPrincipal
+from app.core.security import AdminPrincipal
+from app.core.security import CurrentPrincipal
 from app.stages import service
-from app.stages.schemas import Stage, StagePage, StageUpdate
+from app.stages.schemas import Stage
+from app.stages.schemas import StagePage
+from app.stages.schemas import StageUpdate
 
 router = APIRouter(tags=["stages"])
 stages = Resource(router, "/stages", Stage, AdminPrincipal, name="stage", key=("slug", StageSlug))

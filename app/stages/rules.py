@@ -10,9 +10,12 @@ imports), and `check_transition`: whether a stage move is allowed, never allowed
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType

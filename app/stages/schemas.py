@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
-from pydantic import Field, StringConstraints, WithJsonSchema
+from pydantic import Field
+from pydantic import StringConstraints
+from pydantic import WithJsonSchema
 
-from app.core.enums import ForecastCategory, StageSlug
-from app.core.schemas import PageOf, RequestModel, ResponseModel
+from app.core.enums import ForecastCategory
+from app.core.enums import StageSlug
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
 from app.stages.rules import REQUIREMENT_CODES
 
 RequirementCode = Annotated[

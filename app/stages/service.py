@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import StageSlug
-from app.core.errors import field_error, found
+from app.core.errors import field_error
+from app.core.errors import found
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import apply_patch

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import AccountRepository
@@ -16,8 +22,10 @@ from app.contacts.repository import ContactRepository
 from app.core.enums import SubjectType
 from app.core.repository import Repository
 from app.core.visibility import Viewer
-from app.leads.repository import LeadRepository, is_open
-from app.models import Contact, Lead
+from app.leads.repository import LeadRepository
+from app.leads.repository import is_open
+from app.models import Contact
+from app.models import Lead
 from app.opportunities.repository import OpportunityRepository
 
 REPOSITORIES: dict[SubjectType, type[Repository[Any]]] = {

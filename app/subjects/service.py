@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import SubjectType
-from app.core.errors import field_error, not_visible
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.visibility import Viewer
 from app.subjects.repository import SubjectRepository
 from app.users.repository import UserRepository

@@ -3,16 +3,26 @@ sees their subject."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, and_, func, literal, or_, true
+from sqlalchemy import ColumnElement
+from sqlalchemy import DateTime
+from sqlalchemy import and_
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import or_
+from sqlalchemy import true
 
 from app.core.enums import Expansion
 from app.core.pagination import SortKey
-from app.core.repository import Repository, columns
-from app.core.visibility import Viewer, is_manager_of
+from app.core.repository import Repository
+from app.core.repository import columns
+from app.core.visibility import Viewer
+from app.core.visibility import is_manager_of
 from app.models import Task
 from app.subjects.repository import subject_visible
 from app.tasks.schemas import TaskFilters

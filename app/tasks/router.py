@@ -11,7 +11,12 @@ from app.core.expand import expand_param
 from app.core.routes import Resource
 from app.core.security import HumanPrincipal
 from app.tasks import service
-from app.tasks.schemas import TASK_SORTS, Task, TaskCreate, TaskFilters, TaskPage, TaskUpdate
+from app.tasks.schemas import TASK_SORTS
+from app.tasks.schemas import Task
+from app.tasks.schemas import TaskCreate
+from app.tasks.schemas import TaskFilters
+from app.tasks.schemas import TaskPage
+from app.tasks.schemas import TaskUpdate
 
 router = APIRouter(tags=["tasks"])
 tasks = Resource(router, "/tasks", Task, HumanPrincipal, name="task")

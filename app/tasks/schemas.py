@@ -7,13 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
+from pydantic import Field
 
-from app.core.enums import SubjectType, TaskPriority, TaskStatus
-from app.core.expand import EXPANDED_OWNER, OwnerSummary
-from app.core.pagination import ListFilters, SortChoices
+from app.core.enums import SubjectType
+from app.core.enums import TaskPriority
+from app.core.enums import TaskStatus
+from app.core.expand import EXPANDED_OWNER
+from app.core.expand import OwnerSummary
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import Moment, Name, RequestModel, ResponseModel, Text
+from app.core.schemas import Moment
+from app.core.schemas import Name
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Text
 
 OWNER = "Any active human user; defaults to the caller."
 SERVER_SET = frozenset({"completed_at", "created_by"})

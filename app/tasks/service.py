@@ -6,23 +6,32 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
-from app.core.enums import EventResource, EventType, Expansion, Role
-from app.core.errors import field_error, not_visible
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.enums import Expansion
+from app.core.enums import Role
+from app.core.errors import field_error
+from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import expanded_finder
 from app.core.security import Principal
 from app.models import Task
-from app.subjects.service import check_subject, check_subject_filter, check_user_filter
+from app.subjects.service import check_subject
+from app.subjects.service import check_subject_filter
+from app.subjects.service import check_user_filter
 from app.tasks.repository import TaskRepository
-from app.tasks.schemas import TaskCreate, TaskFilters, TaskUpdate
+from app.tasks.schemas import TaskCreate
+from app.tasks.schemas import TaskFilters
+from app.tasks.schemas import TaskUpdate
 from app.users.repository import UserRepository
 
 MISSING = "No such task."

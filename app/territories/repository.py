@@ -8,23 +8,34 @@ caller may not see is never loaded.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, select
+from sqlalchemy import ColumnElement
+from sqlalchemy import Select
+from sqlalchemy import bindparam
+from sqlalchemy import delete
+from sqlalchemy import exists
+from sqlalchemy import func
+from sqlalchemy import select
 
-from app.core.repository import Repository, columns
-from app.core.visibility import (
-    VIEWER_ID,
-    BoundViewer,
-    Viewer,
-    is_manager_of,
-    territory_visible,
-)
-from app.models import Account, Activity, Plan, Territory, TerritoryMember, User
+from app.core.repository import Repository
+from app.core.repository import columns
+from app.core.visibility import VIEWER_ID
+from app.core.visibility import BoundViewer
+from app.core.visibility import Viewer
+from app.core.visibility import is_manager_of
+from app.core.visibility import territory_visible
+from app.models import Account
+from app.models import Activity
+from app.models import Plan
+from app.models import Territory
+from app.models import TerritoryMember
+from app.models import User
 
 
 @dataclass(frozen=True)

@@ -5,37 +5,43 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter
+from fastapi import Header
+from fastapi import Request
+from fastapi import Response
 
 from app.core.config import Settings
-from app.core.enums import DiagramMedia, Vertical
-from app.core.http import IfMatch, negotiate, set_etag
+from app.core.enums import DiagramMedia
+from app.core.enums import Vertical
+from app.core.http import IfMatch
+from app.core.http import negotiate
+from app.core.http import set_etag
 from app.core.idempotency import Idempotent
 from app.core.routes import Resource
-from app.core.security import CurrentPrincipal, HumanPrincipal, ManagerPrincipal
+from app.core.security import CurrentPrincipal
+from app.core.security import HumanPrincipal
+from app.core.security import ManagerPrincipal
 from app.core.session import Session
 from app.territories import service
 from app.territories.analysis import service as analysis
 from app.territories.analysis.schemas import Analysis
-from app.territories.schemas import (
-    TERRITORY_SORTS,
-    Plan,
-    PlanCreate,
-    PlanFilters,
-    PlanPage,
-    PlanUpdate,
-    Team,
-    TeamMember,
-    TeamReplace,
-    Territory,
-    TerritoryCreate,
-    TerritoryFilters,
-    TerritoryPage,
-    TerritoryTransfer,
-    TerritoryUpdate,
-    TransferMoved,
-    TransferResult,
-)
+from app.territories.schemas import TERRITORY_SORTS
+from app.territories.schemas import Plan
+from app.territories.schemas import PlanCreate
+from app.territories.schemas import PlanFilters
+from app.territories.schemas import PlanPage
+from app.territories.schemas import PlanUpdate
+from app.territories.schemas import Team
+from app.territories.schemas import TeamMember
+from app.territories.schemas import TeamReplace
+from app.territories.schemas import Territory
+from app.territories.schemas import TerritoryCreate
+from app.territories.schemas import TerritoryFilters
+from app.territories.schemas import TerritoryPage
+from app.territories.schemas import TerritoryTransfer
+from app.territories.schemas import TerritoryUpdate
+from app.territories.schemas import TransferMoved
+from app.territories.schemas import TransferResult
 
 router = APIRouter(tags=["territories"])
 territories = Resource(

@@ -6,24 +6,29 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field
+from pydantic import StringConstraints
+from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from app.core.enums import ActivityType, Segment, TeamRole, Vertical
-from app.core.pagination import ListFilters, SortChoices
+from app.core.enums import ActivityType
+from app.core.enums import Segment
+from app.core.enums import TeamRole
+from app.core.enums import Vertical
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import (
-    Description,
-    FreeSentence,
-    Moment,
-    Name,
-    RequestModel,
-    ResponseModel,
-    Str200,
-    Str500,
-)
+from app.core.schemas import Description
+from app.core.schemas import FreeSentence
+from app.core.schemas import Moment
+from app.core.schemas import Name
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
+from app.core.schemas import Str200
+from app.core.schemas import Str500
 
 NEXT_CURSOR = Field(description="Pass as `cursor` for the next page; null at the end.")
 

@@ -9,40 +9,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
 from app.core.changes import changed_fields
-from app.core.enums import EventResource, EventType
-from app.core.errors import (
-    Conflict,
-    Duplicate,
-    FieldError,
-    Forbidden,
-    NotFound,
-    ValidationFailed,
-    field_error,
-    found,
-    not_visible,
-)
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.errors import Conflict
+from app.core.errors import Duplicate
+from app.core.errors import FieldError
+from app.core.errors import Forbidden
+from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.core.errors import field_error
+from app.core.errors import found
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import finder
 from app.core.security import Principal
-from app.models import Plan, Territory
-from app.territories.repository import (
-    DUPLICATE_PLAN,
-    PlanRepository,
-    TeamRepository,
-    TerritoryAccess,
-    TerritoryRepository,
-)
-from app.territories.schemas import (
-    PlanCreate,
-    PlanFilters,
-    PlanUpdate,
-    TeamReplace,
-    TerritoryCreate,
-    TerritoryFilters,
-    TerritoryTransfer,
-    TerritoryUpdate,
-)
+from app.models import Plan
+from app.models import Territory
+from app.territories.repository import DUPLICATE_PLAN
+from app.territories.repository import PlanRepository
+from app.territories.repository import TeamRepository
+from app.territories.repository import TerritoryAccess
+from app.territories.repository import TerritoryRepository
+from app.territories.schemas import PlanCreate
+from app.territories.schemas import PlanFilters
+from app.territories.schemas import PlanUpdate
+from app.territories.schemas import TeamReplace
+from app.territories.schemas import TerritoryCreate
+from app.territories.schemas import TerritoryFilters
+from app.territories.schemas import TerritoryTransfer
+from app.territories.schemas import TerritoryUpdate
 from app.territories.transfer_repository import TransferRepository
 from app.users.repository import UserRepository
 

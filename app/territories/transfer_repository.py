@@ -7,12 +7,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, func, insert, literal, select, update
+from sqlalchemy import ColumnElement
+from sqlalchemy import Update
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import literal
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.enums import OPEN_LEAD_STATUSES, OPEN_STAGES
+from app.core.enums import OPEN_LEAD_STATUSES
+from app.core.enums import OPEN_STAGES
 from app.core.sql import in_array
-from app.models import Account, Lead, Opportunity, OpportunityHistory
+from app.models import Account
+from app.models import Lead
+from app.models import Opportunity
+from app.models import OpportunityHistory
 
 Moved = list[tuple[uuid.UUID, int]]
 

@@ -9,21 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, case, func, literal, literal_column, select, type_coerce
+from sqlalchemy import JSON
+from sqlalchemy import case
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import literal_column
+from sqlalchemy import select
+from sqlalchemy import type_coerce
 
 from app.core.enums import TimelineKind
 from app.core.json_sql import timestamp_json
-from app.models import (
-    AdoptionChange,
-    Interaction,
-    Lead,
-    Meeting,
-    Note,
-    OpportunityHistory,
-    Qualification,
-    Task,
-    Unit,
-)
+from app.models import AdoptionChange
+from app.models import Interaction
+from app.models import Lead
+from app.models import Meeting
+from app.models import Note
+from app.models import OpportunityHistory
+from app.models import Qualification
+from app.models import Task
+from app.models import Unit
 
 
 def _line(text: Any, width: int = 140) -> Any:

@@ -13,46 +13,48 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Integer,
-    Select,
-    Uuid,
-    bindparam,
-    case,
-    cast,
-    exists,
-    literal,
-    null,
-    select,
-    true,
-    tuple_,
-    union_all,
-)
+from sqlalchemy import ColumnElement
+from sqlalchemy import DateTime
+from sqlalchemy import Integer
+from sqlalchemy import Select
+from sqlalchemy import Uuid
+from sqlalchemy import bindparam
+from sqlalchemy import case
+from sqlalchemy import cast
+from sqlalchemy import exists
+from sqlalchemy import literal
+from sqlalchemy import null
+from sqlalchemy import select
+from sqlalchemy import true
+from sqlalchemy import tuple_
+from sqlalchemy import union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.enums import SubjectType, TimelineKind
+from app.core.enums import SubjectType
+from app.core.enums import TimelineKind
 from app.core.errors import Malformed
-from app.core.pagination import PageParams, decode_cursor, encode_cursor
-from app.core.visibility import VIEWER_ID, BoundViewer, Viewer
-from app.models import (
-    AdoptionChange,
-    Contact,
-    Interaction,
-    Lead,
-    Meeting,
-    Note,
-    Opportunity,
-    OpportunityHistory,
-    Qualification,
-    Task,
-    Unit,
-)
+from app.core.pagination import PageParams
+from app.core.pagination import decode_cursor
+from app.core.pagination import encode_cursor
+from app.core.visibility import VIEWER_ID
+from app.core.visibility import BoundViewer
+from app.core.visibility import Viewer
+from app.models import AdoptionChange
+from app.models import Contact
+from app.models import Interaction
+from app.models import Lead
+from app.models import Meeting
+from app.models import Note
+from app.models import Opportunity
+from app.models import OpportunityHistory
+from app.models import Qualification
+from app.models import Task
+from app.models import Unit
 from app.subjects.repository import visibility_rule
 from app.timeline.render import render
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
 from fastapi import APIRouter
 
@@ -12,7 +13,9 @@ from app.core.pagination import Page
 from app.core.security import HumanPrincipal
 from app.core.session import Session
 from app.timeline import service
-from app.timeline.schemas import KINDS, TimelineItem, TimelinePage
+from app.timeline.schemas import KINDS
+from app.timeline.schemas import TimelineItem
+from app.timeline.schemas import TimelinePage
 
 router = APIRouter(tags=["timeline"])
 

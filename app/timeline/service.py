@@ -11,7 +11,8 @@ from app.core.enums import SubjectType
 from app.core.errors import NotFound
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.timeline.repository import TimelinePageRows, TimelineRepository
+from app.timeline.repository import TimelinePageRows
+from app.timeline.repository import TimelineRepository
 
 
 async def page(

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, bindparam, func, select, true, update
+from sqlalchemy import ColumnElement
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import true
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.driver import fetch_first
 from app.core.json_sql import json_object
-from app.core.repository import Repository, columns
+from app.core.repository import Repository
+from app.core.repository import columns
 from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.sql import in_array
-from app.core.text_search import matches, text_vector
-from app.core.visibility import Viewer, is_manager_of, subtree_ids, user_in_scope, user_visible
-from app.models import ApiToken, User
+from app.core.text_search import matches
+from app.core.text_search import text_vector
+from app.core.visibility import Viewer
+from app.core.visibility import is_manager_of
+from app.core.visibility import subtree_ids
+from app.core.visibility import user_in_scope
+from app.core.visibility import user_visible
+from app.models import ApiToken
+from app.models import User
 from app.users.schemas import User as UserOut
 from app.users.schemas import UserFilters
 

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
+from fastapi import Response
 
-from app.core.http import etag, json_document
-from app.core.idempotency import Idempotent, shown_once
+from app.core.http import etag
+from app.core.http import json_document
+from app.core.idempotency import Idempotent
+from app.core.idempotency import shown_once
 from app.core.routes import Resource
-from app.core.security import AdminPrincipal, CurrentPrincipal, HumanPrincipal
+from app.core.security import AdminPrincipal
+from app.core.security import CurrentPrincipal
+from app.core.security import HumanPrincipal
 from app.core.session import Session
 from app.users import service
-from app.users.schemas import (
-    USER_SORTS,
-    TokenCreate,
-    TokenCreated,
-    TokenPage,
-    User,
-    UserCreate,
-    UserFilters,
-    UserPage,
-    UserUpdate,
-)
+from app.users.schemas import USER_SORTS
+from app.users.schemas import TokenCreate
+from app.users.schemas import TokenCreated
+from app.users.schemas import TokenPage
+from app.users.schemas import User
+from app.users.schemas import UserCreate
+from app.users.schemas import UserFilters
+from app.users.schemas import UserPage
+from app.users.schemas import UserUpdate
 
 router = APIRouter(tags=["users"])
 users = Resource(router, "/users", User, HumanPrincipal, name="user")

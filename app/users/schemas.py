@@ -5,15 +5,25 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
+from typing import ClassVar
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator
+from pydantic import Field
+from pydantic import StringConstraints
 from pydantic_core import PydanticCustomError
 
-from app.core.enums import MANUAL_SOURCE, Role
-from app.core.pagination import ListFilters, SortChoices
+from app.core.enums import MANUAL_SOURCE
+from app.core.enums import Role
+from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
-from app.core.schemas import Email, Moment, Name, PageOf, RequestModel, ResponseModel
+from app.core.schemas import Email
+from app.core.schemas import Moment
+from app.core.schemas import Name
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
 from app.core.text_search import SearchText
 
 

@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import (
-    Duplicate,
-    Forbidden,
-    NotFound,
-    StateConflict,
-    field_error,
-    found,
-    not_visible,
-)
+from app.core.errors import Duplicate
+from app.core.errors import Forbidden
+from app.core.errors import NotFound
+from app.core.errors import StateConflict
+from app.core.errors import field_error
+from app.core.errors import found
+from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.security import Principal, new_token
-from app.models import ApiToken, User
+from app.core.security import Principal
+from app.core.security import new_token
+from app.models import ApiToken
+from app.models import User
 from app.users import repository
-from app.users.repository import TokenRepository, UserRepository
-from app.users.schemas import TokenCreate, TokenFilters, UserCreate, UserFilters, UserUpdate
+from app.users.repository import TokenRepository
+from app.users.repository import UserRepository
+from app.users.schemas import TokenCreate
+from app.users.schemas import TokenFilters
+from app.users.schemas import UserCreate
+from app.users.schemas import UserFilters
+from app.users.schemas import UserUpdate
 
 MANAGING_ROLES = ("manager", "admin")
 

@@ -9,16 +9,23 @@ import json
 import logging
 import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.events.schemas import EventItem
-from app.models import Event, Webhook, WebhookDelivery
+from app.models import Event
+from app.models import Webhook
+from app.models import WebhookDelivery
 from app.webhooks import repository
 from app.webhooks.signing import signature
-from app.webhooks.targets import UnsafeUrl, parse_target, resolve
+from app.webhooks.targets import UnsafeUrl
+from app.webhooks.targets import parse_target
+from app.webhooks.targets import resolve
 
 log = logging.getLogger("engage.webhooks")
 

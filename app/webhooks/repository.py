@@ -5,12 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, SortKey, fetch_page
+from app.core.pagination import PageParams
+from app.core.pagination import SortKey
+from app.core.pagination import fetch_page
 from app.core.repository import add_row
-from app.models import Event, Webhook, WebhookDelivery
+from app.models import Event
+from app.models import Webhook
+from app.models import WebhookDelivery
 
 
 async def add(session: AsyncSession, webhook: Webhook) -> Webhook:

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
+from fastapi import Request
+from fastapi import Response
 
-from app.core.http import IfMatch, set_created, set_etag
-from app.core.idempotency import Idempotent, shown_once
+from app.core.http import IfMatch
+from app.core.http import set_created
+from app.core.http import set_etag
+from app.core.idempotency import Idempotent
+from app.core.idempotency import shown_once
 from app.core.routes import Resource
 from app.core.security import AdminPrincipal
 from app.core.session import Session
 from app.webhooks import service
-from app.webhooks.schemas import (
-    Delivery,
-    DeliveryPage,
-    Webhook,
-    WebhookCreate,
-    WebhookCreated,
-    WebhookPage,
-    WebhookUpdate,
-)
+from app.webhooks.schemas import Delivery
+from app.webhooks.schemas import DeliveryPage
+from app.webhooks.schemas import Webhook
+from app.webhooks.schemas import WebhookCreate
+from app.webhooks.schemas import WebhookCreated
+from app.webhooks.schemas import WebhookPage
+from app.webhooks.schemas import WebhookUpdate
 
 router = APIRouter(tags=["webhooks"])
 webhooks = Resource(router, "/webhooks", Webhook, AdminPrincipal, name="webhook")

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated
+from typing import ClassVar
+from typing import Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator
+from pydantic import Field
+from pydantic import StringConstraints
 from pydantic_core import PydanticCustomError
 
-from app.core.events import ALL_TYPES, EVENT_TYPES
-from app.core.schemas import PageOf, RequestModel, ResponseModel
+from app.core.events import ALL_TYPES
+from app.core.events import EVENT_TYPES
+from app.core.schemas import PageOf
+from app.core.schemas import RequestModel
+from app.core.schemas import ResponseModel
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
 _SUBSCRIBABLE = frozenset((*EVENT_TYPES, ALL_TYPES))

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
-from app.core.enums import EventResource, EventType
-from app.core.errors import Conflict, NotFound, field_error
+from app.core.enums import EventResource
+from app.core.enums import EventType
+from app.core.errors import Conflict
+from app.core.errors import NotFound
+from app.core.errors import field_error
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.security import Principal
-from app.models import Webhook, WebhookDelivery
+from app.models import Webhook
+from app.models import WebhookDelivery
 from app.webhooks import repository
-from app.webhooks.schemas import WebhookCreate, WebhookUpdate
-from app.webhooks.targets import UnsafeUrl, check_url
+from app.webhooks.schemas import WebhookCreate
+from app.webhooks.schemas import WebhookUpdate
+from app.webhooks.targets import UnsafeUrl
+from app.webhooks.targets import check_url
 
 
 def _check_url(url: str, allow_private: bool) -> None:

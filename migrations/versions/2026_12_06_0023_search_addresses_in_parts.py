@@ -11,7 +11,8 @@ find every address as well. A generated column's expression cannot be altered in
 (PostgreSQL 15): the columns and their GIN indexes are made again.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op

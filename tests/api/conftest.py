@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.factories import Actors, make_actors
+from tests.factories import Actors
+from tests.factories import make_actors
 
 
 def test_settings(**overrides: object) -> Settings:

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import service as accounts_service
 from app.accounts.repository import AccountRepository
 from app.models import AdoptionChange
-from tests.api.territory_helpers import account, territory, unit
+from tests.api.territory_helpers import account
+from tests.api.territory_helpers import territory
+from tests.api.territory_helpers import unit
 from tests.factories import Actors
 
 

@@ -4,15 +4,19 @@ territory, integrations, merge-patch, If-Match, and performance from real rows."
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Contact, Lead, Opportunity
-from tests.api.territory_helpers import account, territory
+from app.models import Contact
+from app.models import Lead
+from app.models import Opportunity
+from tests.api.territory_helpers import account
+from tests.api.territory_helpers import territory
 from tests.factories import Actors
 
 TYPES = (

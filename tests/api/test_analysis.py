@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AdoptionChange
 from app.territories.analysis import repository as analysis_repository
 from app.territories.analysis.service import conversion_windows
-from tests.api.territory_helpers import account, territory, unit
-from tests.factories import Actor, Actors
+from tests.api.territory_helpers import account
+from tests.api.territory_helpers import territory
+from tests.api.territory_helpers import unit
+from tests.factories import Actor
+from tests.factories import Actors
 from tests.sql_statements import statements
 
 

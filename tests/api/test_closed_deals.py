@@ -3,7 +3,9 @@ the forecast counts are final afterwards except for an admin's correction with a
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,8 +14,12 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.forecasts.fiscal import period_for
-from tests.factories import Actor, Actors
-from tests.opportunities_factories import World, at_stage, make_world, move
+from tests.factories import Actor
+from tests.factories import Actors
+from tests.opportunities_factories import World
+from tests.opportunities_factories import at_stage
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
 
 
 @pytest.fixture

@@ -9,13 +9,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import Actors
-from tests.opportunities_factories import (
-    FULL_PLAN,
-    World,
-    create_opportunity,
-    make_world,
-    patch_plan,
-)
+from tests.opportunities_factories import FULL_PLAN
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import patch_plan
 
 ELEMENTS = [
     "metrics",

@@ -6,7 +6,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import Actors
-from tests.leads_factories import make_account, make_contact, make_lead, make_territory
+from tests.leads_factories import make_account
+from tests.leads_factories import make_contact
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_territory
 
 CONTACTS = "/api/v1/contacts"
 

@@ -6,22 +6,28 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Forbidden, ValidationFailed
+from app.core.errors import Forbidden
+from app.core.errors import ValidationFailed
 from app.core.security import Principal
-from app.leads.opportunity import ConvertOpportunitySpec, open_from_lead
-from app.models import Activity, CommandPlan, Opportunity, OpportunityHistory, Qualification
-from tests.factories import Actor, Actors
-from tests.opportunities_factories import (
-    World,
-    make_contact,
-    make_lead,
-    make_world,
-    move,
-    qualification_body,
-)
+from app.leads.opportunity import ConvertOpportunitySpec
+from app.leads.opportunity import open_from_lead
+from app.models import Activity
+from app.models import CommandPlan
+from app.models import Opportunity
+from app.models import OpportunityHistory
+from app.models import Qualification
+from tests.factories import Actor
+from tests.factories import Actors
+from tests.opportunities_factories import World
+from tests.opportunities_factories import make_contact
+from tests.opportunities_factories import make_lead
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
+from tests.opportunities_factories import qualification_body
 
 
 @pytest.fixture

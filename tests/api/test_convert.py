@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Account, Contact, Event, Lead
+from app.models import Account
+from app.models import Contact
+from app.models import Event
+from app.models import Lead
 from tests.factories import Actors
-from tests.leads_factories import (
-    make_account,
-    make_activity,
-    make_contact,
-    make_lead,
-    make_territory,
-)
+from tests.leads_factories import make_account
+from tests.leads_factories import make_activity
+from tests.leads_factories import make_contact
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_territory
 
 LEADS = "/api/v1/leads"
 

@@ -8,9 +8,13 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import CustomField, Lead
+from app.models import CustomField
+from app.models import Lead
 from tests.factories import Actors
-from tests.leads_factories import make_account, make_contact, make_lead, make_territory
+from tests.leads_factories import make_account
+from tests.leads_factories import make_contact
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_territory
 
 FIELDS = "/api/v1/custom-fields"
 

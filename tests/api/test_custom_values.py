@@ -7,10 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Event, Lead
+from app.models import Event
+from app.models import Lead
 from tests.factories import Actors
 
 FIELDS = "/api/v1/custom-fields"

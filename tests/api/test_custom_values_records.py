@@ -6,19 +6,27 @@ list is JSON built in SQL: filters and cursors work there too)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Event
-from tests.api.test_custom_values import FILTER_ROWS, INVALID, VALID, check_filters, define_all
+from tests.api.test_custom_values import FILTER_ROWS
+from tests.api.test_custom_values import INVALID
+from tests.api.test_custom_values import VALID
+from tests.api.test_custom_values import check_filters
+from tests.api.test_custom_values import define_all
 from tests.factories import Actors
-from tests.leads_factories import make_lead, make_territory
-from tests.opportunities_factories import World, make_world
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_territory
+from tests.opportunities_factories import World
+from tests.opportunities_factories import make_world
 
 FIELDS = "/api/v1/custom-fields"
 RESOURCES = ["contact", "account", "opportunity"]

@@ -10,12 +10,16 @@ import xml.etree.ElementTree as ET
 import httpx
 from PIL import Image
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.territories.analysis.diagram import POINT_OF_ENTRY_TEXT
-from tests.api.territory_helpers import account, territory, unit
+from tests.api.territory_helpers import account
+from tests.api.territory_helpers import territory
+from tests.api.territory_helpers import unit
 from tests.factories import Actors
-from tests.sql_statements import statements, work
+from tests.sql_statements import statements
+from tests.sql_statements import work
 
 SVG = "{http://www.w3.org/2000/svg}"
 

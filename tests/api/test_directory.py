@@ -7,12 +7,15 @@ import asyncio
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.main import create_app
 from tests.api.conftest import test_settings as settings_for_tests
 from tests.api.territory_helpers import territory
-from tests.factories import Actors, make_user
+from tests.factories import Actors
+from tests.factories import make_user
 
 USERS = "/api/v1/users"
 

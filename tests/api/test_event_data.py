@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.core.events import EVENT_TYPES
 from app.forecasts.fiscal import period_for
@@ -20,7 +26,8 @@ from app.main import create_app
 from app.models import Event
 from app.webhooks import delivery
 from tests.api.conftest import test_settings as settings_for_tests
-from tests.api.test_events_webhooks import Receiver, receiver  # noqa: F401
+from tests.api.test_events_webhooks import Receiver
+from tests.api.test_events_webhooks import receiver  # noqa: F401
 from tests.factories import Actors
 
 # Types whose producing endpoints are not built yet: required once their path exists.

@@ -8,24 +8,40 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.core.events import emit
 from app.main import create_app
-from app.models import Event, Lead, Webhook, WebhookDelivery
+from app.models import Event
+from app.models import Lead
+from app.models import Webhook
+from app.models import WebhookDelivery
 from app.webhooks import delivery
-from app.webhooks.signing import signature, verify
-from app.webhooks.targets import UnsafeUrl, parse_target, resolve
+from app.webhooks.signing import signature
+from app.webhooks.signing import verify
+from app.webhooks.targets import UnsafeUrl
+from app.webhooks.targets import parse_target
+from app.webhooks.targets import resolve
 from tests.api.conftest import test_settings as settings_for_tests
-from tests.factories import Actors, make_user
+from tests.factories import Actors
+from tests.factories import make_user
 
 
 class Receiver:

@@ -7,11 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import Actors
-from tests.leads_factories import make_account, make_contact, make_lead, make_territory
-from tests.sql_statements import statements, work
+from tests.leads_factories import make_account
+from tests.leads_factories import make_contact
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_territory
+from tests.sql_statements import statements
+from tests.sql_statements import work
 
 API = "/api/v1"
 

@@ -4,7 +4,9 @@ cases (invisible owner, bad period, integrations)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.forecasts.fiscal import period_for
 from app.forecasts.rules import iso_week
 from tests.factories import Actors
-from tests.forecasts_factories import make_opportunity, make_submission
+from tests.forecasts_factories import make_opportunity
+from tests.forecasts_factories import make_submission
 
 URL = "/api/v1/forecasts/accuracy"
 CURRENT = period_for(datetime.now(UTC).date(), 1)

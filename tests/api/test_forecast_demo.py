@@ -3,7 +3,9 @@ roll-up, the pipeline summary, hygiene, the waterfall and the submissions list."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx

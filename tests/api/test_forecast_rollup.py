@@ -8,16 +8,22 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.forecasts.fiscal import parse_period
 from app.forecasts.repository import RollupRepository
 from app.models import User
-from tests.factories import Actors, make_user
-from tests.forecasts_factories import STAGES, make_opportunity, make_quota
-from tests.oracles.rollup import DealFacts, rollup
+from tests.factories import Actors
+from tests.factories import make_user
+from tests.forecasts_factories import STAGES
+from tests.forecasts_factories import make_opportunity
+from tests.forecasts_factories import make_quota
+from tests.oracles.rollup import DealFacts
+from tests.oracles.rollup import rollup
 
 Q1 = "FY2027-Q1"  # 2027-01-01 .. 2027-03-31 with the default calendar
 IN_Q1 = date(2027, 2, 15)

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.enums import OpportunityType, StageSlug
-from app.forecasts.rules import expected_loss, is_pipeline, measure, realised_loss
+from app.core.enums import OpportunityType
+from app.core.enums import StageSlug
+from app.forecasts.rules import expected_loss
+from app.forecasts.rules import is_pipeline
+from app.forecasts.rules import measure
+from app.forecasts.rules import realised_loss
 
 money = st.none() | st.decimals(
     min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False

@@ -4,20 +4,28 @@ resubmission replaces), week-over-week change, a manager's team sum, visibility.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
-from app.forecasts.fiscal import fiscal_year_of, parse_period, period_for
+from app.forecasts.fiscal import fiscal_year_of
+from app.forecasts.fiscal import parse_period
+from app.forecasts.fiscal import period_for
 from app.forecasts.rules import iso_week
-from app.models import Event, ForecastSubmission
+from app.models import Event
+from app.models import ForecastSubmission
 from tests.factories import Actors
-from tests.forecasts_factories import make_opportunity, make_quota, make_submission
+from tests.forecasts_factories import make_opportunity
+from tests.forecasts_factories import make_quota
+from tests.forecasts_factories import make_submission
 
 # Submissions are for the current quarter or year, or the next quarter (API.md section 14).
 CURRENT = period_for(datetime.now(UTC).date(), 1)

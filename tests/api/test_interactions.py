@@ -4,17 +4,22 @@ integrations log by email and re-send safely with `external_id`."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Event
-from tests.factories import Actor, Actors
+from tests.factories import Actor
+from tests.factories import Actors
 from tests.leads_factories import make_lead
-from tests.opportunities_factories import make_contact, make_world
+from tests.opportunities_factories import make_contact
+from tests.opportunities_factories import make_world
 
 INTERACTIONS = "/api/v1/interactions"
 LEADS = "/api/v1/leads"

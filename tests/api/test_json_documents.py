@@ -4,21 +4,30 @@ writes for the same rows (POST, PATCH, stage moves): one shape, whichever path s
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import DateTime, literal, select, text
+from pydantic import BaseModel
+from pydantic import TypeAdapter
+from sqlalchemy import DateTime
+from sqlalchemy import literal
+from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.json_sql import json_object, timestamp_json
+from app.core.json_sql import json_object
+from app.core.json_sql import timestamp_json
 from app.models import Opportunity
 from app.opportunities.service import present
 from tests.api.conftest import test_settings as engage_settings
 from tests.factories import Actors
-from tests.opportunities_factories import World, create_opportunity, make_world, move
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
 
 CURRENCY = engage_settings().currency
 

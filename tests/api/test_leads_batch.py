@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
 from app.leads import batch
-from app.models import Event, Lead
+from app.models import Event
+from app.models import Lead
 from tests.factories import Actors
-from tests.leads_factories import make_account, make_lead, make_territory
+from tests.leads_factories import make_account
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_territory
 
 BATCH = "/api/v1/leads/batch"
 

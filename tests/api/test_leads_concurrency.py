@@ -7,7 +7,8 @@ import asyncio
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.main import create_app
 from tests.api.conftest import test_settings as settings_for_tests

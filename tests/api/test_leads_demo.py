@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.demo import DemoContext, load_users
+from app.demo import DemoContext
+from app.demo import load_users
 from app.demo.leads import load_leads
-from app.models import Lead, Touch
-from tests.leads_factories import make_account, make_territory
+from app.models import Lead
+from app.models import Touch
+from tests.leads_factories import make_account
+from tests.leads_factories import make_territory
 
 
 async def _statuses(session: AsyncSession) -> dict[str, int]:

@@ -4,7 +4,8 @@ before any row is stored."""
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Lead

@@ -6,7 +6,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import Actors
-from tests.leads_factories import make_account, make_lead, make_territory
+from tests.leads_factories import make_account
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_territory
 
 EXTERNAL = "/api/v1/leads/external"
 

@@ -14,9 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli import openapi_document
 from app.models import Note
-from tests.factories import Actor, Actors
+from tests.factories import Actor
+from tests.factories import Actors
 from tests.leads_factories import make_lead
-from tests.opportunities_factories import create_opportunity, make_unit, make_world
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import make_unit
+from tests.opportunities_factories import make_world
 
 LEADS = "/api/v1/leads"
 

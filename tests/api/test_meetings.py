@@ -9,7 +9,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import Actors
-from tests.opportunities_factories import World, create_opportunity, in_days, make_lead, make_world
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import in_days
+from tests.opportunities_factories import make_lead
+from tests.opportunities_factories import make_world
 
 
 @pytest.fixture

@@ -7,13 +7,17 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.repository import event_visible
 from app.models import Event
-from tests.factories import Actor, Actors
-from tests.opportunities_factories import World, make_lead, make_world
+from tests.factories import Actor
+from tests.factories import Actors
+from tests.opportunities_factories import World
+from tests.opportunities_factories import make_lead
+from tests.opportunities_factories import make_world
 
 NOTES = "/api/v1/notes"
 

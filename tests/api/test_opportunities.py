@@ -11,15 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import CommandPlan
 from tests.factories import Actors
-from tests.opportunities_factories import (
-    World,
-    create_opportunity,
-    make_contact,
-    make_lead,
-    make_unit,
-    make_world,
-    move,
-)
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import make_contact
+from tests.opportunities_factories import make_lead
+from tests.opportunities_factories import make_unit
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
 
 
 @pytest.fixture

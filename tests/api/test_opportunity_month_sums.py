@@ -16,12 +16,17 @@ import httpx
 import pytest
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.migrate import alembic_config
-from app.models import Opportunity, User
-from tests.conftest import create_database, drop_database
-from tests.factories import Actors, make_user
+from app.models import Opportunity
+from app.models import User
+from tests.conftest import create_database
+from tests.conftest import drop_database
+from tests.factories import Actors
+from tests.factories import make_user
 from tests.forecasts_factories import make_opportunity
 from tests.opportunities_factories import move
 

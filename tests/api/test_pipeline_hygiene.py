@@ -3,14 +3,18 @@ cycle, reasons in words, visibility and paging."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import CommandPlanRevision, User
+from app.models import CommandPlanRevision
+from app.models import User
 from tests.factories import Actors
 from tests.forecasts_factories import make_opportunity
 

@@ -8,7 +8,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import Actors
-from tests.forecasts_factories import make_opportunity, make_quota
+from tests.forecasts_factories import make_opportunity
+from tests.forecasts_factories import make_quota
 
 Q1 = "FY2027-Q1"
 IN_Q1 = date(2027, 2, 15)

@@ -3,30 +3,35 @@ property over random histories, the SQL against the pure reference, and input ch
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import OpportunityHistory
 from app.pipeline.repository import PipelineRepository
-from tests.factories import Actors, make_user
-from tests.forecasts_factories import add_history, make_opportunity
-from tests.oracles.waterfall import (
-    HistoryEntry,
-    OpportunityState,
-    WaterfallFacts,
-    as_of,
-    parse_amount,
-    parse_date,
-    unquote,
-    waterfall,
-)
+from tests.factories import Actors
+from tests.factories import make_user
+from tests.forecasts_factories import add_history
+from tests.forecasts_factories import make_opportunity
+from tests.oracles.waterfall import HistoryEntry
+from tests.oracles.waterfall import OpportunityState
+from tests.oracles.waterfall import WaterfallFacts
+from tests.oracles.waterfall import as_of
+from tests.oracles.waterfall import parse_amount
+from tests.oracles.waterfall import parse_date
+from tests.oracles.waterfall import unquote
+from tests.oracles.waterfall import waterfall
 
 Q1 = "FY2027-Q1"
 Q1_START, Q1_END = date(2027, 1, 1), date(2027, 3, 31)

@@ -12,21 +12,26 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import delete, select, text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.config import Settings
-from app.core.db import create_engine, create_session_factory
-from app.core.idempotency import IdempotencyClaim, _lock_key
+from app.core.db import create_engine
+from app.core.db import create_session_factory
+from app.core.idempotency import IdempotencyClaim
+from app.core.idempotency import _lock_key
 from app.main import create_app
-from app.models import ApiToken, IdempotencyRecord, User
+from app.models import ApiToken
+from app.models import IdempotencyRecord
+from app.models import User
 from tests.api.conftest import test_settings as settings_for_tests
-from tests.conftest import create_database, drop_database
+from tests.conftest import create_database
+from tests.conftest import drop_database
 from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]

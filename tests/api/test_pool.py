@@ -11,7 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.db import create_engine, create_read_session_factory, create_session_factory
+from app.core.db import create_engine
+from app.core.db import create_read_session_factory
+from app.core.db import create_session_factory
 from app.main import create_app
 from tests.api.conftest import test_settings as engage_settings
 

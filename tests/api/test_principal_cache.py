@@ -11,7 +11,9 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -20,8 +22,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.principals import PrincipalCache
 from app.core.security import Principal
-from tests.api.test_scale_out import _cli_token, serving
-from tests.conftest import create_database, drop_database
+from tests.api.test_scale_out import _cli_token
+from tests.api.test_scale_out import serving
+from tests.conftest import create_database
+from tests.conftest import drop_database
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -11,15 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Qualification
 from tests.factories import Actors
-from tests.opportunities_factories import (
-    World,
-    create_opportunity,
-    make_account,
-    make_lead,
-    make_territory,
-    make_world,
-    qualification_body,
-)
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import make_account
+from tests.opportunities_factories import make_lead
+from tests.opportunities_factories import make_territory
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import qualification_body
 
 
 @pytest.fixture

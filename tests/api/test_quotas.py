@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Quota
-from tests.factories import Actors, make_user
+from tests.factories import Actors
+from tests.factories import make_user
 from tests.forecasts_factories import make_quota
 
 P = "FY2027-Q1"

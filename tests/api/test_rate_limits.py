@@ -9,26 +9,32 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core import rate_limit
 from app.core.security import new_token
 from app.main import create_app
-from app.models import ApiToken, RateLimitWindow, User
+from app.models import ApiToken
+from app.models import RateLimitWindow
+from app.models import User
 from tests.api.conftest import test_settings as settings_for_tests
-from tests.factories import Actor, Actors, make_user
+from tests.factories import Actor
+from tests.factories import Actors
+from tests.factories import make_user
 
 
 def limited_app(connection: AsyncConnection, per_minute: int) -> FastAPI:

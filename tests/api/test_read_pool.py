@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.driver import ReadPool
 from app.main import create_app

@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import create_database, drop_database
+from tests.conftest import create_database
+from tests.conftest import drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

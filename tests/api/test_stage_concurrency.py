@@ -10,19 +10,19 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.main import create_app
 from tests.api.conftest import test_settings as settings_for_tests
 from tests.factories import make_actors
-from tests.opportunities_factories import (
-    World,
-    create_opportunity,
-    in_days,
-    make_world,
-    move,
-    qualification_body,
-)
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import in_days
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
+from tests.opportunities_factories import qualification_body
 
 TRIGGER = "opportunity_history_append_only"
 OWNED = "territory_id IN (SELECT id FROM territories WHERE owner_id = ANY(:u))"

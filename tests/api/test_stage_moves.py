@@ -6,24 +6,24 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AdoptionChange, Unit
+from app.models import AdoptionChange
+from app.models import Unit
 from tests.factories import Actors
-from tests.opportunities_factories import (
-    FULL_PLAN,
-    World,
-    at_stage,
-    create_opportunity,
-    in_days,
-    make_unit,
-    make_world,
-    move,
-    patch_plan,
-    qualification_body,
-)
+from tests.opportunities_factories import FULL_PLAN
+from tests.opportunities_factories import World
+from tests.opportunities_factories import at_stage
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import in_days
+from tests.opportunities_factories import make_unit
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
+from tests.opportunities_factories import patch_plan
+from tests.opportunities_factories import qualification_body
 
 
 @pytest.fixture

@@ -9,15 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.stages.rules import DEFAULT_STAGES
 from tests.factories import Actors
-from tests.opportunities_factories import (
-    World,
-    create_opportunity,
-    in_days,
-    make_world,
-    move,
-    qualification_body,
-)
-from tests.oracles.reference_data import BUYER_PROCESS_STAGES, DISCOVERY_QUESTIONS, PERSONAS
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import in_days
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
+from tests.opportunities_factories import qualification_body
+from tests.oracles.reference_data import BUYER_PROCESS_STAGES
+from tests.oracles.reference_data import DISCOVERY_QUESTIONS
+from tests.oracles.reference_data import PERSONAS
 
 
 @pytest.fixture

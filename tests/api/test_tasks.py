@@ -4,7 +4,9 @@ the owner's managers and whoever sees the subject; `completed_at` kept by the se
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Event
-from tests.factories import Actor, Actors, make_user
+from tests.factories import Actor
+from tests.factories import Actors
+from tests.factories import make_user
 from tests.opportunities_factories import make_world
 
 TASKS = "/api/v1/tasks"

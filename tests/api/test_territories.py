@@ -6,7 +6,8 @@ import uuid
 
 import httpx
 
-from tests.api.territory_helpers import account, territory
+from tests.api.territory_helpers import account
+from tests.api.territory_helpers import territory
 from tests.factories import Actors
 
 TEAM_ROLES = (

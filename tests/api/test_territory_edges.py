@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from tests.api.territory_helpers import account, territory
+from tests.api.territory_helpers import account
+from tests.api.territory_helpers import territory
 from tests.factories import Actors
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,13 +20,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.security import Principal, hash_token
+from app.core.security import Principal
+from app.core.security import hash_token
 from app.models import AdoptionChange
 from app.territories.analysis import repository as analysis_repository
 from app.territories.analysis import service as analysis
 from app.users.repository import load_principal
-from tests.api.territory_helpers import account, territory, unit
-from tests.factories import Actor, Actors
+from tests.api.territory_helpers import account
+from tests.api.territory_helpers import territory
+from tests.api.territory_helpers import unit
+from tests.factories import Actor
+from tests.factories import Actors
 
 
 @dataclass

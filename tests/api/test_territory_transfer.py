@@ -7,13 +7,20 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Event, Lead, Opportunity, OpportunityHistory, Territory
+from app.models import Event
+from app.models import Lead
+from app.models import Opportunity
+from app.models import OpportunityHistory
+from app.models import Territory
 from tests.factories import Actors
 from tests.forecasts_factories import make_opportunity
-from tests.opportunities_factories import make_account, make_lead, make_territory
+from tests.opportunities_factories import make_account
+from tests.opportunities_factories import make_lead
+from tests.opportunities_factories import make_territory
 
 
 def path(territory: Territory) -> str:

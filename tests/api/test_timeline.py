@@ -8,20 +8,21 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.factories import Actor, Actors
-from tests.opportunities_factories import (
-    World,
-    create_opportunity,
-    in_days,
-    make_lead,
-    make_unit,
-    make_world,
-    move,
-    qualification_body,
-)
-from tests.sql_statements import statements, work
+from tests.factories import Actor
+from tests.factories import Actors
+from tests.opportunities_factories import World
+from tests.opportunities_factories import create_opportunity
+from tests.opportunities_factories import in_days
+from tests.opportunities_factories import make_lead
+from tests.opportunities_factories import make_unit
+from tests.opportunities_factories import make_world
+from tests.opportunities_factories import move
+from tests.opportunities_factories import qualification_body
+from tests.sql_statements import statements
+from tests.sql_statements import work
 
 API = "/api/v1"
 

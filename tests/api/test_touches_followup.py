@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Lead
 from tests.factories import Actors
-from tests.leads_factories import make_lead, make_touch
+from tests.leads_factories import make_lead
+from tests.leads_factories import make_touch
 
 LEADS = "/api/v1/leads"
 FOLLOW_UP = "/api/v1/follow-up"

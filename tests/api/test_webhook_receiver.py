@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.main import create_app
 from app.webhooks import delivery

@@ -16,11 +16,14 @@ from sqlalchemy import text
 
 from app import demo
 from app.core.config import Settings
-from app.core.db import create_engine, create_session_factory
+from app.core.db import create_engine
+from app.core.db import create_session_factory
 from app.main import create_app
 from app.users import service as users_service
-from app.users.schemas import TokenCreate, UserCreate
-from tests.conftest import create_database, drop_database
+from app.users.schemas import TokenCreate
+from app.users.schemas import UserCreate
+from tests.conftest import create_database
+from tests.conftest import drop_database
 
 # The collection a path parameter follows -> the table whose ids make it a real resource.
 TABLES = {

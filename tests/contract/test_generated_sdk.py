@@ -9,7 +9,10 @@ import importlib
 import pkgutil
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any

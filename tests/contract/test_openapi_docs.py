@@ -9,7 +9,8 @@ import re
 import httpx
 
 from app.cli import openapi_document
-from app.core.openapi import description_coverage, operations
+from app.core.openapi import description_coverage
+from app.core.openapi import operations
 from app.main import create_app
 from tests.api.conftest import test_settings as settings_for_tests
 

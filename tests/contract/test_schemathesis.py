@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.hooks import HookContext
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import content_type_conformance
+from schemathesis.specs.openapi.checks import response_headers_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import status_code_conformance
 
-from tests.contract.conftest import KNOWN, TABLES
+from tests.contract.conftest import KNOWN
+from tests.contract.conftest import TABLES
 
 CHECKS = [
     not_a_server_error,

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 
 from app.core.enums import StageSlug
-from app.forecasts.rules import expected_loss, is_pipeline, measure, realised_loss
+from app.forecasts.rules import expected_loss
+from app.forecasts.rules import is_pipeline
+from app.forecasts.rules import measure
+from app.forecasts.rules import realised_loss
 
 ZERO = Decimal(0)
 _RATIO_PLACES = Decimal("0.0001")

@@ -6,14 +6,20 @@ the two."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 
-from app.core.enums import LOST_STAGES, StageSlug
-from app.forecasts.rules import is_pipeline, measure
-from app.pipeline.waterfall import AMOUNT_TEXT, CATEGORIES, DATE_TEXT
+from app.core.enums import LOST_STAGES
+from app.core.enums import StageSlug
+from app.forecasts.rules import is_pipeline
+from app.forecasts.rules import measure
+from app.pipeline.waterfall import AMOUNT_TEXT
+from app.pipeline.waterfall import CATEGORIES
+from app.pipeline.waterfall import DATE_TEXT
 
 WON_STAGE = StageSlug.CLOSED_WON
 ZERO = Decimal(0)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from app.core.security import Principal
 from app.leads.batch import BatchRun

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.core.changes import changed_fields, snapshot, updated_data
+from app.core.changes import changed_fields
+from app.core.changes import snapshot
+from app.core.changes import updated_data
 
 
 def test_only_fields_whose_value_changed_sorted() -> None:

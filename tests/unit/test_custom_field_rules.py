@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from app.core.enums import CustomFieldType as T
-from app.custom_fields.rules import Definitions, FieldSpec, check_values
+from app.custom_fields.rules import Definitions
+from app.custom_fields.rules import FieldSpec
+from app.custom_fields.rules import check_values
 
 DEFINITIONS = Definitions(
     {

@@ -9,17 +9,20 @@ import pytest
 from PIL import Image
 
 from app.core.http import negotiate
-from app.territories.analysis.diagram import (
-    ADOPTION_COLOURS,
-    CELLS_PER_ROW,
-    PAGE_WIDTH,
-    POINT_OF_ENTRY_TEXT,
-    DiagramAccount,
-    DiagramUnit,
-    render_territory_svg,
-)
-from app.territories.analysis.layout import Box, Group, layout_territory, text_width, wrap
-from app.territories.analysis.png import STRIP, render_territory_png
+from app.territories.analysis.diagram import ADOPTION_COLOURS
+from app.territories.analysis.diagram import CELLS_PER_ROW
+from app.territories.analysis.diagram import PAGE_WIDTH
+from app.territories.analysis.diagram import POINT_OF_ENTRY_TEXT
+from app.territories.analysis.diagram import DiagramAccount
+from app.territories.analysis.diagram import DiagramUnit
+from app.territories.analysis.diagram import render_territory_svg
+from app.territories.analysis.layout import Box
+from app.territories.analysis.layout import Group
+from app.territories.analysis.layout import layout_territory
+from app.territories.analysis.layout import text_width
+from app.territories.analysis.layout import wrap
+from app.territories.analysis.png import STRIP
+from app.territories.analysis.png import render_territory_png
 
 SVG = "{http://www.w3.org/2000/svg}"
 ADOPTIONS = ("green", "yellow", "red", "none")

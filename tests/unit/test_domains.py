@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.accounts.domains import InvalidDomain, normalise_domain
+from app.accounts.domains import InvalidDomain
+from app.accounts.domains import normalise_domain
 
 
 @pytest.mark.parametrize(

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.forecasts.fiscal import (
-    PERIOD_PATTERN,
-    InvalidPeriod,
-    Period,
-    fiscal_year_of,
-    parse_period,
-    period_for,
-    quarters_of,
-    submittable_periods,
-)
+from app.forecasts.fiscal import PERIOD_PATTERN
+from app.forecasts.fiscal import InvalidPeriod
+from app.forecasts.fiscal import Period
+from app.forecasts.fiscal import fiscal_year_of
+from app.forecasts.fiscal import parse_period
+from app.forecasts.fiscal import period_for
+from app.forecasts.fiscal import quarters_of
+from app.forecasts.fiscal import submittable_periods
 
 START_MONTHS = range(1, 13)
 

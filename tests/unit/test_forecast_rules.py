@@ -4,7 +4,10 @@ oracle's arithmetic."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,21 +15,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.forecasts.rules import (
-    SUBMISSION_FIGURE_NAMES,
-    SubmissionFigures,
-    SubmissionProblem,
-    expected_loss,
-    figure_changes,
-    figure_values,
-    iso_week,
-    measure,
-    net_best_case,
-    net_commit,
-    realised_loss,
-    validate_submission,
-)
-from tests.oracles.rollup import DealFacts, rollup
+from app.forecasts.rules import SUBMISSION_FIGURE_NAMES
+from app.forecasts.rules import SubmissionFigures
+from app.forecasts.rules import SubmissionProblem
+from app.forecasts.rules import expected_loss
+from app.forecasts.rules import figure_changes
+from app.forecasts.rules import figure_values
+from app.forecasts.rules import iso_week
+from app.forecasts.rules import measure
+from app.forecasts.rules import net_best_case
+from app.forecasts.rules import net_commit
+from app.forecasts.rules import realised_loss
+from app.forecasts.rules import validate_submission
+from tests.oracles.rollup import DealFacts
+from tests.oracles.rollup import rollup
 
 D = Decimal
 

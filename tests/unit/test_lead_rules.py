@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
-from app.leads.rules import (
-    NEXT_ACTIONS,
-    account_domain_for,
-    domain_from_email,
-    lead_problems,
-    normalize_domain,
-)
+from app.leads.rules import NEXT_ACTIONS
+from app.leads.rules import account_domain_for
+from app.leads.rules import domain_from_email
+from app.leads.rules import lead_problems
+from app.leads.rules import normalize_domain
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 

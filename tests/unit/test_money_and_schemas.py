@@ -6,9 +6,14 @@ from decimal import Decimal
 from typing import ClassVar
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
+from pydantic import ValidationError
 
-from app.core.schemas import MoneyIn, MoneyOut, RequestModel, Str200, Text
+from app.core.schemas import MoneyIn
+from app.core.schemas import MoneyOut
+from app.core.schemas import RequestModel
+from app.core.schemas import Str200
+from app.core.schemas import Text
 
 
 class Deal(RequestModel):

@@ -3,18 +3,18 @@ closing move books."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 
-from app.opportunities.rules import (
-    FINAL_WHEN_CLOSED,
-    ClosedEdit,
-    booked_close_date,
-    check_closed_edit,
-    is_closing,
-)
-from app.stages.rules import DEFAULT_STAGES, OPEN_STAGES
+from app.opportunities.rules import FINAL_WHEN_CLOSED
+from app.opportunities.rules import ClosedEdit
+from app.opportunities.rules import booked_close_date
+from app.opportunities.rules import check_closed_edit
+from app.opportunities.rules import is_closing
+from app.stages.rules import DEFAULT_STAGES
+from app.stages.rules import OPEN_STAGES
 
 CLOSED = [s.slug for s in DEFAULT_STAGES if s.slug not in OPEN_STAGES]
 TODAY = date(2027, 2, 14)

@@ -9,9 +9,12 @@ from decimal import Decimal
 import pytest
 
 from app.models import Opportunity
-from app.opportunities.history import changes, render, snapshot
+from app.opportunities.history import changes
+from app.opportunities.history import render
+from app.opportunities.history import snapshot
 from app.opportunities.repository import HistoryRow
-from app.opportunities.service import default_renewal_loss, net_arr
+from app.opportunities.service import default_renewal_loss
+from app.opportunities.service import net_arr
 
 
 @pytest.mark.parametrize(

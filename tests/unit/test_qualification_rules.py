@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from typing import Any
 
 import pytest
 
-from app.qualification.rules import (
-    COMMERCIAL_SEGMENTS,
-    CRITERIA,
-    DRIVERS,
-    ENTRY_USE_CASES,
-    INVOLVEMENTS,
-    Authority,
-    Fit,
-    Initiative,
-    QualificationInput,
-    Timing,
-    evaluate,
-)
+from app.qualification.rules import COMMERCIAL_SEGMENTS
+from app.qualification.rules import CRITERIA
+from app.qualification.rules import DRIVERS
+from app.qualification.rules import ENTRY_USE_CASES
+from app.qualification.rules import INVOLVEMENTS
+from app.qualification.rules import Authority
+from app.qualification.rules import Fit
+from app.qualification.rules import Initiative
+from app.qualification.rules import QualificationInput
+from app.qualification.rules import Timing
+from app.qualification.rules import evaluate
 
 MEETING_ON = date(2026, 3, 2)
 BERLIN_WINTER = timezone(timedelta(hours=1))

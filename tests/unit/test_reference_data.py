@@ -6,14 +6,12 @@ from collections import Counter
 
 import pytest
 
-from tests.oracles.reference_data import (
-    BUYER_PROCESS_STAGES,
-    DISCOVERY_QUESTIONS,
-    MEDDPPICC_ELEMENTS,
-    PERSONA_SLUGS,
-    PERSONAS,
-    Persona,
-)
+from tests.oracles.reference_data import BUYER_PROCESS_STAGES
+from tests.oracles.reference_data import DISCOVERY_QUESTIONS
+from tests.oracles.reference_data import MEDDPPICC_ELEMENTS
+from tests.oracles.reference_data import PERSONA_SLUGS
+from tests.oracles.reference_data import PERSONAS
+from tests.oracles.reference_data import Persona
 
 
 def _clean(text: str) -> bool:

@@ -7,7 +7,8 @@ import json
 import re
 
 from app.cli import openapi_document
-from app.core.strict_http import PathTemplate, RouteTable
+from app.core.strict_http import PathTemplate
+from app.core.strict_http import RouteTable
 
 DOCUMENT = json.loads(openapi_document())
 

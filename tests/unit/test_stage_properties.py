@@ -9,26 +9,26 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from hypothesis import event, given, settings
+from hypothesis import event
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from app.stages.rules import (
-    DEFAULT_STAGES,
-    ENTRY_CHECKS,
-    LOSS_REASONS,
-    MEDDPPICC_ELEMENTS,
-    OPEN_STAGES,
-    OPPORTUNITY_TYPES,
-    OVERVIEW_ELEMENTS,
-    REQUIREMENT_MESSAGES,
-    OpportunityFacts,
-    StageMove,
-    TransitionKind,
-    TransitionVerdict,
-    check_transition,
-    requirement_met,
-    stage_by_slug,
-)
+from app.stages.rules import DEFAULT_STAGES
+from app.stages.rules import ENTRY_CHECKS
+from app.stages.rules import LOSS_REASONS
+from app.stages.rules import MEDDPPICC_ELEMENTS
+from app.stages.rules import OPEN_STAGES
+from app.stages.rules import OPPORTUNITY_TYPES
+from app.stages.rules import OVERVIEW_ELEMENTS
+from app.stages.rules import REQUIREMENT_MESSAGES
+from app.stages.rules import OpportunityFacts
+from app.stages.rules import StageMove
+from app.stages.rules import TransitionKind
+from app.stages.rules import TransitionVerdict
+from app.stages.rules import check_transition
+from app.stages.rules import requirement_met
+from app.stages.rules import stage_by_slug
 
 BY_SLUG = stage_by_slug(DEFAULT_STAGES)
 SLUGS = tuple(BY_SLUG)

@@ -10,29 +10,27 @@ from uuid import UUID
 
 import pytest
 
-from app.stages.rules import (
-    DEFAULT_STAGES,
-    ENTRY_CHECKS,
-    FORECAST_CATEGORIES,
-    LOSS_REASONS,
-    MEDDPPICC_ELEMENTS,
-    OPEN_STAGES,
-    OPPORTUNITY_TYPES,
-    OVERVIEW_ELEMENTS,
-    REQUIREMENT_CODES,
-    REQUIREMENT_MESSAGES,
-    OpportunityFacts,
-    StageDef,
-    StageMove,
-    TransitionKind,
-    TransitionVerdict,
-    Unmet,
-    check_transition,
-    is_open,
-    may_override_category,
-    requirement_met,
-    stage_by_slug,
-)
+from app.stages.rules import DEFAULT_STAGES
+from app.stages.rules import ENTRY_CHECKS
+from app.stages.rules import FORECAST_CATEGORIES
+from app.stages.rules import LOSS_REASONS
+from app.stages.rules import MEDDPPICC_ELEMENTS
+from app.stages.rules import OPEN_STAGES
+from app.stages.rules import OPPORTUNITY_TYPES
+from app.stages.rules import OVERVIEW_ELEMENTS
+from app.stages.rules import REQUIREMENT_CODES
+from app.stages.rules import REQUIREMENT_MESSAGES
+from app.stages.rules import OpportunityFacts
+from app.stages.rules import StageDef
+from app.stages.rules import StageMove
+from app.stages.rules import TransitionKind
+from app.stages.rules import TransitionVerdict
+from app.stages.rules import Unmet
+from app.stages.rules import check_transition
+from app.stages.rules import is_open
+from app.stages.rules import may_override_category
+from app.stages.rules import requirement_met
+from app.stages.rules import stage_by_slug
 
 SLUGS = tuple(stage.slug for stage in DEFAULT_STAGES)
 BY_SLUG = stage_by_slug(DEFAULT_STAGES)

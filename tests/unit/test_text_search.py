@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.text_search import index_words, prefix_query, search_words, text_query
+from app.core.text_search import index_words
+from app.core.text_search import prefix_query
+from app.core.text_search import search_words
+from app.core.text_search import text_query
 
 
 def test_words_are_letters_and_digits_lower_cased_once() -> None:

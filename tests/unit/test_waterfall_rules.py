@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,18 +14,18 @@ from hypothesis import strategies as st
 
 from app.forecasts.rules import SUBMISSION_FIGURE_NAMES
 from app.forecasts.schemas import ForecastFigures
-from app.pipeline.hygiene import FLAGS, FlagFacts, reason
+from app.pipeline.hygiene import FLAGS
+from app.pipeline.hygiene import FlagFacts
+from app.pipeline.hygiene import reason
 from app.pipeline.waterfall import CATEGORIES
-from tests.oracles.waterfall import (
-    HistoryEntry,
-    OpportunityState,
-    WaterfallFacts,
-    as_of,
-    classify,
-    parse_amount,
-    parse_date,
-    waterfall,
-)
+from tests.oracles.waterfall import HistoryEntry
+from tests.oracles.waterfall import OpportunityState
+from tests.oracles.waterfall import WaterfallFacts
+from tests.oracles.waterfall import as_of
+from tests.oracles.waterfall import classify
+from tests.oracles.waterfall import parse_amount
+from tests.oracles.waterfall import parse_date
+from tests.oracles.waterfall import waterfall
 
 START, END = date(2027, 1, 1), date(2027, 3, 31)
 IN, OUT = date(2027, 2, 1), date(2027, 5, 1)

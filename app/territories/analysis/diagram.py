@@ -7,21 +7,19 @@ import re
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from app.territories.analysis.layout import (
-    ADOPTION_COLOURS,
-    CARDS_PER_ROW,
-    CELLS_PER_ROW,
-    PAGE_WIDTH,
-    POINT_OF_ENTRY_TEXT,
-    Box,
-    DiagramAccount,
-    DiagramUnit,
-    Dot,
-    Group,
-    Line,
-    Shape,
-    layout_territory,
-)
+from app.territories.analysis.layout import ADOPTION_COLOURS
+from app.territories.analysis.layout import CARDS_PER_ROW
+from app.territories.analysis.layout import CELLS_PER_ROW
+from app.territories.analysis.layout import PAGE_WIDTH
+from app.territories.analysis.layout import POINT_OF_ENTRY_TEXT
+from app.territories.analysis.layout import Box
+from app.territories.analysis.layout import DiagramAccount
+from app.territories.analysis.layout import DiagramUnit
+from app.territories.analysis.layout import Dot
+from app.territories.analysis.layout import Group
+from app.territories.analysis.layout import Line
+from app.territories.analysis.layout import Shape
+from app.territories.analysis.layout import layout_territory
 
 __all__ = [
     "ADOPTION_COLOURS",

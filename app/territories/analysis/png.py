@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
+from PIL import ImageDraw
+from PIL import ImageFont
 
-from app.territories.analysis.layout import (
-    Box,
-    DiagramAccount,
-    Dot,
-    Drawing,
-    Group,
-    Line,
-    Shape,
-    layout_territory,
-)
+from app.territories.analysis.layout import Box
+from app.territories.analysis.layout import DiagramAccount
+from app.territories.analysis.layout import Dot
+from app.territories.analysis.layout import Drawing
+from app.territories.analysis.layout import Group
+from app.territories.analysis.layout import Line
+from app.territories.analysis.layout import Shape
+from app.territories.analysis.layout import layout_territory
 
 STRIP = 512  # pixel rows painted at a time
 SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -11,30 +11,33 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    LargeBinary,
-    Select,
-    Text,
-    Uuid,
-    and_,
-    bindparam,
-    func,
-    literal_column,
-    select,
-    text,
-    type_coerce,
-)
+from sqlalchemy import JSON
+from sqlalchemy import Date
+from sqlalchemy import LargeBinary
+from sqlalchemy import Select
+from sqlalchemy import Text
+from sqlalchemy import Uuid
+from sqlalchemy import and_
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import literal_column
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy import type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
-from app.core.visibility import VIEWER_ID, BoundViewer, territory_visible
-from app.models import Territory, TerritoryReport, TerritoryReportVersion
+from app.core.visibility import VIEWER_ID
+from app.core.visibility import BoundViewer
+from app.core.visibility import territory_visible
+from app.models import Territory
+from app.models import TerritoryReport
+from app.models import TerritoryReportVersion
 
 # Leaf units of the accounts in `acc`: units no other unit names as its parent.
 LEAF_UNITS = """

@@ -6,7 +6,9 @@ import uuid
 
 from pydantic import Field
 
-from app.core.enums import AccountType, AnalysisStatus, Vertical
+from app.core.enums import AccountType
+from app.core.enums import AnalysisStatus
+from app.core.enums import Vertical
 from app.core.schemas import ResponseModel
 
 RATIO = "green / (green + yellow + red) over leaf units, 4 places; null when that is 0."

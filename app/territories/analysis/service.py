@@ -14,19 +14,33 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import tzinfo
 from pathlib import Path
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import DiagramMedia
-from app.core.errors import ValidationFailed, field_error, found
+from app.core.errors import ValidationFailed
+from app.core.errors import field_error
+from app.core.errors import found
 from app.core.security import Principal
-from app.territories.analysis import diagram, layout, png, repository, schemas
-from app.territories.analysis.diagram import DiagramAccount, DiagramUnit, render_territory_svg
+from app.territories.analysis import diagram
+from app.territories.analysis import layout
+from app.territories.analysis import png
+from app.territories.analysis import repository
+from app.territories.analysis import schemas
+from app.territories.analysis.diagram import DiagramAccount
+from app.territories.analysis.diagram import DiagramUnit
+from app.territories.analysis.diagram import render_territory_svg
 from app.territories.analysis.png import render_territory_png
-from app.territories.analysis.repository import ConversionWindows, ReportKey, StoredReport
+from app.territories.analysis.repository import ConversionWindows
+from app.territories.analysis.repository import ReportKey
+from app.territories.analysis.repository import StoredReport
 from app.territories.analysis.schemas import Analysis
 
 DIAGRAM_MAX_ACCOUNTS = 500
