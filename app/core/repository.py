@@ -29,6 +29,8 @@ from typing import Protocol
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Executable
+from sqlalchemy import RowMapping
 from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy import true
@@ -117,6 +119,10 @@ class Repository(Generic[M]):
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def rows(self, statement: Executable, params: Mapping[str, Any]) -> list[RowMapping]:
+        """A named query's rows, as mappings."""
+        return list((await self.session.execute(statement, params)).mappings())
 
     # ---- single rows ----------------------------------------------------------------------
 

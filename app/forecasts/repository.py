@@ -16,7 +16,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from collections.abc import Sequence
-from datetime import date
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +37,7 @@ from app.core.repository import Repository
 from app.core.repository import any_of
 from app.core.visibility import Viewer
 from app.core.visibility import owner_ids
+from app.forecasts.fiscal import Period
 from app.forecasts.schemas import ForecastFilters
 from app.models import ForecastSubmission
 from app.models import OpportunityMonthSums
@@ -54,6 +54,18 @@ __all__ = [
 ]
 
 # --- shared SQL fragments (the pipeline repository reuses them) ---------------------------
+
+
+def subtree_period(owner_id: uuid.UUID, period: Period) -> dict[str, Any]:
+    """The parameters of a report over `owner_id`'s subtree (`SUBTREE_SQL`) for `period`:
+    `:owner_id`, `:period` (its label), `:starts_on` and `:ends_on` (inclusive)."""
+    return {
+        "owner_id": owner_id,
+        "period": period.label,
+        "starts_on": period.start,
+        "ends_on": period.end,
+    }
+
 
 # `tree(id, branch)`: the owner (branch NULL) and everyone below; branch = the direct report
 # of the owner whose subtree the user is in.
@@ -217,15 +229,9 @@ ORDER BY n.is_total DESC, u.name, u.id
 class RollupRepository(Repository[OpportunityMonthSums]):
     model = OpportunityMonthSums
 
-    async def rollup(
-        self, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
-    ) -> list[RowMapping]:
+    async def rollup(self, owner_id: uuid.UUID, period: Period) -> list[RowMapping]:
         """The owner's figures first (`is_total`), then each direct report's subtree, by name."""
-        result = await self.session.execute(
-            _ROLLUP,
-            {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
-        )
-        return list(result.mappings())
+        return await self.rows(_ROLLUP, subtree_period(owner_id, period))
 
 
 # --- weekly submissions -------------------------------------------------------------------
@@ -389,17 +395,11 @@ class SubmissionRepository(Repository[ForecastSubmission]):
         row: RowMapping | None = (await self.session.execute(stmt)).mappings().first()
         return row
 
-    async def accuracy(
-        self, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
-    ) -> list[RowMapping]:
+    async def accuracy(self, owner_id: uuid.UUID, period: Period) -> list[RowMapping]:
         """The owner's calls for the period against their net closed now (API.md section 14):
         one row per week, each carrying `actual_net_closed` and `mean_absolute_error`; one row
         with a null `week` when they made no call."""
-        result = await self.session.execute(
-            _ACCURACY,
-            {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
-        )
-        return list(result.mappings())
+        return await self.rows(_ACCURACY, subtree_period(owner_id, period))
 
     async def team_sums(
         self, keys: Sequence[tuple[uuid.UUID, str, str]]

@@ -230,35 +230,19 @@ def ratio(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _rollup_figures(row: RowMapping) -> RollupFigures:
-    return RollupFigures(
-        closed_won=row["closed_won"],
-        realised_renewal_loss=row["realised_renewal_loss"],
-        net_closed=row["net_closed"],
-        gross_commit=row["gross_commit"],
-        gross_best_case=row["gross_best_case"],
-        renewal_loss_commit=row["renewal_loss_commit"],
-        renewal_loss_best_case=row["renewal_loss_best_case"],
-        net_commit=row["net_commit"],
-        net_best_case=row["net_best_case"],
-        quota=row["quota"],
-        gap_to_quota_commit=row["gap_to_quota_commit"],
-        gap_to_quota_best_case=row["gap_to_quota_best_case"],
-        attainment=ratio(row["attainment"]),
-    )
-
-
 async def rollup(session: AsyncSession, principal: Principal, query: ReportQuery) -> Rollup:
     period, owner = await report_scope(session, principal, query)
-    rows = await RollupRepository(session).rollup(owner.id, period.label, period.start, period.end)
+    rows = await RollupRepository(session).rollup(owner.id, period)
     total, reports = rows[0], rows[1:]
     return Rollup(
         period=period.label,
         owner_id=owner.id,
         currency=query.currency,
-        figures=_rollup_figures(total),
+        figures=RollupFigures.model_validate(total),
         direct_reports=[
-            DirectReportRollup(user_id=r["user_id"], name=r["name"], figures=_rollup_figures(r))
+            DirectReportRollup(
+                user_id=r["user_id"], name=r["name"], figures=RollupFigures.model_validate(r)
+            )
             for r in reports
         ],
     )
@@ -344,23 +328,15 @@ async def submit(
             f"Forecasts are submitted for the current fiscal quarter ({quarter}) or year "
             f"({year}), or the next quarter ({following}); not for {period.label}.",
         )
-    figures = SubmissionFigures(
-        gross_commit=data.gross_commit,
-        gross_best_case=data.gross_best_case,
-        renewal_loss_commit=data.renewal_loss_commit,
-        renewal_loss_best_case=data.renewal_loss_best_case,
-        net_most_likely=data.net_most_likely,
-    )
+    figures = _entered(data.model_dump())
     problems = validate_submission(figures)
     if problems:
         raise ValidationFailed(
             "; ".join(p.message for p in problems),
             errors=[FieldError(p.field, p.code, p.message) for p in problems],
         )
-    rows = await RollupRepository(session).rollup(
-        principal.id, period.label, period.start, period.end
-    )
-    system = _rollup_figures(rows[0]).model_dump(mode="json")
+    rows = await RollupRepository(session).rollup(principal.id, period)
+    system = RollupFigures.model_validate(rows[0]).model_dump(mode="json")
     submissions = SubmissionRepository(session)
     submission_id = await submissions.upsert(
         principal.id,
@@ -417,22 +393,8 @@ async def accuracy(
 ) -> ForecastAccuracy:
     """The owner's weekly calls for the period held against their net closed now."""
     period, owner = await report_scope(session, principal, query)
-    rows = await SubmissionRepository(session).accuracy(
-        owner.id, period.label, period.start, period.end
-    )
-    weeks = [
-        AccuracyWeek(
-            week=r["week"],
-            submitted_at=r["submitted_at"],
-            net_commit=r["net_commit"],
-            net_most_likely=r["net_most_likely"],
-            net_best_case=r["net_best_case"],
-            system_net_commit=r["system_net_commit"],
-            error_most_likely=r["error_most_likely"],
-        )
-        for r in rows
-        if r["week"] is not None
-    ]
+    rows = await SubmissionRepository(session).accuracy(owner.id, period)
+    weeks = [AccuracyWeek.model_validate(r) for r in rows if r["week"] is not None]
     return ForecastAccuracy(
         period=period.label,
         owner_id=owner.id,

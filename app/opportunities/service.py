@@ -49,6 +49,7 @@ from app.opportunities.schemas import Opportunity as OpportunityOut
 from app.opportunities.schemas import OpportunityCreate
 from app.opportunities.schemas import OpportunityUpdate
 from app.stages import repository as stage_table
+from app.stages.rules import StageDef
 from app.stages.rules import is_open
 from app.stages.rules import stage_by_slug
 from app.users.repository import UserRepository
@@ -146,18 +147,25 @@ async def _check_units(
         )
 
 
+def enter_stage(
+    opportunity: Opportunity, stage: StageDef, category: str | None, at: datetime
+) -> None:
+    """Puts the opportunity in `stage` from `at`: its number, its probability and, unless
+    `category` overrides it, its default forecast category."""
+    opportunity.stage = stage.slug
+    opportunity.stage_number = stage.number
+    opportunity.probability = stage.probability
+    opportunity.forecast_category = category or stage.forecast_category
+    opportunity.stage_entered_at = at
+
+
 async def open_opportunity(
     session: AsyncSession, actor_id: uuid.UUID, opportunity: Opportunity, reason: str
 ) -> Opportunity:
     """Stores a new opportunity at pending_acceptance with its command plan and the history
     of its initial values. `forecast_category` set on it beforehand is kept as an override."""
     stage = stage_by_slug(await stage_table.stage_defs(session))[PENDING_ACCEPTANCE]
-    now = datetime.now(UTC)
-    opportunity.stage = stage.slug
-    opportunity.stage_number = stage.number
-    opportunity.probability = stage.probability
-    opportunity.forecast_category = opportunity.forecast_category or stage.forecast_category
-    opportunity.stage_entered_at = now
+    enter_stage(opportunity, stage, opportunity.forecast_category, datetime.now(UTC))
     opportunity.created_by = actor_id
     opportunity = await repository.add(session, opportunity)
     session.add(CommandPlan(opportunity_id=opportunity.id, updated_by=actor_id))

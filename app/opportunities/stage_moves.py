@@ -167,11 +167,7 @@ async def change_stage(
 
     current, target = by_slug[opportunity.stage], by_slug[body.to]
     before = history.snapshot(opportunity)
-    opportunity.stage = target.slug
-    opportunity.stage_number = target.number
-    opportunity.probability = target.probability
-    opportunity.forecast_category = body.forecast_category or target.forecast_category
-    opportunity.stage_entered_at = now
+    service.enter_stage(opportunity, target, body.forecast_category, now)
     accepted = target.number >= 1 and (not target.terminal or target.slug == StageSlug.CLOSED_WON)
     if accepted and opportunity.sales_accepted_at is None:
         opportunity.sales_accepted_at = now

@@ -22,8 +22,10 @@ from sqlalchemy import text
 from app.core.enums import LOST_STAGES
 from app.core.enums import StageSlug
 from app.core.repository import Repository
+from app.forecasts.fiscal import Period
 from app.forecasts.repository import QUOTA_WALK_SQL
 from app.forecasts.repository import SUBTREE_SQL
+from app.forecasts.repository import subtree_period
 from app.models import Opportunity
 from app.pipeline.waterfall import AMOUNT_TEXT
 from app.pipeline.waterfall import CATEGORIES
@@ -328,15 +330,9 @@ class PipelineRepository(Repository[Opportunity]):
 
     model = Opportunity
 
-    async def summary(
-        self, owner_id: uuid.UUID, period: str, starts_on: date, ends_on: date
-    ) -> list[RowMapping]:
+    async def summary(self, owner_id: uuid.UUID, period: Period) -> list[RowMapping]:
         """One row per stage 1-6, each carrying the totals."""
-        result = await self.session.execute(
-            _SUMMARY,
-            {"owner_id": owner_id, "period": period, "starts_on": starts_on, "ends_on": ends_on},
-        )
-        return list(result.mappings())
+        return await self.rows(_SUMMARY, subtree_period(owner_id, period))
 
     async def average_sales_cycle(self, owner_id: uuid.UUID, params: dict[str, Any]) -> RowMapping:
         """`{won, days}`: won deals of the last 365 days and the mean cycle (or the default)."""

@@ -57,9 +57,7 @@ async def summary(
     session: AsyncSession, principal: Principal, query: ReportQuery
 ) -> PipelineSummary:
     period, owner = await report_scope(session, principal, query)
-    rows = await PipelineRepository(session).summary(
-        owner.id, period.label, period.start, period.end
-    )
+    rows = await PipelineRepository(session).summary(owner.id, period)
     totals = rows[0]
     return PipelineSummary(
         period=period.label,

@@ -431,7 +431,7 @@ async def test_sql_rollup_matches_reference(
             deal = rewrite
         if deal["in_period"]:
             facts[deal["owner"]].append(_facts(deal, opp.forecast_category))
-    rows = await RollupRepository(session).rollup(manager.id, Q1, period.start, period.end)
+    rows = await RollupRepository(session).rollup(manager.id, period)
     by_user = {row["user_id"]: row for row in rows}
     expected = {
         manager.id: rollup([f for fs in facts.values() for f in fs], quota),
