@@ -32,6 +32,7 @@ from app.core.errors import Unavailable
 from app.core.errors import UnsupportedMediaType
 from app.core.principals import Authenticator
 from app.core.principals import Identity
+from app.core.unit_of_work import Exchange
 from app.core.unit_of_work import UnitOfWork
 from app.core.unit_of_work import send_problem
 
@@ -149,7 +150,7 @@ class RequestContextMiddleware:
                     )
                     await send_problem(send, limited, scope["path"], extra)
                     return
-            await self.unit_of_work.run(self.app, scope, receive, send, session, extra)
+            await self.unit_of_work.run(Exchange(self.app, scope, receive, send), session, extra)
 
     @staticmethod
     def _subject(identity: Identity, scope: Scope) -> uuid.UUID:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from typing import NamedTuple
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError
@@ -64,6 +65,15 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+class Exchange(NamedTuple):
+    """One request's ASGI call: the app below, and the request's scope, receive and send."""
+
+    app: ASGIApp
+    scope: Scope
+    receive: Receive
+    send: Send
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -91,29 +101,14 @@ class UnitOfWork:
             if session.in_transaction():
                 await session.close()
 
-    async def run(
-        self,
-        app: ASGIApp,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        session: AsyncSession,
-        extra: Headers,
-    ) -> None:
-        if scope["method"] in READ_METHODS:
-            await self._read(app, scope, receive, send, session, extra)
+    async def run(self, call: Exchange, session: AsyncSession, extra: Headers) -> None:
+        if call.scope["method"] in READ_METHODS:
+            await self._read(call, session, extra)
         else:
-            await self._write(app, scope, receive, send, session, extra)
+            await self._write(call, session, extra)
 
-    async def _read(
-        self,
-        app: ASGIApp,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        session: AsyncSession,
-        extra: Headers,
-    ) -> None:
+    async def _read(self, call: Exchange, session: AsyncSession, extra: Headers) -> None:
+        app, scope, receive, send = call
         status = 0
 
         async def forward(message: Message) -> None:
@@ -142,15 +137,8 @@ class UnitOfWork:
         if session.in_transaction():
             await session.commit()
 
-    async def _write(
-        self,
-        app: ASGIApp,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        session: AsyncSession,
-        extra: Headers,
-    ) -> None:
+    async def _write(self, call: Exchange, session: AsyncSession, extra: Headers) -> None:
+        app, scope, receive, send = call
         start: Message = {}
         chunks: list[bytes] = []
 
