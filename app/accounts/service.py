@@ -36,8 +36,8 @@ from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import Finder
 from app.core.repository import expanded_finder
-from app.core.repository import finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Account
@@ -85,7 +85,7 @@ async def create_account(
 
 
 # The visible account (locked `for_update`), else 404; `read_account` adds `?expand=`.
-get_account = finder(AccountRepository, MISSING_ACCOUNT)
+get_account = Finder(AccountRepository, MISSING_ACCOUNT)
 read_account = expanded_finder(AccountRepository, MISSING_ACCOUNT)
 
 
@@ -118,8 +118,7 @@ async def update_account(
     patch: AccountUpdate,
     if_match: str | None,
 ) -> Account:
-    account = await get_account(session, principal, account_id, for_update=True)
-    check_if_match(if_match, account.version)
+    account = await get_account.for_change(session, principal, account_id, if_match)
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("territory_id", account.territory_id) != account.territory_id:
         await _check_territory(session, principal, changes["territory_id"])
@@ -160,7 +159,7 @@ async def create_unit(
     return unit
 
 
-get_unit = finder(UnitRepository, "No such unit.")
+get_unit = Finder(UnitRepository, "No such unit.")
 
 
 async def list_units(

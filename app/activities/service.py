@@ -19,9 +19,8 @@ from app.core.enums import PartnerKind
 from app.core.errors import FieldError
 from app.core.errors import ValidationFailed
 from app.core.errors import not_visible
-from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.repository import finder
+from app.core.repository import Finder
 from app.core.security import Principal
 from app.models import Activity
 from app.territories.repository import TerritoryRepository
@@ -92,7 +91,7 @@ async def create_activity(
     return await ActivityRepository(session).add(Activity(**values, created_by=principal.id))
 
 
-get_activity = finder(ActivityRepository, "No such activity.")
+get_activity = Finder(ActivityRepository, "No such activity.")
 
 
 async def list_activities(
@@ -124,9 +123,8 @@ async def update_activity(
     patch: ActivityUpdate,
     if_match: str | None,
 ) -> Activity:
-    activity = await get_activity(session, principal, activity_id, for_update=True)
-    check_if_match(if_match, activity.version)
     changes = patch.model_dump(exclude_unset=True)
+    activity = await get_activity.for_change(session, principal, activity_id, if_match)
     if "partner" in changes:
         changes["partner"] = _merge_partner(activity.partner, changes["partner"])
     if "account_ids" in changes:

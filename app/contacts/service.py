@@ -21,10 +21,9 @@ from app.core.enums import EventResource
 from app.core.enums import Expansion
 from app.core.errors import not_visible
 from app.core.expand import Expanded
-from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import Finder
 from app.core.repository import expanded_finder
-from app.core.repository import finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Contact
@@ -60,7 +59,7 @@ async def create_contact(
 
 
 # The visible contact (locked `for_update`), else 404; `read_contact` adds `?expand=`.
-get_contact = finder(ContactRepository, MISSING)
+get_contact = Finder(ContactRepository, MISSING)
 read_contact = expanded_finder(ContactRepository, MISSING)
 
 
@@ -72,8 +71,7 @@ async def update_contact(
     if_match: str | None,
 ) -> Contact:
     changes = patch.model_dump(exclude_unset=True)
-    contact = await get_contact(session, principal, contact_id, for_update=True)
-    check_if_match(if_match, contact.version)
+    contact = await get_contact.for_change(session, principal, contact_id, if_match)
     await _check_references(session, principal, changes)
     await custom_fields.take_for_update(session, CONTACT, contact.custom_values, changes)
     before = snapshot(contact, changes)

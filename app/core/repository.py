@@ -45,6 +45,7 @@ from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.expand import expanded_rows
 from app.core.expand import summary_columns
+from app.core.http import check_if_match
 from app.core.pagination import ListFilters
 from app.core.pagination import PageParams
 from app.core.pagination import SortKey
@@ -54,7 +55,6 @@ from app.core.sql import in_array
 from app.core.visibility import Viewer
 
 M = TypeVar("M")
-M_co = TypeVar("M_co", covariant=True)
 
 
 def columns(model: Any, *names: str) -> dict[str, Any]:
@@ -312,22 +312,35 @@ class Repository(Generic[M]):
         return [getattr(entity, str(key.column.key)) for key in keys]
 
 
-class Finder(Protocol[M_co]):
-    def __call__(
-        self, session: AsyncSession, viewer: Viewer, id: uuid.UUID, *, for_update: bool = False
-    ) -> Awaitable[M_co]: ...
+class Versioned(Protocol):
+    version: Any
 
 
-def finder(repository: Callable[[AsyncSession], Repository[M]], missing: str) -> Finder[M]:
+V = TypeVar("V", bound=Versioned)
+
+
+class Finder(Generic[M]):
     """A service's `get_<record>(session, viewer, id, for_update=...)`: `Repository.find`, the
     visible row (locked and read afresh `for_update`), else 404 saying `missing`."""
 
-    async def find(
-        session: AsyncSession, viewer: Viewer, id: uuid.UUID, *, for_update: bool = False
-    ) -> M:
-        return await repository(session).find(viewer, id, missing=missing, for_update=for_update)
+    def __init__(self, repository: Callable[[AsyncSession], Repository[M]], missing: str) -> None:
+        self.repository = repository
+        self.missing = missing
 
-    return find
+    async def __call__(
+        self, session: AsyncSession, viewer: Viewer, id: uuid.UUID, *, for_update: bool = False
+    ) -> M:
+        repository = self.repository(session)
+        return await repository.find(viewer, id, missing=self.missing, for_update=for_update)
+
+    async def for_change(
+        self: Finder[V], session: AsyncSession, viewer: Viewer, id: uuid.UUID, if_match: str | None
+    ) -> V:
+        """The row locked for a change and held to the request's `If-Match` (412 when it names
+        another version)."""
+        row = await self(session, viewer, id, for_update=True)
+        check_if_match(if_match, row.version)
+        return row
 
 
 def expanded_finder(

@@ -19,9 +19,8 @@ from app.core.errors import FieldError
 from app.core.errors import InUse
 from app.core.errors import ValidationFailed
 from app.core.errors import field_error
-from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.repository import finder
+from app.core.repository import Finder
 from app.core.security import Principal
 from app.custom_fields.repository import MODELS
 from app.custom_fields.repository import CustomFieldRepository
@@ -184,7 +183,7 @@ async def list_fields(
     return await CustomFieldRepository(session).list_page(principal, page, filters, sort)
 
 
-get_field = finder(CustomFieldRepository, "No such custom field.")
+get_field = Finder(CustomFieldRepository, "No such custom field.")
 
 
 async def update_field(
@@ -196,8 +195,7 @@ async def update_field(
 ) -> CustomField:
     changes = patch.model_dump(exclude_unset=True)
     fields = CustomFieldRepository(session)
-    field = await get_field(session, principal, field_id, for_update=True)
-    check_if_match(if_match, field.version)
+    field = await get_field.for_change(session, principal, field_id, if_match)
     if "options" in changes:
         kind = CustomFieldType(field.type)
         if problems := options_problems(kind, changes["options"]):
@@ -217,8 +215,7 @@ async def delete_field(
 ) -> None:
     """The definition goes, and so do its values on every record (one UPDATE)."""
     fields = CustomFieldRepository(session)
-    field = await get_field(session, principal, field_id, for_update=True)
-    check_if_match(if_match, field.version)
+    field = await get_field.for_change(session, principal, field_id, if_match)
     await fields.remove_values(field.object, field.key)
     object_name = field.object
     await fields.delete(field)

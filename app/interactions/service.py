@@ -20,7 +20,7 @@ from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.core.errors import field_error
 from app.core.pagination import PageParams
-from app.core.repository import finder
+from app.core.repository import Finder
 from app.core.security import Principal
 from app.interactions.repository import InteractionRepository
 from app.interactions.schemas import InteractionCreate
@@ -128,7 +128,7 @@ async def _stored(
     return stored
 
 
-get = finder(InteractionRepository, MISSING)
+get = Finder(InteractionRepository, MISSING)
 
 
 async def list_page(

@@ -22,7 +22,6 @@ from app.core.enums import EventType
 from app.core.errors import InvalidTransition
 from app.core.errors import field_error
 from app.core.errors import not_visible
-from app.core.http import check_if_match
 from app.core.security import Principal
 from app.leads.opportunity import open_from_lead
 from app.leads.repository import LeadRepository
@@ -163,8 +162,7 @@ async def convert_lead(
     body: ConvertRequest,
     if_match: str | None,
 ) -> Conversion:
-    lead = await get_lead(session, principal, lead_id, for_update=True)
-    check_if_match(if_match, lead.version)
+    lead = await get_lead.for_change(session, principal, lead_id, if_match)
     if lead.status == "converted":
         raise InvalidTransition("The lead is already converted.")
     if body.opportunity is not None and not body.create_opportunity:

@@ -39,9 +39,9 @@ from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.http import etag
 from app.core.pagination import PageParams
+from app.core.repository import Finder
 from app.core.repository import Repository
 from app.core.repository import expanded_finder
-from app.core.repository import finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.leads.follow_up_repository import Cadence
@@ -197,7 +197,7 @@ async def create_lead(
 
 
 # The visible lead (locked `for_update`), else 404; `read_lead` adds `?expand=`.
-get_lead = finder(LeadRepository, MISSING)
+get_lead = Finder(LeadRepository, MISSING)
 read_lead = expanded_finder(LeadRepository, MISSING)
 
 
@@ -297,8 +297,7 @@ async def update_lead(
     if principal.role == "integration":
         raise Forbidden("Integrations create and upsert leads; they do not edit them.")
     changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
-    lead = await get_lead(session, principal, lead_id, for_update=True)
-    check_if_match(if_match, lead.version)
+    lead = await get_lead.for_change(session, principal, lead_id, if_match)
     if lead.status == "converted":
         raise InvalidTransition("A converted lead is a record of the conversion; it cannot change.")
     _raise_problems(lead_problems(_final(lead, changes), datetime.now(UTC)))

@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.contacts.repository import ContactRepository
 from app.core.errors import field_error
 from app.core.errors import not_visible
-from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.repository import finder
+from app.core.repository import Finder
 from app.core.security import Principal
 from app.meetings import repository
 from app.meetings.repository import MeetingRepository
@@ -92,7 +91,7 @@ async def create(session: AsyncSession, principal: Principal, data: MeetingCreat
     return await MeetingRepository(session).add(meeting)
 
 
-get = finder(MeetingRepository, MISSING)
+get = Finder(MeetingRepository, MISSING)
 
 
 async def list_page(
@@ -115,9 +114,7 @@ async def update(
     patch: MeetingUpdate,
     if_match: str | None,
 ) -> Meeting:
-    meetings = MeetingRepository(session)
-    meeting = await meetings.find(principal, meeting_id, missing=MISSING, for_update=True)
-    check_if_match(if_match, meeting.version)
+    meeting = await get.for_change(session, principal, meeting_id, if_match)
     changes: dict[str, Any] = patch.model_dump(mode="json", exclude_unset=True)
     typed = patch.model_dump(exclude_unset=True)
     for name in ("scheduled_at", "agenda_sent_at", "next_step_at", "attendee_contact_ids"):
@@ -135,5 +132,5 @@ async def update(
             session, principal, meeting.lead_id, meeting.opportunity_id
         )
         await _check_attendees(session, changes["attendee_contact_ids"], account_id)
-    await meetings.apply_patch(meeting, changes)
+    await MeetingRepository(session).apply_patch(meeting, changes)
     return meeting

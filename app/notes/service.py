@@ -12,7 +12,7 @@ from app.core.enums import EventResource
 from app.core.errors import Forbidden
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.repository import finder
+from app.core.repository import Finder
 from app.core.security import Principal
 from app.models import Note
 from app.notes.repository import NoteRepository
@@ -33,7 +33,7 @@ async def create(session: AsyncSession, principal: Principal, data: NoteCreate) 
     return note
 
 
-get = finder(NoteRepository, MISSING)
+get = Finder(NoteRepository, MISSING)
 
 
 async def list_page(

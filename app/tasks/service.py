@@ -20,8 +20,8 @@ from app.core.enums import Role
 from app.core.errors import field_error
 from app.core.errors import not_visible
 from app.core.expand import Expanded
-from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import Finder
 from app.core.repository import expanded_finder
 from app.core.security import Principal
 from app.models import Task
@@ -93,12 +93,7 @@ async def list_page(
     return await TaskRepository(session).list_page_expanded(principal, page, filters, sort, expand)
 
 
-async def _for_change(
-    session: AsyncSession, principal: Principal, task_id: uuid.UUID, if_match: str | None
-) -> Task:
-    task = await TaskRepository(session).find(principal, task_id, missing=MISSING, for_update=True)
-    check_if_match(if_match, task.version)
-    return task
+_task = Finder(TaskRepository, MISSING)
 
 
 async def update(
@@ -108,7 +103,7 @@ async def update(
     patch: TaskUpdate,
     if_match: str | None,
 ) -> Task:
-    task = await _for_change(session, principal, task_id, if_match)
+    task = await _task.for_change(session, principal, task_id, if_match)
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("owner_id") not in (None, task.owner_id):
         await _check_owner(session, principal, changes["owner_id"])
@@ -123,5 +118,5 @@ async def update(
 async def delete(
     session: AsyncSession, principal: Principal, task_id: uuid.UUID, if_match: str | None
 ) -> None:
-    task = await _for_change(session, principal, task_id, if_match)
+    task = await _task.for_change(session, principal, task_id, if_match)
     await TaskRepository(session).delete(task)

@@ -22,7 +22,7 @@ from app.core.errors import found
 from app.core.errors import not_visible
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
-from app.core.repository import finder
+from app.core.repository import Finder
 from app.core.security import Principal
 from app.models import Plan
 from app.models import Territory
@@ -82,7 +82,7 @@ async def create_territory(
     return await TerritoryRepository(session).add(Territory(**data.model_dump()))
 
 
-get_territory = finder(TerritoryRepository, "No such territory.")
+get_territory = Finder(TerritoryRepository, "No such territory.")
 
 
 async def list_territories(
