@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
-from typing import Literal
 
 from fastapi import APIRouter
-from fastapi import Query
 
 from app.core.pagination import Page
-from app.core.query_lists import AnyOf
+from app.core.query_lists import built
 from app.core.routes import Resource
-from app.core.schemas import Moment
 from app.core.security import HumanPrincipal
-from app.core.session import Session
 from app.meetings import service
+from app.meetings.schemas import MEETING_SORTS
 from app.meetings.schemas import Meeting
 from app.meetings.schemas import MeetingCreate
+from app.meetings.schemas import MeetingFilters
 from app.meetings.schemas import MeetingPage
 from app.meetings.schemas import MeetingUpdate
 
@@ -34,35 +31,17 @@ meetings.create(
 )
 
 
-@router.get(
-    "/meetings",
-    operation_id="meetings-list",
-    response_model=MeetingPage,
+meetings.list(
+    service.list_page,
+    MeetingPage,
+    params={
+        "filters": Annotated[MeetingFilters, built(MeetingFilters)],
+        "sort": (str, MEETING_SORTS.param),
+        "page": Page,
+    },
     description="Meetings of visible leads and opportunities. `scheduled_from` is inclusive, "
     "`scheduled_to` exclusive. Sort: `scheduled_at` (default), `updated_at`; `-` for descending.",
 )
-async def list_meetings(
-    principal: HumanPrincipal,
-    session: Session,
-    page: Page,
-    lead_id: AnyOf[uuid.UUID] = None,
-    opportunity_id: AnyOf[uuid.UUID] = None,
-    scheduled_from: Moment | None = None,
-    scheduled_to: Moment | None = None,
-    updated_after: Moment | None = None,
-    sort: Annotated[
-        Literal["scheduled_at", "-scheduled_at", "updated_at", "-updated_at"], Query()
-    ] = "scheduled_at",
-) -> MeetingPage:
-    filters = {
-        "lead_id": lead_id,
-        "opportunity_id": opportunity_id,
-        "scheduled_from": scheduled_from,
-        "scheduled_to": scheduled_to,
-        "updated_after": updated_after,
-    }
-    rows, cursor = await service.list_page(session, principal, page, filters, sort)
-    return MeetingPage(items=[Meeting.model_validate(m) for m in rows], next_cursor=cursor)
 
 
 meetings.read(service.get)

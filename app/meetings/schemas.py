@@ -13,6 +13,7 @@ from pydantic import StringConstraints
 
 from app.core.enums import PersonaSlug
 from app.core.pagination import ListFilters
+from app.core.pagination import SortChoices
 from app.core.query_lists import AnyOf
 from app.core.schemas import Moment
 from app.core.schemas import Name
@@ -122,6 +123,9 @@ class MeetingUpdate(RequestModel):
     non_nullable_fields: ClassVar[frozenset[str]] = frozenset(
         {"scheduled_at", "attendee_contact_ids", "objectives", "pre_call_questions", "agenda"}
     )
+
+
+MEETING_SORTS = SortChoices("scheduled_at", "updated_at")
 
 
 @dataclass(frozen=True)

@@ -98,13 +98,12 @@ async def list_page(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
-    filters: dict[str, Any],
+    filters: MeetingFilters,
     sort: str,
 ) -> tuple[list[Meeting], str | None]:
     meetings = MeetingRepository(session)
-    typed = MeetingFilters(**filters)
-    await meetings.check_filters(principal, typed)
-    return await meetings.list_page(principal, page, typed, sort)
+    await meetings.check_filters(principal, filters)
+    return await meetings.list_page(principal, page, filters, sort)
 
 
 async def update(

@@ -62,6 +62,7 @@ from app.models import OpportunityHistory
 from app.models import Unit
 from app.models import User
 from app.opportunities.schemas import Opportunity as OpportunityOut
+from app.opportunities.schemas import OpportunityFilters
 
 # Opportunities.
 
@@ -268,7 +269,7 @@ async def list_page(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
-    filters: dict[str, Any],
+    filters: OpportunityFilters,
     sort: str,
     currency: str,
     expand: Sequence[Expansion] = (),
@@ -278,12 +279,9 @@ async def list_page(
 ) -> tuple[list[str], str | None]:
     """A page of visible opportunities as response JSON texts, and the next cursor (bound to
     the filters, the custom ones included, and the sort)."""
-    present = {
-        name: list(value) if isinstance(value, tuple) else value
-        for name, value in filters.items()
-        if value is not None
-    }
-    cursor_filters = {**filters, **(custom or {}), "sort": sort}
+    given = filters.cursor_binding()
+    present = {k: list(v) if isinstance(v, tuple) else v for k, v in given.items()}
+    cursor_filters = {**given, **(custom or {}), "sort": sort}
     params: dict[str, Any] = {
         **present,
         VIEWER_ID: principal.id,
@@ -401,13 +399,13 @@ async def history_page(
 
 
 async def check_account_filter(
-    session: AsyncSession, principal: Principal, filters: Mapping[str, Any]
+    session: AsyncSession, principal: Principal, account_ids: Sequence[uuid.UUID] | None
 ) -> None:
     """Accounts a list filter names must be visible (the rule built only for a filter given:
     most pages have none)."""
-    if filters.get("account_id"):
+    if account_ids:
         rule = account_visible(principal, Account.id)
-        await check_filter_ids(session, Account.id, rule, filters["account_id"], "query.account_id")
+        await check_filter_ids(session, Account.id, rule, account_ids, "query.account_id")
 
 
 class OpportunityRepository(Repository[Opportunity]):

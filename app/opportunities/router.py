@@ -39,6 +39,7 @@ from app.opportunities import stage_moves
 from app.opportunities.schemas import HistoryPage
 from app.opportunities.schemas import Opportunity
 from app.opportunities.schemas import OpportunityCreate
+from app.opportunities.schemas import OpportunityFilters
 from app.opportunities.schemas import OpportunityPage
 from app.opportunities.schemas import OpportunityUpdate
 from app.opportunities.schemas import StageChange
@@ -112,17 +113,17 @@ async def list_opportunities(
     sort: Annotated[OpportunitySort, Query()] = "created_at",
     expand: Any = OPPORTUNITY_EXPANSIONS,
 ) -> Response:
-    filters = {
-        "q": q,
-        "owner_id": owner_id,
-        "account_id": account_id,
-        "stage": stage,
-        "type": type,
-        "forecast_category": forecast_category,
-        "close_date_from": close_date_from,
-        "close_date_to": close_date_to,
-        "updated_after": updated_after,
-    }
+    filters = OpportunityFilters(
+        owner_id=owner_id,
+        account_id=account_id,
+        stage=stage,
+        type=type,
+        forecast_category=forecast_category,
+        close_date_from=close_date_from,
+        close_date_to=close_date_to,
+        updated_after=updated_after,
+        q=q,
+    )
     documents, cursor = await service.list_page(
         session, principal, page, filters, sort, settings.currency, expand or (), custom
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +30,7 @@ from app.core.expand import EXPANDED_OWNER
 from app.core.expand import AccountSummary
 from app.core.expand import ContactSummary
 from app.core.expand import OwnerSummary
+from app.core.pagination import ListFilters
 from app.core.schemas import CustomIn
 from app.core.schemas import CustomOut
 from app.core.schemas import Moment
@@ -235,6 +237,21 @@ class Opportunity(ResponseModel):
 
 class OpportunityPage(PageOf[Opportunity]):
     pass
+
+
+@dataclass(frozen=True)
+class OpportunityFilters(ListFilters):
+    """`GET /opportunities`'s filters; `q` holds the search's prefix query once parsed."""
+
+    owner_id: tuple[uuid.UUID, ...] | None = None
+    account_id: tuple[uuid.UUID, ...] | None = None
+    stage: tuple[str, ...] | None = None
+    type: tuple[str, ...] | None = None
+    forecast_category: tuple[str, ...] | None = None
+    close_date_from: date | None = None
+    close_date_to: date | None = None
+    updated_after: datetime | None = None
+    q: str | None = None
 
 
 class StageChange(RequestModel):

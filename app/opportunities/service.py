@@ -7,6 +7,7 @@ history here too.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -47,6 +48,7 @@ from app.opportunities.rules import ClosedEdit
 from app.opportunities.rules import check_closed_edit
 from app.opportunities.schemas import Opportunity as OpportunityOut
 from app.opportunities.schemas import OpportunityCreate
+from app.opportunities.schemas import OpportunityFilters
 from app.opportunities.schemas import OpportunityUpdate
 from app.stages import repository as stage_table
 from app.stages.rules import StageDef
@@ -231,21 +233,21 @@ async def list_page(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
-    filters: dict[str, Any],
+    filters: OpportunityFilters,
     sort: str,
     currency: str,
     expand: Sequence[Expansion] = (),
     custom: Mapping[str, str] | None = None,
 ) -> tuple[list[str], str | None]:
     """A page as response JSON texts (see `app.core.json_sql`) and the next cursor."""
-    await UserRepository(session).check_owner_filter(principal, filters.get("owner_id"))
-    await repository.check_account_filter(session, principal, filters)
+    await UserRepository(session).check_owner_filter(principal, filters.owner_id)
+    await repository.check_account_filter(session, principal, filters.account_id)
     conditions = await custom_fields.filter_conditions(session, OPPORTUNITY, custom or {})
-    if filters.get("q") is not None:
-        words = prefix_query(filters["q"])
+    if filters.q is not None:
+        words = prefix_query(filters.q)
         if words is None:
             return [], None
-        filters = {**filters, "q": words}
+        filters = dataclasses.replace(filters, q=words)
     return await repository.list_page(
         session,
         principal,
