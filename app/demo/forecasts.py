@@ -32,6 +32,7 @@ from app.models import Account
 from app.models import CommandPlan
 from app.models import Opportunity
 from app.models import OpportunityHistory
+from app.opportunities import service as opportunities
 from app.stages.rules import DEFAULT_STAGES
 from app.territories import service as territories
 from app.territories.schemas import TerritoryCreate
@@ -302,10 +303,6 @@ async def _deals(
             account_id=account_id,
             owner_id=owner.id,
             type=deal.type,
-            stage=deal.stage,
-            stage_number=stage.number,
-            probability=stage.probability,
-            forecast_category=stage.forecast_category,
             amount=None if deal.amount is None else Decimal(deal.amount),
             renewal_arr=None if deal.renewal_arr is None else Decimal(deal.renewal_arr),
             renewal_loss_amount=None
@@ -321,10 +318,11 @@ async def _deals(
             created_at=created_at,
             updated_at=now,
             sales_accepted_at=accepted,
-            stage_entered_at=now - timedelta(days=min(deal.days_in_stage, deal.age_days)),
             closed_at=now - timedelta(days=min(deal.age_days, 5)) if closed else None,
             loss_reason="budget" if deal.stage == "lost" else None,
         )
+        entered = now - timedelta(days=min(deal.days_in_stage, deal.age_days))
+        opportunities.enter_stage(opportunity, stage, None, entered)
         plan_at = now - timedelta(days=min(deal.plan_age_days, deal.age_days))
         plan = CommandPlan(created_at=created_at, updated_at=plan_at, updated_by=owner.id)
         history = [

@@ -36,6 +36,8 @@ from app.territories.repository import TerritoryRepository
 
 NEW_ACCOUNT_VERTICAL = "other"
 NEW_ACCOUNT_TYPE = "net_new"
+# What a contact takes from the lead it is converted from.
+CONTACT_FROM_LEAD = ("first_name", "last_name", "email", "title", "persona")
 
 
 @dataclass(frozen=True)
@@ -141,15 +143,7 @@ async def _contact(
             )
         return existing
     contact = await contacts.add(
-        Contact(
-            account_id=account.id,
-            lead_id=lead.id,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            email=lead.email,
-            title=lead.title,
-            persona=lead.persona,
-        ),
+        Contact(account_id=account.id, lead_id=lead.id, **snapshot(lead, CONTACT_FROM_LEAD)),
     )
     await events.emit_created(session, EventResource.CONTACT, contact, principal.id)
     return contact

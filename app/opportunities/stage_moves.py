@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
 from app.core import events
+from app.core.changes import snapshot
 from app.core.enums import EventResource
 from app.core.enums import EventType
 from app.core.enums import StageSlug
@@ -77,23 +78,21 @@ async def _may_reopen(session: AsyncSession, principal: Principal, owner_id: uui
     return principal.role == "manager" and await repository.manages(session, principal, owner_id)
 
 
+# The facts the opportunity's own columns hold; the others are derived (`derived_facts`).
+_OWN_FACTS = tuple(
+    f.name
+    for f in dataclasses.fields(OpportunityFacts)
+    if f.name not in {d.name for d in dataclasses.fields(stage_table.DerivedFacts)}
+)
+
+
 async def facts_of(
     session: AsyncSession, opportunity: Opportunity, now: datetime, tz: tzinfo
 ) -> OpportunityFacts:
     derived = await stage_table.derived_facts(
         session, opportunity.id, now, now.astimezone(tz).date()
     )
-    return OpportunityFacts(
-        type=opportunity.type,
-        stage=opportunity.stage,
-        amount=opportunity.amount,
-        renewal_arr=opportunity.renewal_arr,
-        entry_use_case=opportunity.entry_use_case,
-        close_date=opportunity.close_date,
-        proposal_sent_on=opportunity.proposal_sent_on,
-        signature_requested_on=opportunity.signature_requested_on,
-        **dataclasses.asdict(derived),
-    )
+    return OpportunityFacts(**snapshot(opportunity, _OWN_FACTS), **dataclasses.asdict(derived))
 
 
 def _booked_close_date(body: StageChange, today: date) -> date | None:

@@ -14,6 +14,7 @@ from datetime import tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.changes import snapshot
 from app.core.errors import NotFound
 from app.core.security import Principal
 from app.models import Lead
@@ -139,6 +140,10 @@ async def latest_for_lead(session: AsyncSession, lead_id: uuid.UUID) -> Qualific
     return await repository.latest_for_lead(session, lead_id)
 
 
+# What an evaluation is, copied whole when an opportunity inherits its lead's.
+_EVALUATION = ("inputs", "criteria", "qualified", "evaluated_at", "evaluated_by")
+
+
 async def inherit(
     session: AsyncSession, qualification: Qualification, opportunity_id: uuid.UUID
 ) -> Qualification:
@@ -146,12 +151,5 @@ async def inherit(
     verdicts, time and evaluator), so later evaluations of the lead do not change it."""
     return await repository.add(
         session,
-        Qualification(
-            opportunity_id=opportunity_id,
-            inputs=qualification.inputs,
-            criteria=qualification.criteria,
-            qualified=qualification.qualified,
-            evaluated_at=qualification.evaluated_at,
-            evaluated_by=qualification.evaluated_by,
-        ),
+        Qualification(opportunity_id=opportunity_id, **snapshot(qualification, _EVALUATION)),
     )

@@ -6,6 +6,7 @@ definitions (the follow-up window, which elements name a person) rather than res
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.changes import snapshot
 from app.core.pagination import PageParams
 from app.core.pagination import SortKey
 from app.core.pagination import next_cursor
@@ -43,17 +45,13 @@ from app.stages.rules import follow_up_window
 
 # The stage table.
 
+# The columns a stage's definition takes as they are (its requirements become tuples).
+_STAGE_COLUMNS = tuple(f.name for f in dataclasses.fields(StageDef) if f.name != "requirements")
+
 
 def stage_def(row: Stage) -> StageDef:
-    return StageDef(
-        slug=row.slug,
-        number=row.number,
-        name=row.name,
-        probability=row.probability,
-        forecast_category=row.forecast_category,
-        terminal=row.terminal,
-        requirements={kind: tuple(codes) for kind, codes in row.requirements.items()},
-    )
+    requirements = {kind: tuple(codes) for kind, codes in row.requirements.items()}
+    return StageDef(**snapshot(row, _STAGE_COLUMNS), requirements=requirements)
 
 
 async def stage_rows(session: AsyncSession) -> list[Stage]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import JSON
+from sqlalchemy import DateTime
 from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import literal
@@ -47,9 +48,16 @@ def _object(**fields: Any) -> Any:
     return func.json_build_object(*arguments)
 
 
-def _row(model: Any, id_: Any, line: Any, /, **data: Any) -> Any:
-    """`{summary: line, data}` of the `model` row with this id."""
-    return select(_object(summary=line, data=_object(**data))).where(model.id == id_)
+def _row(model: Any, id_: Any, line: Any, columns: str = "", /, **data: Any) -> Any:
+    """`{summary: line, data}` of the `model` row with this id: `data` holds the row's own
+    `columns` (space-separated names; timestamps written as the API writes them), then the
+    values named in `data`."""
+    own = {name: _shown(getattr(model, name)) for name in columns.split()}
+    return select(_object(summary=line, data=_object(**own, **data))).where(model.id == id_)
+
+
+def _shown(column: Any) -> Any:
+    return timestamp_json(column) if isinstance(column.type, DateTime) else column
 
 
 def _note(id_: Any) -> Any:
@@ -58,10 +66,7 @@ def _note(id_: Any) -> Any:
         n,
         id_,
         "Note: " + _line(n.body),
-        subject_type=n.subject_type,
-        subject_id=n.subject_id,
-        body=n.body,
-        pinned=n.pinned,
+        "subject_type subject_id body pinned",
     )
 
 
@@ -72,15 +77,7 @@ def _task(id_: Any) -> Any:
         t,
         id_,
         "Task: " + t.title + " (" + t.status + _opt(", due ", due) + ")",
-        subject_type=t.subject_type,
-        subject_id=t.subject_id,
-        title=t.title,
-        notes=t.notes,
-        due_at=timestamp_json(t.due_at),
-        priority=t.priority,
-        status=t.status,
-        owner_id=t.owner_id,
-        completed_at=timestamp_json(t.completed_at),
+        "subject_type subject_id title notes due_at priority status owner_id completed_at",
     )
 
 
@@ -94,16 +91,8 @@ def _interaction(id_: Any) -> Any:
         + i.channel
         + case((i.breakup, " (breakup)"), else_="")
         + _opt(": ", func.coalesce(i.title, _line(i.summary, 120))),
-        subject_type=i.subject_type,
-        subject_id=i.subject_id,
-        channel=i.channel,
-        direction=i.direction,
-        title=i.title,
-        summary=i.summary,
-        content_ref=i.content_ref,
-        breakup=i.breakup,
-        external_id=i.external_id,
-        source=i.source,
+        "subject_type subject_id channel direction title summary content_ref breakup external_id "
+        "source",
     )
 
 
@@ -113,12 +102,7 @@ def _meeting(id_: Any) -> Any:
         m,
         id_,
         "Meeting" + _opt(" with ", m.persona) + _opt(": ", _line(m.outcome, 120)),
-        lead_id=m.lead_id,
-        opportunity_id=m.opportunity_id,
-        scheduled_at=timestamp_json(m.scheduled_at),
-        persona=m.persona,
-        outcome=m.outcome,
-        next_step_at=timestamp_json(m.next_step_at),
+        "lead_id opportunity_id scheduled_at persona outcome next_step_at",
     )
 
 
@@ -138,10 +122,7 @@ def _qualification(id_: Any) -> Any:
         q,
         id_,
         summary,
-        lead_id=q.lead_id,
-        opportunity_id=q.opportunity_id,
-        qualified=q.qualified,
-        criteria=q.criteria,
+        "lead_id opportunity_id qualified criteria",
     )
 
 
@@ -177,11 +158,7 @@ def _history(id_: Any) -> Any:
         h,
         id_,
         case((h.field == "stage", stage), else_=field) + _opt(": ", h.reason),
-        opportunity_id=h.opportunity_id,
-        field=h.field,
-        old=h.old,
-        new=h.new,
-        reason=h.reason,
+        "opportunity_id field old new reason",
     )
 
 
