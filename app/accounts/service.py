@@ -210,21 +210,20 @@ async def adoption_history(
     return await AdoptionChangeRepository(session).list_page(principal, page, filters, "at")
 
 
-async def change_adoption(
+async def move_with_opportunity(
     session: AsyncSession,
+    opportunity_id: uuid.UUID,
     unit_ids: Sequence[uuid.UUID],
-    new: str,
-    *,
     from_adoptions: Sequence[str],
-    actor_id: uuid.UUID | None,
-    opportunity_id: uuid.UUID | None = None,
+    to: str,
+    actor_id: uuid.UUID,
 ) -> list[uuid.UUID]:
-    """For the opportunity flow: linked red units turn yellow at technical evaluation, linked
-    red or yellow units turn green when it is won. Each change is recorded with its actor and
-    opportunity; returns the units that changed."""
+    """The opportunity's linked units move with it: red ones turn yellow at technical
+    evaluation, red or yellow ones turn green when it is won. Each change is recorded with
+    the actor and the opportunity; returns the units that changed."""
     return await AdoptionChangeRepository(session).change(
         unit_ids,
-        new,
+        to,
         from_adoptions=from_adoptions,
         actor_id=actor_id,
         opportunity_id=opportunity_id,

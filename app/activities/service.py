@@ -101,8 +101,9 @@ async def list_activities(
     filters: ActivityFilters,
     sort: str,
 ) -> tuple[list[Activity], str | None]:
-    territories = TerritoryRepository(session)
-    await territories.check_filter(principal, filters.territory_id, "query.territory_id")
+    await TerritoryRepository(session).check_filter(
+        principal, filters.territory_id, "query.territory_id"
+    )
     await AccountRepository(session).check_filter(principal, filters.account_id, "query.account_id")
     return await ActivityRepository(session).list_page(principal, page, filters, sort)
 

@@ -239,21 +239,6 @@ class OpportunityPage(PageOf[Opportunity]):
     pass
 
 
-@dataclass(frozen=True)
-class OpportunityFilters(ListFilters):
-    """`GET /opportunities`'s filters; `q` holds the search's prefix query once parsed."""
-
-    owner_id: tuple[uuid.UUID, ...] | None = None
-    account_id: tuple[uuid.UUID, ...] | None = None
-    stage: tuple[str, ...] | None = None
-    type: tuple[str, ...] | None = None
-    forecast_category: tuple[str, ...] | None = None
-    close_date_from: date | None = None
-    close_date_to: date | None = None
-    updated_after: datetime | None = None
-    q: str | None = None
-
-
 class StageChange(RequestModel):
     """`to` is required; the rest as the move needs (section 7 of the contract)."""
 
@@ -291,3 +276,18 @@ class HistoryEntry(ResponseModel):
 
 class HistoryPage(PageOf[HistoryEntry]):
     pass
+
+
+@dataclass(frozen=True)
+class OpportunityFilters(ListFilters):
+    """`GET /opportunities`'s filters; `q` holds the search's prefix query once parsed."""
+
+    owner_id: tuple[uuid.UUID, ...] | None = None
+    account_id: tuple[uuid.UUID, ...] | None = None
+    stage: tuple[str, ...] | None = None
+    type: tuple[str, ...] | None = None
+    forecast_category: tuple[str, ...] | None = None
+    close_date_from: date | None = None
+    close_date_to: date | None = None
+    updated_after: datetime | None = None
+    q: str | None = None

@@ -209,13 +209,8 @@ async def _advance_units(
     to: str,
 ) -> None:
     """Linked units move with the deal, recorded in their adoption history with it."""
-    await accounts_service.change_adoption(
-        session,
-        opportunity.unit_ids,
-        to,
-        from_adoptions=from_adoptions,
-        actor_id=principal.id,
-        opportunity_id=opportunity.id,
+    await accounts_service.move_with_opportunity(
+        session, opportunity.id, opportunity.unit_ids, from_adoptions, to, principal.id
     )
 
 

@@ -406,13 +406,8 @@ async def test_change_adoption_for_an_opportunity(
     none = await unit(client, actors.rep, a["id"], "none")
     ids = [uuid.UUID(x["id"]) for x in (red, yellow, none)]
     opportunity_id = uuid.uuid4()
-    changed = await accounts_service.change_adoption(
-        session,
-        ids,
-        "green",
-        from_adoptions=("red", "yellow"),
-        actor_id=actors.rep.id,
-        opportunity_id=opportunity_id,
+    changed = await accounts_service.move_with_opportunity(
+        session, opportunity_id, ids, ("red", "yellow"), "green", actors.rep.id
     )
     assert set(changed) == set(ids[:2])
     rows = (
