@@ -61,7 +61,7 @@ account.list(
 
 
 account.read(
-    service.read_account,
+    service.get_account.expanded,
     params={"expand": (Any, ACCOUNT_EXPANSIONS)},
     description="An account in a territory you can see; `expand=territory` adds the "
     "territory's summary.",

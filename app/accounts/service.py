@@ -37,7 +37,6 @@ from app.core.expand import Expanded
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import Finder
-from app.core.repository import expanded_finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Account
@@ -47,6 +46,10 @@ from app.territories.repository import TerritoryRepository
 
 ACCOUNT = CustomFieldObject.ACCOUNT
 MISSING_ACCOUNT = "No such account."
+
+# The visible account or unit (locked `for_update`), else 404; `.expanded` adds `?expand=`.
+get_account = Finder(AccountRepository, MISSING_ACCOUNT)
+get_unit = Finder(UnitRepository, "No such unit.")
 
 # --- accounts ----------------------------------------------------------------------------
 
@@ -82,11 +85,6 @@ async def create_account(
     account = await accounts.add(Account(**values))
     await events.emit_created(session, EventResource.ACCOUNT, account, principal.id)
     return account
-
-
-# The visible account (locked `for_update`), else 404; `read_account` adds `?expand=`.
-get_account = Finder(AccountRepository, MISSING_ACCOUNT)
-read_account = expanded_finder(AccountRepository, MISSING_ACCOUNT)
 
 
 async def list_accounts(
@@ -157,9 +155,6 @@ async def create_unit(
     unit = await units.add(Unit(account_id=account_id, **data.model_dump()))
     await AdoptionChangeRepository(session).record([unit.id], None, unit.adoption, principal.id)
     return unit
-
-
-get_unit = Finder(UnitRepository, "No such unit.")
 
 
 async def list_units(

@@ -54,7 +54,7 @@ contacts.list(
 
 
 contacts.read(
-    service.read_contact,
+    service.get_contact.expanded,
     params={"expand": (Any, CONTACT_EXPANSIONS)},
     description="A contact of an account you can see; `expand=account` adds the account's summary.",
 )

@@ -23,7 +23,6 @@ from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.pagination import PageParams
 from app.core.repository import Finder
-from app.core.repository import expanded_finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.models import Contact
@@ -58,9 +57,8 @@ async def create_contact(
     return contact
 
 
-# The visible contact (locked `for_update`), else 404; `read_contact` adds `?expand=`.
+# The visible contact (locked `for_update`), else 404; `.expanded` adds `?expand=`.
 get_contact = Finder(ContactRepository, MISSING)
-read_contact = expanded_finder(ContactRepository, MISSING)
 
 
 async def update_contact(

@@ -333,6 +333,13 @@ class Finder(Generic[M]):
         repository = self.repository(session)
         return await repository.find(viewer, id, missing=self.missing, for_update=for_update)
 
+    async def expanded(
+        self, session: AsyncSession, viewer: Viewer, id: uuid.UUID, expand: Sequence[Expansion]
+    ) -> Expanded[M]:
+        """The visible row with the summaries `?expand=` asks for (`Repository.find_expanded`)."""
+        repository = self.repository(session)
+        return await repository.find_expanded(viewer, id, expand, missing=self.missing)
+
     async def for_change(
         self: Finder[V], session: AsyncSession, viewer: Viewer, id: uuid.UUID, if_match: str | None
     ) -> V:
@@ -341,19 +348,6 @@ class Finder(Generic[M]):
         row = await self(session, viewer, id, for_update=True)
         check_if_match(if_match, row.version)
         return row
-
-
-def expanded_finder(
-    repository: Callable[[AsyncSession], Repository[M]], missing: str
-) -> Callable[[AsyncSession, Viewer, uuid.UUID, Sequence[Expansion]], Awaitable[Expanded[M]]]:
-    """A service's `read_<record>(session, viewer, id, expand)`: `Repository.find_expanded`."""
-
-    async def find(
-        session: AsyncSession, viewer: Viewer, id: uuid.UUID, expand: Sequence[Expansion]
-    ) -> Expanded[M]:
-        return await repository(session).find_expanded(viewer, id, expand, missing=missing)
-
-    return find
 
 
 async def add_row(session: AsyncSession, entity: M) -> M:

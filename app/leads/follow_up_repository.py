@@ -166,13 +166,16 @@ class FollowUpRepository:
     async def page(
         self,
         viewer: Viewer,
-        cadence: Cadence,
-        tz: str,
         page: PageParams,
         filters: FollowUpFilters,
         sort: str,
-        expand: Sequence[Expansion] = (),
+        expand: Sequence[Expansion],
+        *,
+        cadence: Cadence,
+        tz: str,
     ) -> tuple[list[Any], str | None]:
+        """A page of the viewer's follow-up list (as any list's `page, filters, sort, expand`),
+        its due times by `cadence` in the time zone `tz`."""
         report = follow_up_query(viewer, cadence, tz)
         report = report.where(*any_of(Lead.owner_id, filters.owner_id))
         rows_sq = report.subquery("follow_up")

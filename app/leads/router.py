@@ -220,7 +220,7 @@ async def upsert_external(
 
 
 leads.read(
-    service.read_lead,
+    service.get_lead.expanded,
     params={"expand": (Any, LEAD_EXPANSIONS)},
     description="A lead you can see; `expand=owner,account` adds their summaries.",
 )

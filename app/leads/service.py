@@ -41,7 +41,6 @@ from app.core.http import etag
 from app.core.pagination import PageParams
 from app.core.repository import Finder
 from app.core.repository import Repository
-from app.core.repository import expanded_finder
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.leads.follow_up_repository import Cadence
@@ -196,9 +195,8 @@ async def create_lead(
 # ---- read -----------------------------------------------------------------------------------
 
 
-# The visible lead (locked `for_update`), else 404; `read_lead` adds `?expand=`.
+# The visible lead (locked `for_update`), else 404; `.expanded` adds `?expand=`.
 get_lead = Finder(LeadRepository, MISSING)
-read_lead = expanded_finder(LeadRepository, MISSING)
 
 
 async def get_external(session: AsyncSession, principal: Principal, external_id: str) -> Lead:
@@ -439,5 +437,5 @@ async def follow_up(
     policy = await CADENCE.get(session)
     cadence = Cadence(**policy.model_dump(exclude={"version"}))
     return await FollowUpRepository(session).page(
-        principal, cadence, tz, page, filters, sort, expand
+        principal, page, filters, sort, expand, cadence=cadence, tz=tz
     )

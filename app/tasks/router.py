@@ -51,7 +51,7 @@ tasks.list(
     "the owner's summary. " + WHO,
 )
 tasks.read(
-    service.get,
+    service.get_task.expanded,
     params={"expand": (Any, TASK_EXPANSIONS)},
     summary="Read a task",
     description="`expand=owner` adds the owner's summary. " + WHO,

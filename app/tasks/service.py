@@ -22,7 +22,6 @@ from app.core.errors import not_visible
 from app.core.expand import Expanded
 from app.core.pagination import PageParams
 from app.core.repository import Finder
-from app.core.repository import expanded_finder
 from app.core.security import Principal
 from app.models import Task
 from app.subjects.service import check_subject
@@ -75,7 +74,7 @@ async def create(session: AsyncSession, principal: Principal, data: TaskCreate) 
     return task
 
 
-get = expanded_finder(TaskRepository, MISSING)
+get_task = Finder(TaskRepository, MISSING)
 
 
 async def list_page(
@@ -93,9 +92,6 @@ async def list_page(
     return await TaskRepository(session).list_page_expanded(principal, page, filters, sort, expand)
 
 
-_task = Finder(TaskRepository, MISSING)
-
-
 async def update(
     session: AsyncSession,
     principal: Principal,
@@ -103,7 +99,7 @@ async def update(
     patch: TaskUpdate,
     if_match: str | None,
 ) -> Task:
-    task = await _task.for_change(session, principal, task_id, if_match)
+    task = await get_task.for_change(session, principal, task_id, if_match)
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("owner_id") not in (None, task.owner_id):
         await _check_owner(session, principal, changes["owner_id"])
@@ -118,5 +114,5 @@ async def update(
 async def delete(
     session: AsyncSession, principal: Principal, task_id: uuid.UUID, if_match: str | None
 ) -> None:
-    task = await _task.for_change(session, principal, task_id, if_match)
+    task = await get_task.for_change(session, principal, task_id, if_match)
     await TaskRepository(session).delete(task)
