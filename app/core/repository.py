@@ -323,9 +323,15 @@ class Finder(Generic[M]):
     """A service's `get_<record>(session, viewer, id, for_update=...)`: `Repository.find`, the
     visible row (locked and read afresh `for_update`), else 404 saying `missing`."""
 
-    def __init__(self, repository: Callable[[AsyncSession], Repository[M]], missing: str) -> None:
+    def __init__(
+        self,
+        repository: Callable[[AsyncSession], Repository[M]],
+        missing: str,
+        may_change: Callable[[M, Any], None] | None = None,
+    ) -> None:
         self.repository = repository
         self.missing = missing
+        self.may_change = may_change
 
     async def __call__(
         self, session: AsyncSession, viewer: Viewer, id: uuid.UUID, *, for_update: bool = False
@@ -343,9 +349,11 @@ class Finder(Generic[M]):
     async def for_change(
         self: Finder[V], session: AsyncSession, viewer: Viewer, id: uuid.UUID, if_match: str | None
     ) -> V:
-        """The row locked for a change and held to the request's `If-Match` (412 when it names
-        another version)."""
+        """The row locked for a change: `may_change` (when given) refuses a viewer who may
+        see but not change it, then the request's `If-Match` is held to its version (412)."""
         row = await self(session, viewer, id, for_update=True)
+        if self.may_change is not None:
+            self.may_change(row, viewer)
         check_if_match(if_match, row.version)
         return row
 

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import events
 from app.core.enums import EventResource
 from app.core.errors import Forbidden
-from app.core.http import check_if_match
 from app.core.pagination import PageParams
 from app.core.repository import Finder
 from app.core.security import Principal
@@ -33,7 +32,13 @@ async def create(session: AsyncSession, principal: Principal, data: NoteCreate) 
     return note
 
 
-get = Finder(NoteRepository, MISSING)
+def ensure_author(note: Note, principal: Principal) -> None:
+    """403: the note is visible, but only its author or an admin changes it."""
+    if not (principal.is_admin or note.author_id == principal.id):
+        raise Forbidden("Only the note's author or an admin changes or deletes it.")
+
+
+get = Finder(NoteRepository, MISSING, may_change=ensure_author)
 
 
 async def list_page(
@@ -44,21 +49,6 @@ async def list_page(
     return await NoteRepository(session).list_page(principal, page, filters, sort)
 
 
-def ensure_author(note: Note, principal: Principal) -> None:
-    """403: the note is visible, but only its author or an admin changes it."""
-    if not (principal.is_admin or note.author_id == principal.id):
-        raise Forbidden("Only the note's author or an admin changes or deletes it.")
-
-
-async def _for_change(
-    session: AsyncSession, principal: Principal, note_id: uuid.UUID, if_match: str | None
-) -> Note:
-    note = await NoteRepository(session).find(principal, note_id, missing=MISSING, for_update=True)
-    ensure_author(note, principal)
-    check_if_match(if_match, note.version)
-    return note
-
-
 async def update(
     session: AsyncSession,
     principal: Principal,
@@ -66,7 +56,7 @@ async def update(
     patch: NoteUpdate,
     if_match: str | None,
 ) -> Note:
-    note = await _for_change(session, principal, note_id, if_match)
+    note = await get.for_change(session, principal, note_id, if_match)
     await NoteRepository(session).apply_patch(note, patch.model_dump(exclude_unset=True))
     return note
 
@@ -74,5 +64,5 @@ async def update(
 async def delete(
     session: AsyncSession, principal: Principal, note_id: uuid.UUID, if_match: str | None
 ) -> None:
-    note = await _for_change(session, principal, note_id, if_match)
+    note = await get.for_change(session, principal, note_id, if_match)
     await NoteRepository(session).delete(note)

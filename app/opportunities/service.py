@@ -222,11 +222,14 @@ async def get(
     return found(await repository.get_visible(session, principal, opportunity_id), MISSING)
 
 
-async def get_for_update(
-    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
+async def for_change(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, if_match: str | None
 ) -> Opportunity:
+    """The visible opportunity locked for a change and held to the request's `If-Match`."""
     opportunity = await repository.get_visible_for_update(session, principal, opportunity_id)
-    return found(opportunity, MISSING)
+    opportunity = found(opportunity, MISSING)
+    check_if_match(if_match, opportunity.version)
+    return opportunity
 
 
 async def list_page(
@@ -337,8 +340,7 @@ async def update(
     patch: OpportunityUpdate,
     if_match: str | None,
 ) -> Opportunity:
-    opportunity = await get_for_update(session, principal, opportunity_id)
-    check_if_match(if_match, opportunity.version)
+    opportunity = await for_change(session, principal, opportunity_id, if_match)
     requested: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"change_reason"})
     await custom_fields.take_for_update(session, OPPORTUNITY, opportunity.custom_values, requested)
     changes = {k: v for k, v in requested.items() if getattr(opportunity, k) != v}

@@ -26,7 +26,6 @@ from app.core.errors import InvalidTransition
 from app.core.errors import StageRequirementsUnmet
 from app.core.errors import field_error
 from app.core.errors import not_visible
-from app.core.http import check_if_match
 from app.core.security import Principal
 from app.models import Opportunity
 from app.opportunities import history
@@ -132,8 +131,7 @@ async def change_stage(
     if_match: str | None,
     tz: tzinfo,
 ) -> Opportunity:
-    opportunity = await service.get_for_update(session, principal, opportunity_id)
-    check_if_match(if_match, opportunity.version)
+    opportunity = await service.for_change(session, principal, opportunity_id, if_match)
     _refuse_fields_of_other_moves(body)
     stages = await stage_table.stage_defs(session)
     by_slug = stage_by_slug(stages)

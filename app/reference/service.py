@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import Any
 from typing import Protocol
 from typing import TypeVar
 
@@ -18,10 +21,7 @@ from app.models import BuyerProcessStage
 from app.models import DiscoveryQuestion
 from app.models import PersonaProfile
 from app.reference import repository
-from app.reference.schemas import BuyerProcessStageUpdate
 from app.reference.schemas import DiscoveryQuestionCreate
-from app.reference.schemas import DiscoveryQuestionUpdate
-from app.reference.schemas import PersonaUpdate
 from app.reference.schemas import QuestionFilters
 
 
@@ -53,22 +53,34 @@ class _Versioned(Protocol):
 V = TypeVar("V", bound=_Versioned)
 
 
-async def _patched(session: AsyncSession, row: V, patch: RequestModel, if_match: str | None) -> V:
-    """Merge-patches a reference row under If-Match (admins edit; rows keep their version)."""
-    check_if_match(if_match, row.version)
-    await apply_patch(session, row, patch.model_dump(exclude_unset=True))
-    return row
+Locked = Callable[[AsyncSession, Any], Awaitable[V | None]]
+Update = Callable[[AsyncSession, Principal, Any, RequestModel, str | None], Awaitable[V]]
 
 
-async def update_persona(
-    session: AsyncSession,
-    principal: Principal,
-    slug: str,
-    patch: PersonaUpdate,
-    if_match: str | None,
-) -> PersonaProfile:
-    persona = await repository.persona_for_update(session, slug)
-    return await _patched(session, found(persona, "No such persona."), patch, if_match)
+def _updater(locked: Locked[V], missing: str) -> Update[V]:
+    """An admin's merge patch of one reference row under If-Match: the row `locked` finds
+    (404 saying `missing`), its version checked, the sent fields written."""
+
+    async def update(
+        session: AsyncSession,
+        principal: Principal,
+        key: Any,
+        patch: RequestModel,
+        if_match: str | None,
+    ) -> V:
+        row = found(await locked(session, key), missing)
+        check_if_match(if_match, row.version)
+        await apply_patch(session, row, patch.model_dump(exclude_unset=True))
+        return row
+
+    return update
+
+
+update_persona = _updater(repository.persona_for_update, "No such persona.")
+update_question = _updater(repository.question_for_update, "No such discovery question.")
+update_buyer_process_stage = _updater(
+    repository.buyer_process_stage_for_update, "No such buyer process stage."
+)
 
 
 async def create_question(
@@ -82,25 +94,3 @@ async def get_question(
 ) -> DiscoveryQuestion:
     question = await repository.get_question(session, question_id)
     return found(question, "No such discovery question.")
-
-
-async def update_question(
-    session: AsyncSession,
-    principal: Principal,
-    question_id: uuid.UUID,
-    patch: DiscoveryQuestionUpdate,
-    if_match: str | None,
-) -> DiscoveryQuestion:
-    question = await repository.question_for_update(session, question_id)
-    return await _patched(session, found(question, "No such discovery question."), patch, if_match)
-
-
-async def update_buyer_process_stage(
-    session: AsyncSession,
-    principal: Principal,
-    slug: str,
-    patch: BuyerProcessStageUpdate,
-    if_match: str | None,
-) -> BuyerProcessStage:
-    stage = await repository.buyer_process_stage_for_update(session, slug)
-    return await _patched(session, found(stage, "No such buyer process stage."), patch, if_match)

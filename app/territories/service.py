@@ -287,13 +287,18 @@ async def get_plan(session: AsyncSession, principal: Principal, plan_id: uuid.UU
     return found[0]
 
 
-async def _plan_for_change(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> Plan:
+async def _plan_for_change(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID, if_match: str | None
+) -> Plan:
+    """The plan locked for a change by someone who edits its territory's team, held to the
+    request's `If-Match`."""
     found = await PlanRepository(session).get_access(principal, plan_id, for_update=True)
     if found is None:
         raise NotFound("No such plan.")
     plan, territory_access = found
     if not territory_access.may_edit_team:
         raise Forbidden(TEAM_EDITORS)
+    check_if_match(if_match, plan.version)
     return plan
 
 
@@ -304,8 +309,7 @@ async def update_plan(
     patch: PlanUpdate,
     if_match: str | None,
 ) -> Plan:
-    plan = await _plan_for_change(session, principal, plan_id)
-    check_if_match(if_match, plan.version)
+    plan = await _plan_for_change(session, principal, plan_id, if_match)
     changes = patch.model_dump(exclude_unset=True)
     plans = PlanRepository(session)
     if changes.get("vertical", plan.vertical) != plan.vertical:
@@ -319,6 +323,5 @@ async def update_plan(
 async def delete_plan(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID, if_match: str | None
 ) -> None:
-    plan = await _plan_for_change(session, principal, plan_id)
-    check_if_match(if_match, plan.version)
+    plan = await _plan_for_change(session, principal, plan_id, if_match)
     await PlanRepository(session).delete(plan)
