@@ -29,6 +29,8 @@ from app.models import Contact
 
 CONTACT = CustomFieldObject.CONTACT
 MISSING = "No such contact."
+# The visible contact (locked `for_update`), else 404; `.expanded` adds `?expand=`.
+get_contact = Finder(ContactRepository, MISSING)
 
 
 async def _check_references(
@@ -52,13 +54,15 @@ async def create_contact(
     values = data.model_dump()
     await _check_references(session, principal, values)
     await custom_fields.take_for_create(session, CONTACT, values)
-    contact = await ContactRepository(session).add(Contact(**values))
-    await events.emit_created(session, EventResource.CONTACT, contact, principal.id)
+    return await store(session, Contact(**values), principal.id)
+
+
+async def store(session: AsyncSession, contact: Contact, actor_id: uuid.UUID) -> Contact:
+    """Stores a new contact and announces it (`contact.created`): how every contact is made,
+    by hand or by converting a lead."""
+    contact = await ContactRepository(session).add(contact)
+    await events.emit_created(session, EventResource.CONTACT, contact, actor_id)
     return contact
-
-
-# The visible contact (locked `for_update`), else 404; `.expanded` adds `?expand=`.
-get_contact = Finder(ContactRepository, MISSING)
 
 
 async def update_contact(

@@ -34,6 +34,7 @@ from app.subjects.service import check_subject
 from app.subjects.service import check_subject_filter
 
 MISSING = "No such interaction."
+get = Finder(InteractionRepository, MISSING)
 
 
 def _problems(data: InteractionCreate, now: datetime) -> list[FieldError]:
@@ -126,9 +127,6 @@ async def _stored(
     if not await interactions.is_visible(principal, stored.id):
         raise Duplicate("An interaction with this external_id exists.")
     return stored
-
-
-get = Finder(InteractionRepository, MISSING)
 
 
 async def list_page(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import service as accounts_service
 from app.accounts.repository import AccountRepository
 from app.accounts.schemas import AccountCreate
+from app.contacts import service as contacts_service
 from app.contacts.repository import ContactRepository
 from app.core import events
 from app.core.changes import snapshot
@@ -142,11 +143,9 @@ async def _contact(
                 principal.id,
             )
         return existing
-    contact = await contacts.add(
-        Contact(account_id=account.id, lead_id=lead.id, **snapshot(lead, CONTACT_FROM_LEAD)),
-    )
-    await events.emit_created(session, EventResource.CONTACT, contact, principal.id)
-    return contact
+    carried = snapshot(lead, CONTACT_FROM_LEAD)
+    contact = Contact(account_id=account.id, lead_id=lead.id, **carried)
+    return await contacts_service.store(session, contact, principal.id)
 
 
 async def convert_lead(

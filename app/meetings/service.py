@@ -21,6 +21,7 @@ from app.meetings.schemas import MeetingUpdate
 from app.models import Meeting
 
 MISSING = "No such meeting."
+get = Finder(MeetingRepository, MISSING)
 
 EMPTY_RESEARCH = {"crm": None, "linkedin": None, "website": None}
 
@@ -89,9 +90,6 @@ async def create(session: AsyncSession, principal: Principal, data: MeetingCreat
         **values,
     )
     return await MeetingRepository(session).add(meeting)
-
-
-get = Finder(MeetingRepository, MISSING)
 
 
 async def list_page(

@@ -34,6 +34,7 @@ from app.tasks.schemas import TaskUpdate
 from app.users.repository import UserRepository
 
 MISSING = "No such task."
+get_task = Finder(TaskRepository, MISSING)
 
 
 async def _check_owner(session: AsyncSession, principal: Principal, owner_id: uuid.UUID) -> None:
@@ -72,9 +73,6 @@ async def create(session: AsyncSession, principal: Principal, data: TaskCreate) 
     if task.status == "done":
         await _emit(session, EventType.TASK_COMPLETED, task, principal.id)
     return task
-
-
-get_task = Finder(TaskRepository, MISSING)
 
 
 async def list_page(
