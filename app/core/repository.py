@@ -312,16 +312,20 @@ class Repository(Generic[M]):
         return [getattr(entity, str(key.column.key)) for key in keys]
 
 
-class Versioned(Protocol):
+class HasVersion(Protocol):
+    """A row with a version (its ETag)."""
+
     version: Any
 
 
-V = TypeVar("V", bound=Versioned)
+V = TypeVar("V", bound=HasVersion)
 
 
 class Finder(Generic[M]):
-    """A service's `get_<record>(session, viewer, id, for_update=...)`: `Repository.find`, the
-    visible row (locked and read afresh `for_update`), else 404 saying `missing`."""
+    """A record's finder, as a service declares it (`get_account = Finder(AccountRepository,
+    "No such account.")`). Called, `Repository.find`: the visible row (locked and read afresh
+    `for_update`), else 404 saying `missing`; `.expanded` adds the `?expand=` summaries;
+    `.for_change` locks it for a change and holds it to If-Match."""
 
     def __init__(
         self,

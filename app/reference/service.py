@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import Any
-from typing import Protocol
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import found
 from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import V
 from app.core.repository import apply_patch
 from app.core.schemas import RequestModel
 from app.core.security import Principal
@@ -44,13 +43,6 @@ async def list_buyer_process_stages(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> tuple[list[BuyerProcessStage], str | None]:
     return await repository.list_buyer_process_stages(session, page)
-
-
-class _Versioned(Protocol):
-    version: int
-
-
-V = TypeVar("V", bound=_Versioned)
 
 
 Locked = Callable[[AsyncSession, Any], Awaitable[V | None]]
