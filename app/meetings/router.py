@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter
 
-from app.core.pagination import Page
-from app.core.query_lists import built
 from app.core.routes import Resource
 from app.core.security import HumanPrincipal
 from app.meetings import service
@@ -34,11 +30,8 @@ meetings.create(
 meetings.list(
     service.list_page,
     MeetingPage,
-    params={
-        "filters": Annotated[MeetingFilters, built(MeetingFilters)],
-        "sort": (str, MEETING_SORTS.param),
-        "page": Page,
-    },
+    filters=MeetingFilters,
+    sorts=MEETING_SORTS,
     description="Meetings of visible leads and opportunities. `scheduled_from` is inclusive, "
     "`scheduled_to` exclusive. Sort: `scheduled_at` (default), `updated_at`; `-` for descending.",
 )
