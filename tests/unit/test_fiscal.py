@@ -174,8 +174,19 @@ def test_invalid_start_month(start_month: int) -> None:
         quarters_of(2027, start_month)
 
 
-def test_invalid_period_is_a_value_error() -> None:
-    assert issubclass(InvalidPeriod, ValueError)
+@pytest.mark.parametrize(
+    ("label", "says"),
+    [
+        ("FY2027-Q5", "not of the form FY2027 or FY2027-Q1"),
+        ("fy2027", "not of the form"),
+        ("FY27", "not of the form"),
+        ("FY0000", "fiscal year must be between"),
+    ],
+)
+def test_a_bad_label_says_what_is_wrong(label: str, says: str) -> None:
+    """The message becomes the 422's detail on `period`: it names the rule the label broke."""
+    with pytest.raises(InvalidPeriod, match=says):
+        parse_period(label, 1)
 
 
 def test_period_for_outside_supported_years() -> None:
