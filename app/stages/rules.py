@@ -21,6 +21,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
 
+from app.core.enums import StageSlug
+
 __all__ = [
     "DEFAULT_STAGES",
     "ENTRY_CHECKS",
@@ -71,12 +73,6 @@ OVERVIEW_ELEMENTS = (
     "primary_value_driver",
     "required_capabilities",
 )
-
-_PENDING_ACCEPTANCE = "pending_acceptance"
-_CLOSED_WON = "closed_won"
-_LOST = "lost"
-_UNQUALIFIED = "unqualified"
-_DUPLICATE = "duplicate"
 
 # Entry checks hold on the way in, not for ever: a follow-up or a current close plan can lapse.
 ENTRY_CHECKS = frozenset({"follow_up_scheduled", "close_plan_current"})
@@ -170,7 +166,7 @@ def _requirements(
 
 
 DEFAULT_STAGES: tuple[StageDef, ...] = (
-    StageDef(_PENDING_ACCEPTANCE, 0, "Pending Acceptance", 0, "omitted", False, _requirements(())),
+    StageDef("pending_acceptance", 0, "Pending Acceptance", 0, "omitted", False, _requirements(())),
     StageDef(
         "discovery",
         1,
@@ -231,11 +227,11 @@ DEFAULT_STAGES: tuple[StageDef, ...] = (
         _requirements(("signature_requested", "close_plan_current")),
     ),
     StageDef(
-        _CLOSED_WON, 7, "Closed Won", 100, "closed", True, _requirements(("amount", "close_date"))
+        "closed_won", 7, "Closed Won", 100, "closed", True, _requirements(("amount", "close_date"))
     ),
-    StageDef(_LOST, 8, "Lost", 0, "omitted", True, _requirements(("loss_reason",))),
-    StageDef(_UNQUALIFIED, 9, "Unqualified", 0, "omitted", True, _requirements(("reason",))),
-    StageDef(_DUPLICATE, 10, "Duplicate", 0, "omitted", True, _requirements(("duplicate_of_id",))),
+    StageDef("lost", 8, "Lost", 0, "omitted", True, _requirements(("loss_reason",))),
+    StageDef("unqualified", 9, "Unqualified", 0, "omitted", True, _requirements(("reason",))),
+    StageDef("duplicate", 10, "Duplicate", 0, "omitted", True, _requirements(("duplicate_of_id",))),
 )
 
 # Stages 0-6; the terminal ones (closed_won, lost, unqualified, duplicate) are the closed ones.
@@ -427,13 +423,13 @@ def check_transition(
         raise ValueError(f"unknown opportunity type {facts.type!r}")
     target = by_slug.get(move.to)
 
-    if current.slug == _CLOSED_WON:
+    if current.slug == StageSlug.CLOSED_WON:
         return _never("closed_won is final: a won opportunity never changes stage.")
     if target is None:
         return _never(f"There is no stage {move.to!r}.")
     if target.slug == current.slug:
         return _never(f"The opportunity is already at stage {current.slug}.")
-    if target.slug == _PENDING_ACCEPTANCE:
+    if target.slug == StageSlug.PENDING_ACCEPTANCE:
         return _never("No opportunity moves back to pending_acceptance.")
     own = target.requirements[facts.type]
 
@@ -455,16 +451,16 @@ def check_transition(
         checks.append((target, ("reason", *own)))
         return _checked(TransitionKind.REOPEN, checks, facts, move)
 
-    if target.slug == _LOST:
+    if target.slug == StageSlug.LOST:
         details = ("loss_details",) if move.loss_reason == "other" else ()
         return _checked(
             TransitionKind.LOSS, [(target, ("loss_reason", *details, *own))], facts, move
         )
-    if target.slug == _UNQUALIFIED:
-        if current.slug != _PENDING_ACCEPTANCE:
+    if target.slug == StageSlug.UNQUALIFIED:
+        if current.slug != StageSlug.PENDING_ACCEPTANCE:
             return _never("Only an opportunity at pending_acceptance can be marked unqualified.")
         return _checked(TransitionKind.UNQUALIFY, [(target, ("reason", *own))], facts, move)
-    if target.slug == _DUPLICATE:
+    if target.slug == StageSlug.DUPLICATE:
         return _checked(
             TransitionKind.DUPLICATE, [(target, ("duplicate_of_id", *own))], facts, move
         )
@@ -475,7 +471,7 @@ def check_transition(
             current.number,
             target.number,
             facts.type,
-            entry_checks=target.slug != _CLOSED_WON,
+            entry_checks=target.slug != StageSlug.CLOSED_WON,
         )
         return _checked(TransitionKind.FORWARD, checks, facts, move)
     # Backward between open stages 1..6: stage 0 and the terminal stages were refused above.
