@@ -279,8 +279,9 @@ async def list_page(
 ) -> tuple[list[str], str | None]:
     """A page of visible opportunities as response JSON texts, and the next cursor (bound to
     the filters, the custom ones included, and the sort)."""
-    given = filters.cursor_binding()
-    present = {k: list(v) if isinstance(v, tuple) else v for k, v in given.items()}
+    # Every filter, absent ones as None, binds the cursor (as when the filters were a dict).
+    given = vars(filters)
+    present = {k: list(v) if isinstance(v, tuple) else v for k, v in given.items() if v is not None}
     cursor_filters = {**given, **(custom or {}), "sort": sort}
     params: dict[str, Any] = {
         **present,
