@@ -139,18 +139,6 @@ async def get_visible(
     return opportunity
 
 
-async def get_visible_for_update(
-    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
-) -> Opportunity | None:
-    """Locks the row: concurrent changes of one opportunity wait for each other."""
-    return await session.scalar(
-        select(Opportunity)
-        .where(Opportunity.id == opportunity_id, opportunity_visible(principal))
-        .with_for_update(of=Opportunity)
-        .execution_options(populate_existing=True)
-    )
-
-
 async def visible_exists(
     session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID
 ) -> bool:

@@ -30,8 +30,8 @@ from app.core.errors import OpportunityClosed
 from app.core.errors import field_error
 from app.core.errors import found
 from app.core.errors import not_visible
-from app.core.http import check_if_match
 from app.core.pagination import PageParams
+from app.core.repository import Finder
 from app.core.schemas import own_fields
 from app.core.security import Principal
 from app.core.text_search import prefix_query
@@ -42,6 +42,7 @@ from app.models import Opportunity
 from app.models import User
 from app.opportunities import history
 from app.opportunities import repository
+from app.opportunities.repository import OpportunityRepository
 from app.opportunities.rules import CHANGE_REASON_MAX_LENGTH
 from app.opportunities.rules import FINAL_WHEN_CLOSED
 from app.opportunities.rules import ClosedEdit
@@ -222,14 +223,9 @@ async def get(
     return found(await repository.get_visible(session, principal, opportunity_id), MISSING)
 
 
-async def for_change(
-    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, if_match: str | None
-) -> Opportunity:
-    """The visible opportunity locked for a change and held to the request's `If-Match`."""
-    opportunity = await repository.get_visible_for_update(session, principal, opportunity_id)
-    opportunity = found(opportunity, MISSING)
-    check_if_match(if_match, opportunity.version)
-    return opportunity
+# The visible opportunity locked for a change and held to the request's `If-Match`.
+# (Reads by id take `get`: its statement is built once per role.)
+for_change = Finder(OpportunityRepository, MISSING).for_change
 
 
 async def list_page(
