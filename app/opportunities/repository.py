@@ -39,6 +39,7 @@ from app.core.pagination import decode_cursor
 from app.core.pagination import fetch_children
 from app.core.pagination import keyset_after_params
 from app.core.pagination import next_cursor
+from app.core.pagination import page_rows
 from app.core.repository import Repository
 from app.core.repository import add_row
 from app.core.repository import check_filter_ids
@@ -201,10 +202,11 @@ def _list_statement(
     filters: tuple[str, ...],
     after_cursor: bool,
     expand: tuple[Expansion, ...],
+    rows: int,
 ) -> Select[Any]:
-    """Built once per shape (role, sort, which filters, first page or not, expansions); the
-    values are parameters."""
-    return _build_list_statement(role, sort, filters, after_cursor, expand)
+    """Built once per shape (role, sort, which filters, first page or not, expansions, rows
+    read); the values are parameters."""
+    return _build_list_statement(role, sort, filters, after_cursor, expand, rows)
 
 
 def _build_list_statement(
@@ -213,6 +215,7 @@ def _build_list_statement(
     filters: tuple[str, ...],
     after_cursor: bool,
     expand: tuple[Expansion, ...],
+    rows: int,
     conditions: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Any]:
     """The page's ids come first, then only the page's rows are read and written as JSON.
@@ -221,8 +224,9 @@ def _build_list_statement(
     part of what they see (their own, their territories' accounts) takes its own page, from
     the (owner_id, created_at, id) and account_id indexes, and the union's first page is the
     page. `conditions` (the custom field filters, values inlined as bound literals) make a
-    statement of its own."""
+    statement of its own. `rows` is written into the SQL (`page_rows`)."""
     keys = _list_keys(sort)
+    limit = page_rows(rows)
     viewer = BoundViewer(role)
     order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
 
@@ -231,7 +235,7 @@ def _build_list_statement(
         ids = ids.where(visible, *conditions, *(_LIST_FILTERS[name] for name in filters))
         if after_cursor:
             ids = ids.where(keyset_after_params(keys))
-        return ids.order_by(*order).limit(bindparam("limit"))
+        return ids.order_by(*order).limit(limit)
 
     parts = [first_page(visible) for visible in opportunity_visible_parts(viewer)]
     page_ids = parts[0].subquery("page_ids")
@@ -240,12 +244,7 @@ def _build_list_statement(
         merged_order = [
             c.desc() if keys[0].descending else c.asc() for c in (merged.c.sort_key, merged.c.id)
         ]
-        page_ids = (
-            select(merged.c.id)
-            .order_by(*merged_order)
-            .limit(bindparam("limit"))
-            .subquery("page_ids")
-        )
+        page_ids = select(merged.c.id).order_by(*merged_order).limit(limit).subquery("page_ids")
     return (
         select(Opportunity.id, keys[0].column.label("sort_key"), opportunity_json(viewer, expand))
         .join(page_ids, page_ids.c.id == Opportunity.id)
@@ -275,12 +274,18 @@ async def list_page(
         **present,
         VIEWER_ID: principal.id,
         "currency": currency,
-        "limit": page.limit + 1,
     }
     if page.cursor:
         values = decode_cursor(page.cursor, "opportunities", cursor_filters)
         params |= cursor_key_params(_list_keys(sort), values)
-    shape = (principal.role, sort, tuple(sorted(present)), bool(page.cursor), tuple(expand))
+    shape = (
+        principal.role,
+        sort,
+        tuple(sorted(present)),
+        bool(page.cursor),
+        tuple(expand),
+        page.limit + 1,
+    )
     stmt = _build_list_statement(*shape, conditions) if conditions else _list_statement(*shape)
     rows = list(await fetch(session, stmt, params))
     cursor = next_cursor(rows, page, "opportunities", cursor_filters, lambda r: [r[1], r[0]])

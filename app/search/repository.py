@@ -27,6 +27,7 @@ from app.core.errors import Malformed
 from app.core.pagination import PageParams
 from app.core.pagination import decode_cursor
 from app.core.pagination import encode_cursor
+from app.core.pagination import page_rows
 from app.core.text_search import TextQuery
 from app.core.text_search import bound_matches
 from app.core.text_search import bound_rank
@@ -103,10 +104,14 @@ def branches(viewer: Viewer) -> dict[SearchType, Select[Any]]:
     }
 
 
-@lru_cache(maxsize=128)  # roles x type sets x first page or not: few are used
-def _statement(role: str, types: tuple[SearchType, ...], after_cursor: bool) -> Select[Any]:
-    """Built once per shape; the query, the viewer, the page size and the cursor are bound
-    (building the four branches cost the worker some 10 ms a search)."""
+@lru_cache(maxsize=512)  # roles x type sets x first page or not x page size: few are used
+def _statement(
+    role: str, types: tuple[SearchType, ...], after_cursor: bool, rows: int
+) -> Select[Any]:
+    """Built once per shape; the query, the viewer and the cursor are bound, the rows read are
+    written into the SQL (`page_rows`) (building the four branches cost the worker some 10 ms
+    a search)."""
+    limit = page_rows(rows)
     parts = []
     for kind, branch in branches(BoundViewer(role)).items():
         if kind not in types:
@@ -118,9 +123,9 @@ def _statement(role: str, types: tuple[SearchType, ...], after_cursor: bool) -> 
             )
             branch = branch.where(tuple_(score, id_column) < after)
         # Each branch is cut to the page first: the union orders at most 4 pages of rows.
-        parts.append(branch.order_by(score.desc(), id_column.desc()).limit(bindparam("limit")))
+        parts.append(branch.order_by(score.desc(), id_column.desc()).limit(limit))
     hits = union_all(*parts).subquery("hits")
-    return select(hits).order_by(hits.c.score.desc(), hits.c.id.desc()).limit(bindparam("limit"))
+    return select(hits).order_by(hits.c.score.desc(), hits.c.id.desc()).limit(limit)
 
 
 def _after(keys: list[Any]) -> tuple[float, uuid.UUID]:
@@ -140,11 +145,11 @@ async def search_page(
     binding: dict[str, Any],
 ) -> tuple[list[Any], str | None]:
     """One page of hits, best first; the cursor is the last hit's (score, id)."""
-    params: dict[str, Any] = {**query.params(), VIEWER_ID: viewer.id, "limit": page.limit + 1}
+    params: dict[str, Any] = {**query.params(), VIEWER_ID: viewer.id}
     if page.cursor:
         score, hit_id = _after(decode_cursor(page.cursor, ENDPOINT, binding))
         params |= {"after_score": score, "after_id": hit_id}
-    stmt = _statement(viewer.role, tuple(types), bool(page.cursor))
+    stmt = _statement(viewer.role, tuple(types), bool(page.cursor), page.limit + 1)
     rows = list((await session.execute(stmt, params)).all())
     if len(rows) <= page.limit:
         return rows, None

@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import DateTime
-from sqlalchemy import Integer
 from sqlalchemy import Select
 from sqlalchemy import Uuid
 from sqlalchemy import bindparam
@@ -41,6 +40,7 @@ from app.core.errors import Malformed
 from app.core.pagination import PageParams
 from app.core.pagination import decode_cursor
 from app.core.pagination import encode_cursor
+from app.core.pagination import page_rows
 from app.core.visibility import VIEWER_ID
 from app.core.visibility import BoundViewer
 from app.core.visibility import Viewer
@@ -62,7 +62,6 @@ ENDPOINT = "timeline"
 AFTER_AT = bindparam("after_at", type_=DateTime(timezone=True))
 AFTER_ID = bindparam("after_id", type_=Uuid())
 ROOT_ID = bindparam("root_id", type_=Uuid())
-SIZE = bindparam("n", type_=Integer())
 # The first page starts after everything (no cursor): the end of time and the largest id.
 _START = (datetime(9999, 12, 31, tzinfo=UTC), uuid.UUID(int=(1 << 128) - 1))
 
@@ -211,10 +210,11 @@ class TimelineRepository:
         self.session = session
 
     @staticmethod
-    @cache
-    def statement(role: str, subject_type: SubjectType) -> Select[Any]:
-        """The page statement for a subject type and a viewer's role, built once (parameters
-        `root_id`, `after_at`, `after_id`, `n` = page size + 1, and `viewer_id`)."""
+    @lru_cache(maxsize=512)  # roles x subject types x page sizes: few are used
+    def statement(role: str, subject_type: SubjectType, rows: int) -> Select[Any]:
+        """The page statement for a subject type, a viewer's role and the rows read (page size
+        + 1, written into the SQL: `page_rows`), built once (parameters `root_id`, `after_at`,
+        `after_id` and `viewer_id`)."""
         viewer = BoundViewer(role)
         repository = visibility_rule(subject_type)
         root = (
@@ -223,7 +223,7 @@ class TimelineRepository:
             .cte("root")
         )
         root_ids = select(root.c.id)
-        n = SIZE
+        n = page_rows(rows)
         scope = _scope(subject_type, root_ids)
         branches = _subject_branches(scope, n) + _record_branches(scope, n)
         merged = union_all(*branches).subquery("merged")
@@ -266,10 +266,10 @@ class TimelineRepository:
             "root_id": subject_id,
             "after_at": after[0],
             "after_id": after[1],
-            "n": page.limit + 1,
             VIEWER_ID: viewer.id,
         }
-        result = await self.session.execute(self.statement(viewer.role, subject_type), params)
+        statement = self.statement(viewer.role, subject_type, page.limit + 1)
+        result = await self.session.execute(statement, params)
         rows = list(result.all())
         if not rows or not rows[0].found:
             return TimelinePageRows(False, [], None)
