@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy import func
 from sqlalchemy import insert
+from sqlalchemy import literal_column
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +45,10 @@ def violated_constraint(exc: IntegrityError) -> str | None:
 
 
 def is_open() -> ColumnElement[bool]:
-    return Lead.status.not_in(CLOSED_STATUSES)
+    """Open leads, the statuses written into the SQL as in the partial index of open emails
+    (`uq_leads_open_email`): only then can a prepared statement's generic plan use it; with
+    the statuses bound, PostgreSQL cannot prove the index covers the query."""
+    return Lead.status.not_in([literal_column(f"'{status}'") for status in CLOSED_STATUSES])
 
 
 class ExternalIdTaken(Duplicate):

@@ -64,10 +64,14 @@ class Lead(Versioned, Base):
         search_index("leads"),
         Index("ix_leads_owner_id", "owner_id"),
         Index("ix_leads_account_id", "account_id"),
-        Index("ix_leads_activity_id", "activity_id"),
+        # Most leads name no activity; every query on it names one.
+        Index(
+            "ix_leads_activity_id",
+            "activity_id",
+            postgresql_where=text("activity_id IS NOT NULL"),
+        ),
         Index("ix_leads_created_by", "created_by"),
         Index("ix_leads_created_at_id", "created_at", "id"),
-        Index("ix_leads_email_lower", text("lower(email)")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
