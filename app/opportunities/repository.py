@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cache
 from functools import lru_cache
 from typing import Any
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Select
@@ -195,28 +196,26 @@ def _list_keys(sort: str) -> list[SortKey]:
     return [SortKey(key, descending), SortKey(Opportunity.id, descending)]
 
 
+class ListShape(NamedTuple):
+    """What a page's statement is built for; the filters' values, the viewer and the cursor's
+    keys are its parameters."""
+
+    role: str
+    sort: str
+    filters: tuple[str, ...]  # the names of the filters given
+    after_cursor: bool
+    expand: tuple[Expansion, ...]
+    rows: int  # the page size and one more
+
+
 @lru_cache(maxsize=512)  # bounded: filter combinations are many, few are used
-def _list_statement(
-    role: str,
-    sort: str,
-    filters: tuple[str, ...],
-    after_cursor: bool,
-    expand: tuple[Expansion, ...],
-    rows: int,
-) -> Select[Any]:
-    """Built once per shape (role, sort, which filters, first page or not, expansions, rows
-    read); the values are parameters."""
-    return _build_list_statement(role, sort, filters, after_cursor, expand, rows)
+def _list_statement(shape: ListShape) -> Select[Any]:
+    """Built once per shape."""
+    return _build_list_statement(shape)
 
 
 def _build_list_statement(
-    role: str,
-    sort: str,
-    filters: tuple[str, ...],
-    after_cursor: bool,
-    expand: tuple[Expansion, ...],
-    rows: int,
-    conditions: Sequence[ColumnElement[bool]] = (),
+    shape: ListShape, conditions: Sequence[ColumnElement[bool]] = ()
 ) -> Select[Any]:
     """The page's ids come first, then only the page's rows are read and written as JSON.
     Visibility is checked on index entries: a (sort key, id) index carries owner_id and
@@ -224,7 +223,8 @@ def _build_list_statement(
     part of what they see (their own, their territories' accounts) takes its own page, from
     the (owner_id, created_at, id) and account_id indexes, and the union's first page is the
     page. `conditions` (the custom field filters, values inlined as bound literals) make a
-    statement of its own. `rows` is written into the SQL (`page_rows`)."""
+    statement of its own. The rows read are written into the SQL (`page_rows`)."""
+    role, sort, filters, after_cursor, expand, rows = shape
     keys = _list_keys(sort)
     limit = page_rows(rows)
     viewer = BoundViewer(role)
@@ -278,7 +278,7 @@ async def list_page(
     if page.cursor:
         values = decode_cursor(page.cursor, "opportunities", cursor_filters)
         params |= cursor_key_params(_list_keys(sort), values)
-    shape = (
+    shape = ListShape(
         principal.role,
         sort,
         tuple(sorted(present)),
@@ -286,7 +286,7 @@ async def list_page(
         tuple(expand),
         page.limit + 1,
     )
-    stmt = _build_list_statement(*shape, conditions) if conditions else _list_statement(*shape)
+    stmt = _build_list_statement(shape, conditions) if conditions else _list_statement(shape)
     rows = list(await fetch(session, stmt, params))
     cursor = next_cursor(rows, page, "opportunities", cursor_filters, lambda r: [r[1], r[0]])
     return [row[2] for row in rows], cursor
