@@ -20,6 +20,7 @@ from app.core.pagination import SortKey
 from app.core.pagination import decode_cursor
 from app.core.pagination import encode_cursor
 from app.core.pagination import keyset_after
+from app.core.pagination import page_rows
 from app.core.repository import any_of
 from app.core.security import Principal
 from app.core.visibility import account_visible
@@ -103,7 +104,7 @@ async def feed(
     if page.cursor:
         position = decode_cursor(page.cursor, ENDPOINT, binding)
         stmt = stmt.where(keyset_after(keys, position))
-    stmt = stmt.order_by(Event.xid, Event.id).limit(page.limit)
+    stmt = stmt.order_by(Event.xid, Event.id).limit(page_rows(page.limit))
     rows = list((await session.scalars(stmt)).all())
     if rows:
         position = [rows[-1].xid, rows[-1].id]

@@ -65,3 +65,29 @@ async def _plans(connection: AsyncConnection) -> dict[str, tuple[int, int]]:
         {"shape": LIST_STATEMENT},
     )
     return {name: (generic, custom) for name, generic, custom in rows}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "rows"),
+    [
+        ("/leads", {}, "8"),
+        ("/accounts", {}, "8"),
+        ("/search", {"q": "acme"}, "8"),
+        ("/events", {}, "7"),  # the feed reads a page, and answers a resume position
+    ],
+)
+async def test_every_list_states_its_page_size_in_the_sql(
+    client: httpx.AsyncClient,
+    actors: Actors,
+    connection: AsyncConnection,
+    path: str,
+    params: dict[str, str],
+    rows: str,
+) -> None:
+    headers = actors.admin.headers
+    with statements(connection) as seen:
+        r = await client.get(f"{API}{path}", params={**params, "limit": 7}, headers=headers)
+    assert r.status_code == 200, r.text
+    limits = [limit for s in work(seen) for limit in re.findall(r"LIMIT ([^\s)]+)", s)]
+    assert rows in limits, limits
+    assert all(limit.isdigit() for limit in limits), limits  # none bound as a parameter
