@@ -108,9 +108,9 @@ def branches(viewer: Viewer) -> dict[SearchType, Select[Any]]:
 def _statement(
     role: str, types: tuple[SearchType, ...], after_cursor: bool, rows: int
 ) -> Select[Any]:
-    """Built once per shape; the query, the viewer and the cursor are bound, the rows read are
-    written into the SQL (`page_rows`) (building the four branches cost the worker some 10 ms
-    a search)."""
+    """Built once per shape, since building the four branches cost the worker some 10 ms a
+    search. The query, the viewer and the cursor are bound; the rows read are written into
+    the SQL (`page_rows`)."""
     limit = page_rows(rows)
     parts = []
     for kind, branch in branches(BoundViewer(role)).items():
