@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from app.core.errors import Conflict
 from app.core.sql import in_array
+from app.leads.repository import CLOSED_SQL
 from app.leads.repository import OPEN_EMAIL_INDEX
 from app.leads.repository import is_open
 from app.leads.repository import violated_constraint
@@ -215,7 +216,7 @@ class LeadBatchRepository:
             "FOR UPDATE) "
             f"UPDATE leads AS l SET {sets}, version = l.version + 1, updated_at = now() "
             f"FROM {_unnest(columns)}, old WHERE l.id = v.id AND old.id = l.id "
-            f"AND l.status NOT IN ('converted', 'disqualified') AND ({empty}) "
+            f"AND l.status NOT IN ({CLOSED_SQL}) AND ({empty}) "
             f"RETURNING l.id, l.version, {old_values}, {new_values}"
         )
         width = len(MERGE_COLUMNS)

@@ -44,11 +44,15 @@ def violated_constraint(exc: IntegrityError) -> str | None:
     return str(name) if name else None
 
 
+# The closed statuses as SQL literals, as in the partial index of open emails
+# (`uq_leads_open_email`): only then can a prepared statement's generic plan use it; with the
+# statuses bound, PostgreSQL cannot prove the index covers the query.
+_CLOSED_LITERALS = tuple(f"'{status}'" for status in CLOSED_STATUSES)
+CLOSED_SQL = ", ".join(_CLOSED_LITERALS)  # for statements written as text
+
+
 def is_open() -> ColumnElement[bool]:
-    """Open leads, the statuses written into the SQL as in the partial index of open emails
-    (`uq_leads_open_email`): only then can a prepared statement's generic plan use it; with
-    the statuses bound, PostgreSQL cannot prove the index covers the query."""
-    return Lead.status.not_in([literal_column(f"'{status}'") for status in CLOSED_STATUSES])
+    return Lead.status.not_in([literal_column(status) for status in _CLOSED_LITERALS])
 
 
 class ExternalIdTaken(Duplicate):
