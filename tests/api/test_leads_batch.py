@@ -115,8 +115,10 @@ async def test_batch_of_1000_mixed_items_in_a_handful_of_statements(
     }
     assert all(x["status"] == "created" for x in results[10:])
 
-    # Set-based: a few statements for 1000 items, not one round trip each.
-    assert len(statements) <= 15, statements
+    # Set-based: a few statements for 1000 items, not one round trip each; besides the test's
+    # own savepoint, one each around the UPDATE and the INSERT.
+    work = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(work) <= 10 and len(statements) <= 16, statements
 
     routed = await session.get(Lead, results[7]["id"])
     assert routed is not None
