@@ -28,6 +28,7 @@ from app.core.events import emit_many
 from app.core.repository import Repository
 from app.core.repository import columns
 from app.core.sql import in_array
+from app.core.sql import in_texts
 from app.core.text_search import matches
 from app.core.visibility import Viewer
 from app.core.visibility import account_visible
@@ -124,7 +125,7 @@ class AccountRepository(Repository[Account]):
         rows = await self.session.execute(
             select(Account.id, Account.domain, Territory.owner_id)
             .join(Territory, Territory.id == Account.territory_id)
-            .where(or_(in_array(Account.domain, domain_list), in_array(Account.id, id_list)))
+            .where(or_(in_texts(Account.domain, domain_list), in_array(Account.id, id_list)))
         )
         by_domain: dict[str, Route] = {}
         by_id: dict[uuid.UUID, Route] = {}
