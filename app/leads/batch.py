@@ -45,10 +45,7 @@ from app.leads.repository import LeadRepository
 from app.leads.rules import CLOSED_STATUSES
 from app.leads.rules import domain_from_email
 from app.leads.rules import lead_problems
-from app.leads.schemas import BatchCounts
-from app.leads.schemas import BatchItemResult
 from app.leads.schemas import BatchResult
-from app.leads.schemas import ItemProblem
 from app.leads.schemas import LeadCreate
 from app.leads.service import LEAD
 from app.leads.service import UPSERT_NEVER_WRITES
@@ -165,14 +162,15 @@ class BatchRun:
             status = item.status or "invalid"
             counts[status] += 1
             results.append(
-                BatchItemResult(
-                    index=item.index,
-                    status=status,
-                    id=None if status == "invalid" else item.lead_id,
-                    errors=[ItemProblem(**e.as_dict()) for e in item.errors],
-                )
+                {
+                    "index": item.index,
+                    "status": status,
+                    "id": None if status == "invalid" else item.lead_id,
+                    "errors": [e.as_dict() for e in item.errors],
+                }
             )
-        return BatchResult(results=results, counts=BatchCounts(**counts))
+        # One validation of the whole result: a model built per item cost 1.9 ms for 1000.
+        return BatchResult.model_validate({"results": results, "counts": counts})
 
     # -- steps --------------------------------------------------------------------------------
 
