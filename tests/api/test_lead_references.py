@@ -40,6 +40,18 @@ REFERENCES = [
 _IDS = [r.column for r in REFERENCES]
 
 
+@pytest.fixture(params=REFERENCES, ids=_IDS)
+def reference(request: pytest.FixtureRequest) -> Reference:
+    """Each test below runs once per reference."""
+    value: Reference = request.param
+    return value
+
+
+@pytest.fixture
+async def named(session: AsyncSession) -> dict[str, uuid.UUID]:
+    return await _rows(session)
+
+
 async def _rows(session: AsyncSession) -> dict[str, uuid.UUID]:
     """A fresh row of each referenced table, named by the column that names it."""
     owner = await make_user(session, "rep")
@@ -98,20 +110,17 @@ def _violation(exc: IntegrityError, reference: Reference) -> asyncpg.PostgresErr
 
 
 async def test_one_statement_of_many_leads_naming_existing_rows_is_stored(
-    session: AsyncSession,
+    session: AsyncSession, named: dict[str, uuid.UUID]
 ) -> None:
-    named = await _rows(session)
     other = await _rows(session)
     creator_only = {"created_by": named["created_by"]}
     await _insert(session, [named, named, other, creator_only])
     assert await _stored(session) == 4
 
 
-@pytest.mark.parametrize("reference", REFERENCES, ids=_IDS)
 async def test_a_statement_naming_an_unknown_row_stores_nothing(
-    session: AsyncSession, reference: Reference
+    session: AsyncSession, reference: Reference, named: dict[str, uuid.UUID]
 ) -> None:
-    named = await _rows(session)
     unknown = uuid.uuid4()
     with pytest.raises(IntegrityError) as raised:
         async with session.begin_nested():
@@ -123,11 +132,9 @@ async def test_a_statement_naming_an_unknown_row_stores_nothing(
     assert await _stored(session) == 0
 
 
-@pytest.mark.parametrize("reference", REFERENCES, ids=_IDS)
 async def test_changing_a_reference_to_an_unknown_row_is_refused(
-    session: AsyncSession, reference: Reference
+    session: AsyncSession, reference: Reference, named: dict[str, uuid.UUID]
 ) -> None:
-    named = await _rows(session)
     await _insert(session, [named])
     change = text(
         f"UPDATE leads SET {reference.column} = :v WHERE email LIKE '%@references.example'"
@@ -140,11 +147,9 @@ async def test_changing_a_reference_to_an_unknown_row_is_refused(
     await session.execute(change, {"v": other[reference.column]})
 
 
-@pytest.mark.parametrize("reference", REFERENCES, ids=_IDS)
 async def test_a_named_row_cannot_be_deleted_or_renumbered(
-    session: AsyncSession, reference: Reference
+    session: AsyncSession, reference: Reference, named: dict[str, uuid.UUID]
 ) -> None:
-    named = await _rows(session)
     await _insert(session, [named])
     bystander = (await _rows(session))[reference.column]
     tokens = text("DELETE FROM api_tokens WHERE user_id = :u")
@@ -164,12 +169,10 @@ async def test_a_named_row_cannot_be_deleted_or_renumbered(
     await session.execute(text(f"DELETE FROM {reference.table} WHERE id = :u"), {"u": bystander})
 
 
-@pytest.mark.parametrize("reference", REFERENCES, ids=_IDS)
 async def test_one_statement_may_delete_the_leads_and_the_row_they_named(
-    session: AsyncSession, reference: Reference
+    session: AsyncSession, reference: Reference, named: dict[str, uuid.UUID]
 ) -> None:
     """Checked at the end of the statement, as a foreign key's NO ACTION is."""
-    named = await _rows(session)
     await _insert(session, [named])
     await session.execute(
         text("DELETE FROM api_tokens WHERE user_id = :u"), {"u": named[reference.column]}
