@@ -179,15 +179,14 @@ class LeadBatchRepository:
         try:
             async with self.session.begin_nested():
                 result = await self.session.execute(text(insert + returning), params)
-                created = {email: lead_id for email, lead_id in result}
         except IntegrityError as exc:
             if violated_constraint(exc) not in _UNIQUE_LEAD_KEYS:
                 raise
             result = await self.session.execute(
                 text(insert + " ON CONFLICT DO NOTHING" + returning), params
             )
-            created = {email: lead_id for email, lead_id in result}
-        return created
+        # The session's results are buffered: read after the savepoint as well as inside it.
+        return {email: lead_id for email, lead_id in result}
 
     async def merge_many(
         self, rows: Sequence[Mapping[str, Any]]
