@@ -11,10 +11,12 @@ from dataclasses import field
 from typing import Any
 from typing import Protocol
 
+from sqlalchemy import ARRAY
 from sqlalchemy import ColumnElement
 from sqlalchemy import Select
 from sqlalchemy import Uuid
 from sqlalchemy import and_
+from sqlalchemy import any_
 from sqlalchemy import bindparam
 from sqlalchemy import false
 from sqlalchemy import func
@@ -128,23 +130,34 @@ def lead_visible(principal: Viewer) -> ColumnElement[bool]:
 
 
 def opportunity_visible(principal: Viewer) -> ColumnElement[bool]:
-    return or_(*opportunity_visible_parts(principal))
+    if principal.role == "admin":
+        return true()
+    if principal.role == "integration":
+        return false()
+    if principal.role == "rep":
+        owned: ColumnElement[bool] = Opportunity.owner_id == principal.id
+    else:
+        owned = Opportunity.owner_id.in_(subtree_ids(principal.id))
+    return or_(owned, account_visible(principal, Opportunity.account_id))
 
 
 def opportunity_visible_parts(principal: Viewer) -> tuple[ColumnElement[bool], ...]:
-    """The opportunities the caller sees, as conditions any one of which is enough: a rep's
-    own (on `owner_id` itself, which an index serves) and those at the accounts of their
-    territories; one condition for the other roles."""
-    if principal.role == "admin":
-        return (true(),)
-    if principal.role == "integration":
-        return (false(),)
-    accounts = account_visible(principal, Opportunity.account_id)
-    if principal.role == "rep":
-        return (Opportunity.owner_id == principal.id, accounts)
-    owners = owner_ids(principal)
-    assert owners is not None
-    return (or_(Opportunity.owner_id.in_(owners), accounts),)
+    """The opportunities the caller sees, as conditions any one of which is enough, each for a
+    page of its own: a rep's own (on `owner_id` itself, which an index serves) and those at the
+    accounts of their territories; one condition for the other roles.
+
+    The rep's accounts part reads the accounts first, as one array, and finds their
+    opportunities by the `account_id` index. Written `IN (subquery)`, the planner may instead
+    walk every opportunity in sort order testing each against the accounts: 9,183 index
+    entries for one rep's first page, 27-74 ms instead of 5-8."""
+    if principal.role != "rep":
+        return (opportunity_visible(principal),)
+    accounts = visible_account_ids(principal)
+    assert accounts is not None
+    in_accounts = Opportunity.account_id == any_(
+        func.array(accounts.scalar_subquery(), type_=ARRAY(Uuid()))
+    )
+    return (Opportunity.owner_id == principal.id, in_accounts)
 
 
 def activity_visible(principal: Viewer) -> ColumnElement[bool]:

@@ -55,3 +55,18 @@ async def test_every_list_states_its_page_size_in_the_sql(
     limits = [limit for s in work(seen) for limit in re.findall(r"LIMIT ([^\s)]+)", s)]
     assert rows in limits, limits
     assert all(limit.isdigit() for limit in limits), limits  # none bound as a parameter
+
+
+async def test_a_reps_page_reads_their_accounts_first(
+    client: httpx.AsyncClient, actors: Actors, connection: AsyncConnection
+) -> None:
+    """The part of a rep's page at their territories' accounts matches the accounts as one
+    array, which the `account_id` index serves; as `IN (subquery)` PostgreSQL walked every
+    opportunity in sort order testing each (a rep's page on 50,000 opportunities: 27-74 ms
+    instead of 5-8)."""
+    with statements(connection) as seen:
+        r = await client.get(f"{API}/opportunities", headers=actors.rep.headers)
+    assert r.status_code == 200, r.text
+    [page] = [s for s in work(seen) if s.startswith("SELECT opportunities.id")]
+    assert "opportunities.account_id = ANY (array((SELECT accounts.id" in page
+    assert "opportunities.account_id IN" not in page
