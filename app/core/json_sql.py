@@ -37,11 +37,12 @@ _PLAIN = (str, int, bool, date, UUID)
 
 def timestamp_json(column: Any) -> ColumnElement[str]:
     """An aware timestamp as pydantic writes it: `2026-01-02T03:04:05Z`, with `.ffffff` only
-    when there are microseconds (NULL stays NULL)."""
+    when there are microseconds (NULL stays NULL). One `to_char` with the fraction, which
+    `replace` drops when it is zero: two calls (one for the fraction) cost a page of 50
+    opportunities 0.2-0.3 ms of PostgreSQL's 2."""
     utc = func.timezone("UTC", column)
-    fraction = func.nullif(func.to_char(utc, ".US"), ".000000")
-    text: ColumnElement[str] = (
-        func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS') + func.coalesce(fraction, "") + "Z"
+    text: ColumnElement[str] = func.replace(
+        func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ".000000Z", "Z", type_=Text
     )
     return text
 
