@@ -134,10 +134,14 @@ def opportunity_visible(principal: Viewer) -> ColumnElement[bool]:
         return true()
     if principal.role == "integration":
         return false()
-    if principal.role == "rep":
-        owned: ColumnElement[bool] = Opportunity.owner_id == principal.id
-    else:
-        owned = Opportunity.owner_id.in_(subtree_ids(principal.id))
+    owners = owner_ids(principal)
+    assert owners is not None
+    # A rep's own on `owner_id` itself, which an index serves.
+    owned = (
+        Opportunity.owner_id == principal.id
+        if principal.role == "rep"
+        else Opportunity.owner_id.in_(owners)
+    )
     return or_(owned, account_visible(principal, Opportunity.account_id))
 
 
