@@ -29,22 +29,61 @@ ALL_TYPES = "*"
 # Pings go to the pinged subscription only, never to the others that take every type.
 NOT_FANNED_OUT = frozenset({EventType.WEBHOOK_PING})
 
-_EMIT = text(
-    """
-    WITH written AS (
-        INSERT INTO events (type, actor_id, resource_type, resource_id, resource_version, data)
-        SELECT :type, :actor_id, :resource_type, r.id, r.version,
-            COALESCE(CAST(r.data AS jsonb), '{}'::jsonb)
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[]), CAST(:data AS text[]))
-            AS r(id, version, data)
-        RETURNING id
+
+def _written(rows: str) -> str:
+    """The WITH item `written`: one event per row of the SELECT `rows` (its columns: the event's
+    type, actor, resource type, resource id, resource version and data, in that order)."""
+    return (
+        "written AS (INSERT INTO events "
+        "(type, actor_id, resource_type, resource_id, resource_version, data) "
+        f"{rows} RETURNING id)"
     )
+
+
+# One delivery per active subscription to the event's type (`:type`) of every event written.
+_FAN_OUT = """
     INSERT INTO webhook_deliveries (webhook_id, event_id)
     SELECT w.id, written.id
     FROM written CROSS JOIN webhooks w
     WHERE w.active AND (:type = ANY(w.event_types) OR '*' = ANY(w.event_types))
-    """
+"""
+
+_EMIT = text(
+    "WITH "
+    + _written(
+        "SELECT :type, :actor_id, :resource_type, r.id, r.version, "
+        "COALESCE(CAST(r.data AS jsonb), '{}'::jsonb) "
+        "FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[]), CAST(:data AS text[])) "
+        "AS r(id, version, data)"
+    )
+    + _FAN_OUT
 )
+
+
+def created_events_sql(rows: str) -> str:
+    """WITH items, to follow the WITH item `rows` (an INSERT ... RETURNING `id` and
+    `version`), that write `<resource>.created` for every row it inserted and queue their
+    deliveries: in the statement that writes the rows, with no ids sent back and forth (a
+    1000-lead batch's separate statement cost the worker 1.3 ms). Parameters:
+    `created_events_params`."""
+    return (
+        _written(
+            f"SELECT :type, :actor_id, :resource_type, {rows}.id, {rows}.version, '{{}}'::jsonb "
+            f"FROM {rows}"
+        )
+        + f", fanned_out AS ({_FAN_OUT})"
+    )
+
+
+def created_events_params(
+    resource_type: EventResource, actor_id: uuid.UUID | None
+) -> dict[str, Any]:
+    return {
+        "type": f"{resource_type}.created",
+        "actor_id": actor_id,
+        "resource_type": resource_type,
+    }
+
 
 _EMIT_TO = text(
     """

@@ -27,7 +27,6 @@ from app.core import events
 from app.core.changes import changed_fields
 from app.core.changes import snapshot
 from app.core.enums import EventResource
-from app.core.enums import EventType
 from app.core.errors import AppError
 from app.core.errors import FieldError
 from app.core.errors import Forbidden
@@ -375,8 +374,6 @@ class BatchRun:
         by_domain, by_id = await AccountRepository(self.session).routes(*routing_keys(creates))
         for values in creates:
             apply_route(values, by_domain, by_id, default_owner(self.principal))
-            values["source"] = self.source
-            values["created_by"] = self.principal.id
 
     async def _write(self, chunk: list[Item]) -> None:
         updates = [i for i in chunk if i.pending and i.existing is not None]
@@ -394,7 +391,9 @@ class BatchRun:
                 updated.append((item.existing.id, item.existing.version + 1, names))
         await self.leads.update_many(rows)
         creates = [i for i in chunk if i.pending]
-        created = await self.leads.insert_many([i.values for i in creates])
+        created = await self.leads.insert_many(
+            [i.values for i in creates], source=self.source, created_by=self.principal.id
+        )
         late = []
         for item in creates:
             lead_id = created.get(item.values["email"].lower())
@@ -414,13 +413,6 @@ class BatchRun:
                         self.source, item.values.get("external_id") or ""
                     )
                     item.status, item.lead_id = "duplicate", taken.id if taken else None
-        await events.emit_many(
-            self.session,
-            EventType.LEAD_CREATED,
-            EventResource.LEAD,
-            [(i.lead_id, 1) for i in creates if i.status == "created" and i.lead_id is not None],
-            self.principal.id,
-        )
         merges = await self._visible_merges(chunk)
         merged = await self.leads.merge_many(
             [

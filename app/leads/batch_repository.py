@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Text
+from sqlalchemy import TextClause
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
@@ -19,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.core import events
+from app.core.enums import EventResource
 from app.core.errors import Conflict
 from app.core.sql import in_texts
 from app.core.sql import joined
@@ -31,8 +34,8 @@ from app.leads.repository import is_open
 from app.leads.repository import violated_constraint
 from app.models import Lead
 
+# A new lead's columns, one array each; `source` and `created_by`, one per batch, travel once.
 BATCH_COLUMNS: dict[str, str] = {
-    "source": "text",
     "external_id": "text",
     "email": "text",
     "first_name": "text",
@@ -50,7 +53,6 @@ BATCH_COLUMNS: dict[str, str] = {
     "disqualify_reason": "text",
     "received_at": "timestamptz",
     "activity_id": "uuid",
-    "created_by": "uuid",
     # Custom field values (stored form, validated by the service), sent as JSON text.
     "custom": "jsonb",
 }
@@ -72,7 +74,7 @@ MERGE_COLUMNS: dict[str, str] = {
 UPSERT_COLUMNS: dict[str, str] = {
     name: kind
     for name, kind in BATCH_COLUMNS.items()
-    if name not in ("source", "external_id", "account_id", "owner_id", "status", "created_by")
+    if name not in ("external_id", "account_id", "owner_id", "status")
 }
 
 
@@ -98,9 +100,9 @@ def _arrays(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]) -> di
     arrays: dict[str, Any] = {}
     for name, kind in columns.items():
         if kind == "jsonb":  # most leads have no custom values: "{}" without json.dumps
-            arrays[name] = joined(json.dumps(v) if (v := row.get(name)) else "{}" for row in rows)
+            arrays[name] = joined([json.dumps(v) if (v := row.get(name)) else "{}" for row in rows])
         elif kind == "text":
-            arrays[name] = joined(row.get(name) for row in rows)
+            arrays[name] = joined([row.get(name) for row in rows])
         else:
             arrays[name] = [row.get(name) for row in rows]
     return arrays
@@ -157,8 +159,11 @@ class LeadBatchRepository:
             stmt = stmt.where(Lead.id.not_in(excluded))
         return {email: lead_id for email, lead_id in await self.session.execute(stmt)}
 
-    async def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, uuid.UUID]:
-        """One INSERT ... SELECT FROM unnest; the new ids by lower(email).
+    async def insert_many(
+        self, rows: Sequence[Mapping[str, Any]], *, source: str, created_by: uuid.UUID
+    ) -> dict[str, uuid.UUID]:
+        """One INSERT ... SELECT FROM unnest, which also writes each new lead's `lead.created`
+        (its actor: `created_by`); the new ids by lower(email).
 
         Rows that hit a unique index (a concurrent writer got there first) are simply absent.
         The batch has already looked its emails and external ids up, so a conflict is a race:
@@ -173,18 +178,30 @@ class LeadBatchRepository:
             "COALESCE(v.received_at, now())" if n == "received_at" else _v(n, kind)
             for n, kind in BATCH_COLUMNS.items()
         )
-        insert = f"INSERT INTO leads ({names}) SELECT {values} FROM {_unnest(BATCH_COLUMNS)}"
-        returning = " RETURNING lower(email), id"
-        params = _arrays(rows, BATCH_COLUMNS)
+        insert = (
+            f"INSERT INTO leads (source, created_by, {names}) "
+            f"SELECT :source, CAST(:created_by AS uuid), {values} FROM {_unnest(BATCH_COLUMNS)}"
+        )
+        params = {
+            **_arrays(rows, BATCH_COLUMNS),
+            **events.created_events_params(EventResource.LEAD, created_by),
+            "source": source,
+            "created_by": created_by,
+        }
+
+        def statement(conflict: str = "") -> TextClause:
+            return text(
+                f"WITH new AS ({insert}{conflict} RETURNING lower(email) AS email, id, version), "
+                f"{events.created_events_sql('new')} SELECT email, id FROM new"
+            )
+
         try:
             async with self.session.begin_nested():
-                result = await self.session.execute(text(insert + returning), params)
+                result = await self.session.execute(statement(), params)
         except IntegrityError as exc:
             if violated_constraint(exc) not in _UNIQUE_LEAD_KEYS:
                 raise
-            result = await self.session.execute(
-                text(insert + " ON CONFLICT DO NOTHING" + returning), params
-            )
+            result = await self.session.execute(statement(" ON CONFLICT DO NOTHING"), params)
         # The session's results are buffered: read after the savepoint as well as inside it.
         return {email: lead_id for email, lead_id in result}
 
