@@ -21,6 +21,7 @@ from app.models import Contact
 from app.models import CustomField
 from app.models import Lead
 from app.models import Opportunity
+from app.models.base import custom_holds
 
 # The model whose `custom` column holds each object's values.
 MODELS: dict[str, Any] = {
@@ -61,7 +62,7 @@ class CustomFieldRepository(Repository[CustomField]):
         for option in options:
             value: Any = [option] if field.type == CustomFieldType.MULTI_SELECT else option
             if await self.session.scalar(
-                select(exists().where(column.contains({field.key: value})))
+                select(exists().where(custom_holds(column, [{field.key: value}])))
             ):
                 in_use.append(option)
         return in_use

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.changes import CUSTOM
@@ -36,6 +35,7 @@ from app.custom_fields.schemas import CustomFieldCreate
 from app.custom_fields.schemas import CustomFieldFilters
 from app.custom_fields.schemas import CustomFieldUpdate
 from app.models import CustomField
+from app.models.base import custom_holds
 
 _CACHE = "custom_field_definitions"
 FILTER_PREFIX = "custom."
@@ -141,7 +141,7 @@ async def filter_conditions(
         except BadValue as exc:
             problems.append(FieldError(path, exc.code, str(exc)))
             continue
-        conditions.append(or_(*(column.contains({key: v}) for v in values)))
+        conditions.append(custom_holds(column, [{key: v} for v in values]))
     _raise(problems)
     return conditions
 

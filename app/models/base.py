@@ -14,9 +14,11 @@ from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import MetaData
 from sqlalchemy import Numeric
+from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import literal_column
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -97,11 +99,26 @@ def custom_view(object_name: str, values: Any) -> Mapped[dict[str, Any]]:
     )
 
 
+# What the GIN index on `custom` leaves out: the records without a value (most of them).
+_NO_VALUES = "custom <> '{}'::jsonb"
+
+
 def custom_index(table: str) -> Index:
-    """GIN (`jsonb_path_ops`) on `custom`: serves the `custom @> {...}` list filters."""
+    """GIN (`jsonb_path_ops`) on `custom`: serves the `custom @> {...}` list filters
+    (`custom_holds`). Records without values are not indexed: no filter finds them, and their
+    entry cost a 1000-lead batch's INSERT 1-3 ms (migration 0028)."""
     return Index(
         f"ix_{table}_custom",
         "custom",
         postgresql_using="gin",
         postgresql_ops={"custom": "jsonb_path_ops"},
+        postgresql_where=text(_NO_VALUES),
     )
+
+
+def custom_holds(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column @> value` for any of `values` (stored custom values), stated with the index's
+    condition, as SQL text rather than a parameter, so that even a prepared statement's
+    generic plan may use the partial index."""
+    no_values: ColumnElement[Any] = literal_column("'{}'::jsonb", JSONB)
+    return and_(column != no_values, or_(*(column.contains(value) for value in values)))
