@@ -164,7 +164,7 @@ async def load_leads(session: AsyncSession, ctx: DemoContext) -> None:
         }
         for i, name in enumerate(["Avery", "Blair", "Casey", "Devon"])
     ]
-    result = await batch.run(session, marketo, scanned, "skip")
+    result = (await batch.run(session, marketo, scanned, "skip")).result()
     made += [r.id for r in result.results if r.id is not None]
 
     territory_id = ctx.ids.get("territory_id") or ctx.ids.get("territory")

@@ -8,6 +8,7 @@ FROM unnest ... ON CONFLICT DO NOTHING, one merging UPDATE), never one round tri
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ from app.leads.repository import LeadRepository
 from app.leads.rules import CLOSED_STATUSES
 from app.leads.rules import domain_from_email
 from app.leads.rules import lead_problems
+from app.leads.schemas import BATCH_STATUSES
 from app.leads.schemas import BatchResult
 from app.leads.schemas import LeadCreate
 from app.leads.service import LEAD
@@ -151,14 +153,17 @@ class BatchRun:
         await self._route(chunk)
         await self._write(chunk)
 
-    def result(self) -> BatchResult:
+    def _finished(self) -> list[tuple[Item, str]]:
+        """Each item with its final status; a duplicate of an earlier item takes its lead."""
         for item in self.items:
             if item.duplicate_of is not None:
                 item.lead_id = item.duplicate_of.lead_id
-        counts = {s: 0 for s in ("created", "updated", "duplicate", "merged", "invalid")}
+        return [(item, item.status or "invalid") for item in self.items]
+
+    def result(self) -> BatchResult:
+        counts: dict[str, int] = dict.fromkeys(BATCH_STATUSES, 0)
         results = []
-        for item in self.items:
-            status = item.status or "invalid"
+        for item, status in self._finished():
             counts[status] += 1
             results.append(
                 {
@@ -170,6 +175,21 @@ class BatchRun:
             )
         # One validation of the whole result: a model built per item cost 1.9 ms for 1000.
         return BatchResult.model_validate({"results": results, "counts": counts})
+
+    def document(self) -> str:
+        """`result()` as the response's JSON text, byte for byte, written directly: validating
+        and serialising 1000 results cost the worker about 3 ms. Every value is Engage's own
+        (indexes, statuses, ids), or a problem, which `json.dumps` escapes."""
+        counts: dict[str, int] = dict.fromkeys(BATCH_STATUSES, 0)
+        results = []
+        for item, status in self._finished():
+            counts[status] += 1
+            lead_id = "null" if status == "invalid" or item.lead_id is None else f'"{item.lead_id}"'
+            errors = _json([e.as_dict() for e in item.errors]) if item.errors else "[]"
+            results.append(
+                f'{{"index":{item.index},"status":"{status}","id":{lead_id},"errors":{errors}}}'
+            )
+        return f'{{"results":[{",".join(results)}],"counts":{_json(counts)}}}'
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -439,6 +459,11 @@ class BatchRun:
         return [i for i in merges if i.status == "merged"]
 
 
+def _json(value: Any) -> str:
+    """JSON as pydantic writes it: compact, not ASCII-escaped."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def _not_found(name: str) -> FieldError:
     return FieldError(name, "not_found", f"No such record visible to you for {name}.")
 
@@ -464,11 +489,12 @@ async def run(
     chunk_size: int = CHUNK_SIZE,
     text_cells: bool = False,
     walked: bool = False,
-) -> BatchResult:
+) -> BatchRun:
     """Process `items` (raw JSON values or CSV rows as dicts) in set-based chunks. `walked`:
-    they come from a validated request body, whose strings were checked for DEL and C1."""
+    they come from a validated request body, whose strings were checked for DEL and C1. The
+    finished batch answers `result()` (the model) or `document()` (the response's JSON)."""
     batch = BatchRun(session, principal, on_duplicate, text_cells=text_cells, walked=walked)
     numbered = list(enumerate(items, start=first_index))
     for start in range(0, len(numbered), chunk_size):
         await batch.add(numbered[start : start + chunk_size])
-    return batch.result()
+    return batch

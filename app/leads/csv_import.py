@@ -21,10 +21,10 @@ from app.core.errors import field_error
 from app.core.security import Principal
 from app.custom_fields import service as custom_fields
 from app.custom_fields.rules import Definitions
+from app.leads.batch import BatchRun
 from app.leads.batch import Rejected
 from app.leads.batch import run
 from app.leads.schemas import LEAD_SERVER_FIELDS
-from app.leads.schemas import BatchResult
 from app.leads.schemas import LeadCreate
 from app.leads.service import LEAD
 
@@ -37,7 +37,7 @@ READ_ONLY_COLUMNS = LEAD_SERVER_FIELDS | {"id", "version", "created_at", "update
 
 async def import_rows(
     session: AsyncSession, principal: Principal, body: bytes, on_duplicate: str
-) -> BatchResult:
+) -> BatchRun:
     """Check the whole file against the lead fields and the custom field definitions, then
     process its rows as a batch."""
     rows = parse(body, await custom_fields.definitions(session, LEAD))

@@ -19,6 +19,7 @@ from app.core.enums import Expansion
 from app.core.errors import PayloadTooLarge
 from app.core.expand import expand_param
 from app.core.http import IfMatch
+from app.core.http import json_document
 from app.core.http import set_created
 from app.core.http import set_etag
 from app.core.idempotency import Idempotent
@@ -133,12 +134,11 @@ leads.list(
     "an earlier item of the batch had it); `merged` (with `on_duplicate: merge`: the existing "
     "lead's empty fields were filled); `invalid` (see `errors`). More than 1000 items: 413.",
 )
-async def batch_leads(
-    body: LeadBatch, principal: CurrentPrincipal, session: Session
-) -> BatchResult:
+async def batch_leads(body: LeadBatch, principal: CurrentPrincipal, session: Session) -> Response:
     if len(body.items) > MAX_BATCH_ITEMS:
         raise PayloadTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} items; split it.")
-    return await batch.run(session, principal, body.items, body.on_duplicate, walked=True)
+    done = await batch.run(session, principal, body.items, body.on_duplicate, walked=True)
+    return json_document(done.document())
 
 
 @router.post(
@@ -174,8 +174,9 @@ async def import_leads(
     principal: CurrentPrincipal,
     session: Session,
     on_duplicate: OnDuplicate = "skip",
-) -> BatchResult:
-    return await csv_import.import_rows(session, principal, await request.body(), on_duplicate)
+) -> Response:
+    done = await csv_import.import_rows(session, principal, await request.body(), on_duplicate)
+    return json_document(done.document())
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Annotated
 from typing import Any
 from typing import ClassVar
 from typing import Literal
+from typing import get_args
 
 from fastapi import Query
 from pydantic import AfterValidator
@@ -256,6 +257,7 @@ class ItemProblem(ResponseModel):
 
 
 BatchStatus = Literal["created", "updated", "duplicate", "merged", "invalid"]
+BATCH_STATUSES: tuple[BatchStatus, ...] = get_args(BatchStatus)
 
 
 class BatchItemResult(ResponseModel):

@@ -255,7 +255,7 @@ async def test_duplicates_across_chunks_point_at_the_first_occurrence(
         {"email": "A@chunk.io", "title": "dup"},
         {"email": "d@chunk.io", "external_id": "x-1"},
     ]
-    result = await batch.run(session, principal, items, "merge", chunk_size=2)
+    result = (await batch.run(session, principal, items, "merge", chunk_size=2)).result()
     statuses = [(r.status, r.id) for r in result.results]
     assert [s for s, _ in statuses] == ["created", "created", "created", "duplicate", "duplicate"]
     assert statuses[3][1] == statuses[0][1] and statuses[4][1] == statuses[1][1]
@@ -283,6 +283,39 @@ async def test_items_given_without_a_walked_body_are_checked_one_by_one(
     user = actors.rep.user
     principal = Principal(user.id, user.email, user.name, user.role, user.manager_id, None, user.id)
     items = [{"email": "ok-3@y.io"}, {"email": "ok-4@y.io", "last_name": "a\x7fb"}]
-    result = await batch.run(session, principal, items, "skip")
+    result = (await batch.run(session, principal, items, "skip")).result()
     assert [r.status for r in result.results] == ["created", "invalid"]
     assert result.results[1].errors[0].code == "control_characters"
+
+
+async def test_the_response_text_is_the_result_models_json_byte_for_byte(
+    session: AsyncSession, actors: Actors
+) -> None:
+    """`document()` writes the response without the model; it must say exactly what the model
+    would: every status, null and real ids, problems with quotes and non-ASCII text."""
+    user = actors.rep.user
+    principal = Principal(user.id, user.email, user.name, user.role, user.manager_id, None, user.id)
+    await batch.run(session, principal, [{"email": "taken@doc.io"}], "skip")
+    items = [
+        {"email": "new@doc.io", "first_name": "Zoë"},
+        {"email": "NEW@doc.io"},
+        {"email": "taken@doc.io"},
+        {"email": "not-an-email"},
+        {"email": "ctl@doc.io", "last_name": 'a\x7f"b'},
+        {"email": "ü@doc.io", "custom": {'nö "key"': 1}},
+        {"email": "x@doc.io", "status": "converted", "unknown": True},
+    ]
+    done = await batch.run(session, principal, items, "skip", first_index=3)
+    model = done.result()
+    assert done.document() == model.model_dump_json()
+    statuses = [r.status for r in model.results]
+    assert statuses == [
+        "created",
+        "duplicate",
+        "duplicate",
+        "invalid",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
+    assert [r.index for r in model.results] == [3, 4, 5, 6, 7, 8, 9]
