@@ -38,7 +38,7 @@ def joined(values: Iterable[str | None]) -> str:
     items = list(values)
     if not items:
         raise ValueError("joined text needs a value: an empty string stands for one")
-    # A list comprehension and list.count: a third of the generators' cost (1000 values).
+    # A list comprehension and list.count: a third less than generators (1000 values).
     text = _SEPARATOR.join([_NULL if v is None else v for v in items]) + _SEPARATOR
     if text.count(_SEPARATOR) != len(items) or text.count(_NULL) != items.count(None):
         raise ValueError("joined text values hold U+001E or U+001F")
