@@ -151,9 +151,9 @@ def opportunity_visible_parts(principal: Viewer) -> tuple[ColumnElement[bool], .
     accounts of their territories; one condition for the other roles.
 
     The rep's accounts part reads the accounts first, as one array, and finds their
-    opportunities by the `account_id` index. Written `IN (subquery)`, the planner may instead
-    walk every opportunity in sort order testing each against the accounts: 9,183 index
-    entries for one rep's first page, 27-74 ms instead of 5-8."""
+    opportunities, sort keys included, in the (account_id, created_at, id) index. Written
+    `IN (subquery)`, the planner may instead walk every opportunity in sort order testing each
+    against the accounts: 9,183 index entries for one rep's first page, 27-74 ms instead of 5-8."""
     if principal.role != "rep":
         return (opportunity_visible(principal),)
     accounts = visible_account_ids(principal)

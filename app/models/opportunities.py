@@ -84,9 +84,10 @@ class Opportunity(Versioned, Base):
         CheckConstraint(
             "bpm_stage IS NULL OR " + enum_check("bpm_stage", BpmStage), name="bpm_stage"
         ),
-        # A rep's list page: their own opportunities in keyset order (migration 0024).
+        # A rep's list page: their own opportunities, and those at their territories' accounts,
+        # in keyset order from index entries alone (migrations 0024 and 0029).
         Index("ix_opportunities_owner_id_created_at_id", "owner_id", "created_at", "id"),
-        Index("ix_opportunities_account_id", "account_id"),
+        Index("ix_opportunities_account_id_created_at_id", "account_id", "created_at", "id"),
         search_index("opportunities"),
         Index("ix_opportunities_close_date", "close_date"),
         Index("ix_opportunities_lead_id", "lead_id"),

@@ -221,9 +221,10 @@ def _build_list_statement(
     Visibility is checked on index entries: a (sort key, id) index carries owner_id and
     account_id, so the rows skipped cost no heap visit. A rep sees few rows among many: each
     part of what they see (their own, their territories' accounts) takes its own page, from
-    the (owner_id, created_at, id) and account_id indexes, and the union's first page is the
-    page. `conditions` (the custom field filters, values inlined as bound literals) make a
-    statement of its own. The rows read are written into the SQL (`page_rows`)."""
+    the (owner_id, created_at, id) and (account_id, created_at, id) indexes, and the union's
+    first page is the page. `conditions` (the custom field filters, values inlined as bound
+    literals) make a statement of its own. The rows read are written into the SQL
+    (`page_rows`)."""
     role, sort, filters, after_cursor, expand, rows = shape
     keys = _list_keys(sort)
     limit = page_rows(rows)

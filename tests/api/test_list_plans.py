@@ -6,11 +6,16 @@ test's few rows either plan is cheap, so the SQL itself is checked."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.core.driver import compiled
+from app.opportunities.repository import ListShape
+from app.opportunities.repository import _list_statement
 from tests.factories import Actors
 from tests.sql_statements import statements
 from tests.sql_statements import work
@@ -61,12 +66,35 @@ async def test_a_reps_page_reads_their_accounts_first(
     client: httpx.AsyncClient, actors: Actors, connection: AsyncConnection
 ) -> None:
     """The part of a rep's page at their territories' accounts matches the accounts as one
-    array, which the `account_id` index serves; as `IN (subquery)` PostgreSQL walked every
-    opportunity in sort order testing each (a rep's page on 50,000 opportunities: 27-74 ms
-    instead of 5-8)."""
+    array, which the (account_id, created_at, id) index serves; as `IN (subquery)` PostgreSQL
+    walked every opportunity in sort order testing each (a rep's page on 50,000 opportunities:
+    27-74 ms instead of 5-8)."""
     with statements(connection) as seen:
         r = await client.get(f"{API}/opportunities", headers=actors.rep.headers)
     assert r.status_code == 200, r.text
     [page] = [s for s in work(seen) if s.startswith("SELECT opportunities.id")]
     assert "opportunities.account_id = ANY (array((SELECT accounts.id" in page
     assert "opportunities.account_id IN" not in page
+
+
+async def test_a_reps_page_reads_sort_keys_from_index_entries(connection: AsyncConnection) -> None:
+    """Both parts of a rep's page, their own opportunities and those at their territories'
+    accounts, come in keyset order from index entries alone: the sort keys of the rows a page
+    skips are never read from the table (migrations 0024 and 0029; with the account part read
+    from the table, PostgreSQL spent 2.2 ms on a rep's page of 50,000 opportunities instead of
+    1.9)."""
+    query = compiled(
+        _list_statement(ListShape("rep", "created_at", (), False, (), 51)), connection.dialect
+    )
+    # A test's few rows are read faster from the table; asked not to, PostgreSQL shows which
+    # index each part can be answered from.
+    await connection.execute(text("SET LOCAL enable_seqscan = off"))
+    await connection.execute(text("SET LOCAL enable_bitmapscan = off"))
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    rows = await driver.fetch(
+        f"EXPLAIN {query.sql}", *query.args({"viewer_id": uuid.uuid4(), "currency": "USD"})
+    )
+    plan = "\n".join(row[0] for row in rows)
+    assert "Index Only Scan using ix_opportunities_owner_id_created_at_id" in plan, plan
+    assert "Index Only Scan using ix_opportunities_account_id_created_at_id" in plan, plan
