@@ -86,16 +86,12 @@ def created_events_params(
 
 
 _EMIT_TO = text(
-    """
-    WITH written AS (
-        INSERT INTO events (type, actor_id, resource_type, resource_id, resource_version, data)
-        VALUES (:type, :actor_id, :resource_type, :resource_id, :version, CAST(:data AS jsonb))
-        RETURNING id
+    "WITH "
+    + _written(
+        "VALUES (:type, :actor_id, :resource_type, :resource_id, :version, CAST(:data AS jsonb))"
     )
-    INSERT INTO webhook_deliveries (webhook_id, event_id)
-    SELECT :webhook_id, written.id FROM written
-    RETURNING id
-    """
+    + " INSERT INTO webhook_deliveries (webhook_id, event_id)"
+    " SELECT :webhook_id, written.id FROM written RETURNING id"
 )
 
 _EMPTY = "{}"

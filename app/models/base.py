@@ -100,7 +100,8 @@ def custom_view(object_name: str, values: Any) -> Mapped[dict[str, Any]]:
 
 
 # What the GIN index on `custom` leaves out: the records without a value (most of them).
-_NO_VALUES = "custom <> '{}'::jsonb"
+_EMPTY_CUSTOM = "'{}'::jsonb"
+_NO_VALUES = f"custom <> {_EMPTY_CUSTOM}"
 
 
 def custom_index(table: str) -> Index:
@@ -120,5 +121,5 @@ def custom_holds(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     """`column @> value` for any of `values` (stored custom values), stated with the index's
     condition, as SQL text rather than a parameter, so that even a prepared statement's
     generic plan may use the partial index."""
-    no_values: ColumnElement[Any] = literal_column("'{}'::jsonb", JSONB)
+    no_values: ColumnElement[Any] = literal_column(_EMPTY_CUSTOM, JSONB)
     return and_(column != no_values, or_(*(column.contains(value) for value in values)))
