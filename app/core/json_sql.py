@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 from datetime import datetime
 from typing import Any
@@ -23,10 +24,10 @@ from pydantic import PlainSerializer
 from sqlalchemy import ColumnElement
 from sqlalchemy import Numeric
 from sqlalchemy import Text
+from sqlalchemy import case
 from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import literal_column
-from sqlalchemy import select
 
 from app.core.schemas import money_str
 
@@ -68,20 +69,52 @@ def _is_plain(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, _PLAIN)
 
 
-def _field_sql(model: type[BaseModel], name: str, source: Any) -> Any:
+_QUOTE = "'\"'"
+
+
+def _quoted(text: ColumnElement[str]) -> ColumnElement[str]:
+    """A value whose text never needs escaping (a UUID, a timestamp, an amount) as a JSON
+    string."""
+    return literal_column(_QUOTE, Text) + text + literal_column(_QUOTE, Text)
+
+
+def _field_json(model: type[BaseModel], name: str, source: Any) -> ColumnElement[str]:
+    """The field's value as JSON text; `null` for NULL."""
     field = model.model_fields[name]
     annotation = _base_type(field.annotation)
     metadata = list(field.metadata)
     if typing.get_origin(annotation) is typing.Annotated:
         annotation, *extra = typing.get_args(annotation)
         metadata += extra
+    value: ColumnElement[str]
     if any(isinstance(m, PlainSerializer) and m.func is money_str for m in metadata):
-        return _money_json(source)
-    if annotation is datetime:
-        return timestamp_json(source)
-    if _is_plain(annotation) or annotation == dict[str, Any]:
-        return source  # dict[str, Any]: a jsonb source (custom field values)
-    raise TypeError(f"{model.__name__}.{name}: no JSON mapping for {annotation!r}")
+        value = _quoted(_money_json(source))
+    elif annotation is datetime:
+        value = _quoted(timestamp_json(source))
+    elif annotation is UUID:
+        value = _quoted(cast(source, Text))
+    elif annotation is bool:
+        value = case(
+            (source, literal_column("'true'", Text)), else_=literal_column("'false'", Text)
+        )
+    elif annotation is int or annotation == dict[str, Any]:
+        value = cast(source, Text)  # dict[str, Any]: a jsonb source (custom field values)
+    elif _is_plain(annotation):
+        value = cast(func.to_json(source), Text)  # strings are escaped; dates, lists
+    else:
+        raise TypeError(f"{model.__name__}.{name}: no JSON mapping for {annotation!r}")
+    return func.coalesce(value, literal_column("'null'", Text), type_=Text)
+
+
+def _concatenated(parts: Sequence[ColumnElement[str]]) -> ColumnElement[str]:
+    """`a || b || ...` grouped as a balanced tree: PostgreSQL copies the text made so far at
+    every `||`, so a left-to-right chain of 80 parts copies the document's first parts 80 times."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    left, right = _concatenated(parts[:middle]), _concatenated(parts[middle:])
+    # A custom operator, which SQLAlchemy does not treat as associative: the groups stay.
+    return left.op("||", return_type=Text)(right).self_group()
 
 
 def json_object(
@@ -93,10 +126,11 @@ def json_object(
     field needs exactly one source, except the optional ones (default `MISSING`: absent unless
     asked for), which `optional` gives as JSON when present.
 
-    `row_to_json` of the fields as a row costs PostgreSQL about a third less than
-    `json_build_object` of the same pairs. A row is a subquery in FROM, where the correlated
-    subqueries of the optional fields (the `?expand=` summaries) would lose their outer row,
-    so a document with optional fields is written by `json_build_object`."""
+    The document is concatenated text: each value is written by what its type needs (a UUID,
+    timestamp or amount only quoted, a string escaped by `to_json`). `row_to_json` of the
+    fields as a row cost PostgreSQL a fifth more per document (50,000 opportunities, 9.8
+    against 7.9 us each): it escapes every value and walks the row from its first column for
+    each field; `json_build_object` looks every argument's type up again for each row."""
     optional = optional or {}
     omissible = {n for n, f in model.model_fields.items() if f.default is MISSING}
     missing = set(model.model_fields) - set(sources) - omissible
@@ -104,19 +138,16 @@ def json_object(
     extra |= set(optional) - omissible
     if missing or extra:
         raise ValueError(f"{model.__name__}: missing {sorted(missing)}, unknown {sorted(extra)}")
-    fields: dict[str, Any] = {}
+    parts: list[ColumnElement[str]] = []
     for name in model.model_fields:
         if name not in omissible:
-            fields[name] = _field_sql(model, name, sources[name])
+            value = _field_json(model, name, sources[name])
         elif name in optional:
-            fields[name] = optional[name]
-    if optional:
-        # Field names are Python identifiers: safe to write as SQL string literals.
-        pairs: list[Any] = []
-        for name, value in fields.items():
-            pairs += [literal_column(f"'{name}'"), value]
-        return cast(func.json_build_object(*pairs), Text)
-    row = select(*(value.label(name) for name, value in fields.items()))
-    document = row.correlate_except(None).subquery("document")
-    text = select(cast(func.row_to_json(literal_column("document")), Text)).select_from(document)
-    return text.scalar_subquery()
+            value = func.coalesce(cast(optional[name], Text), literal_column("'null'", Text))
+        else:
+            continue
+        # Field names are Python identifiers: safe to write into a SQL string literal.
+        key = f'{"{" if not parts else ","}"{name}":'
+        parts += [literal_column(f"'{key}'", Text), value]
+    parts.append(literal_column("'}'", Text))
+    return _concatenated(parts)

@@ -3,23 +3,36 @@ writes for the same rows (POST, PATCH, stage moves): one shape, whichever path s
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC
+from datetime import date
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import BaseModel
 from pydantic import TypeAdapter
+from sqlalchemy import ARRAY
+from sqlalchemy import Boolean
+from sqlalchemy import Date
 from sqlalchemy import DateTime
+from sqlalchemy import Integer
+from sqlalchemy import Numeric
+from sqlalchemy import Text
+from sqlalchemy import Uuid
+from sqlalchemy import cast
 from sqlalchemy import literal
+from sqlalchemy import null
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.json_sql import json_object
 from app.core.json_sql import timestamp_json
+from app.core.schemas import MoneyOut
 from app.models import Opportunity
 from app.opportunities.service import present
 from tests.api.conftest import test_settings as engage_settings
@@ -143,3 +156,72 @@ def test_a_field_without_a_json_mapping_is_refused() -> None:
 
     with pytest.raises(TypeError, match=r"Nested\.inner"):
         json_object(Nested, {"inner": Opportunity.id})
+
+
+class EveryKind(BaseModel):
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    name: str
+    note: str | None
+    seats: int
+    won: bool
+    lost: bool
+    close_date: date
+    unit_ids: list[uuid.UUID]
+    amount: MoneyOut
+    loss: MoneyOut | None
+    at: datetime
+
+
+async def test_every_kind_of_value_is_written_byte_for_byte_as_pydantic_writes_it(
+    session: AsyncSession,
+) -> None:
+    """The document is concatenated text, each value written as its type needs: quotes,
+    backslashes, control characters and non-ASCII text escaped as pydantic escapes them, a NULL
+    as `null`, the fields in the model's order."""
+    document = EveryKind(
+        id=uuid.uuid4(),
+        parent_id=None,
+        name='Ünïcødé "quoted" \\ back\\slash\ttab\nline \x01 😀 </script>',
+        note=None,
+        seats=1250,
+        won=True,
+        lost=False,
+        close_date=date(2027, 3, 31),
+        unit_ids=[uuid.uuid4(), uuid.uuid4()],
+        amount=Decimal("125000.5"),
+        loss=None,
+        at=datetime(2026, 1, 2, 3, 4, 5, 120, tzinfo=UTC),
+    )
+    sources = {
+        "id": literal(document.id, Uuid()),
+        "parent_id": cast(null(), Uuid()),
+        "name": literal(document.name, Text()),
+        "note": cast(null(), Text()),
+        "seats": literal(document.seats, Integer()),
+        "won": literal(True, Boolean()),
+        "lost": literal(False, Boolean()),
+        "close_date": literal(document.close_date, Date()),
+        "unit_ids": literal(document.unit_ids, ARRAY(Uuid())),
+        "amount": literal(document.amount, Numeric()),
+        "loss": cast(null(), Numeric()),
+        "at": literal(document.at, DateTime(True)),
+    }
+    written = await session.scalar(select(json_object(EveryKind, sources)))
+    assert written == document.model_dump_json()
+
+
+def test_a_document_is_concatenated_as_a_balanced_tree() -> None:
+    """PostgreSQL copies the text made so far at every `||`: the parts are joined two groups at a
+    time (a quoted value is `'"' || value || '"'`), never as one left-to-right chain."""
+    sql = str(select(json_object(EveryKind, {n: Opportunity.id for n in EveryKind.model_fields})))
+    groups, widest = [0], 0
+    for token in re.findall(r"\(|\)|\|\|", sql):
+        if token == "(":
+            groups.append(0)
+        elif token == ")":
+            widest = max(widest, groups.pop())
+        else:
+            groups[-1] += 1
+    assert sql.count("||") >= 2 * len(EveryKind.model_fields)  # a key and a value each
+    assert max(widest, *groups) <= 2
