@@ -60,7 +60,8 @@ class BoundViewer:
 
 def subtree_ids(root_id: Any) -> Select[Any]:
     """Ids of `root_id` and everyone below it in the manager tree (the engage_subtree SQL
-    function, a recursive CTE; usable several times and for several roots in one statement)."""
+    function: one index range of `user_ancestors`; usable several times and for several roots
+    in one statement)."""
     tree = func.engage_subtree(root_id).table_valued("id")
     return select(tree.c.id)
 

@@ -39,6 +39,7 @@ from app.models.users import IdempotencyRecord
 from app.models.users import RateLimitWindow
 from app.models.users import Setting
 from app.models.users import User
+from app.models.users import UserAncestor
 
 __all__ = [
     "Account",
@@ -78,6 +79,7 @@ __all__ = [
     "Touch",
     "Unit",
     "User",
+    "UserAncestor",
     "Webhook",
     "WebhookDelivery",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
 from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import LargeBinary
@@ -50,6 +51,26 @@ class User(Versioned, Base):
     manager_id: Mapped[uuid.UUID | None] = reference("users.id", ondelete="RESTRICT")
     source: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), nullable=False)
+
+
+class UserAncestor(Base):
+    """A user at or above another in the manager tree, the user itself included: what
+    `engage_subtree` reads, one index range per manager. Kept by triggers on `users` (migration
+    0030); Engage's code only reads it."""
+
+    __tablename__ = "user_ancestors"
+    __table_args__ = (Index("ix_user_ancestors_user_id", "user_id"),)
+
+    ancestor_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    )
 
 
 class ApiToken(Base):
