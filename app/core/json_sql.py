@@ -24,7 +24,6 @@ from pydantic import PlainSerializer
 from sqlalchemy import ColumnElement
 from sqlalchemy import Numeric
 from sqlalchemy import Text
-from sqlalchemy import case
 from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import literal_column
@@ -93,12 +92,9 @@ def _field_json(model: type[BaseModel], name: str, source: Any) -> ColumnElement
         value = _quoted(timestamp_json(source))
     elif annotation is UUID:
         value = _quoted(cast(source, Text))
-    elif annotation is bool:
-        value = case(
-            (source, literal_column("'true'", Text)), else_=literal_column("'false'", Text)
-        )
-    elif annotation is int or annotation == dict[str, Any]:
-        value = cast(source, Text)  # dict[str, Any]: a jsonb source (custom field values)
+    elif annotation in (bool, int) or annotation == dict[str, Any]:
+        # `true`/`false`, digits, or a jsonb source's JSON (custom field values).
+        value = cast(source, Text)
     elif _is_plain(annotation):
         value = cast(func.to_json(source), Text)  # strings are escaped; dates, lists
     else:

@@ -166,6 +166,7 @@ class EveryKind(BaseModel):
     seats: int
     won: bool
     lost: bool
+    reviewed: bool | None
     close_date: date
     unit_ids: list[uuid.UUID]
     amount: MoneyOut
@@ -187,6 +188,7 @@ async def test_every_kind_of_value_is_written_byte_for_byte_as_pydantic_writes_i
         seats=1250,
         won=True,
         lost=False,
+        reviewed=None,
         close_date=date(2027, 3, 31),
         unit_ids=[uuid.uuid4(), uuid.uuid4()],
         amount=Decimal("125000.5"),
@@ -201,6 +203,7 @@ async def test_every_kind_of_value_is_written_byte_for_byte_as_pydantic_writes_i
         "seats": literal(document.seats, Integer()),
         "won": literal(True, Boolean()),
         "lost": literal(False, Boolean()),
+        "reviewed": cast(null(), Boolean()),
         "close_date": literal(document.close_date, Date()),
         "unit_ids": literal(document.unit_ids, ARRAY(Uuid())),
         "amount": literal(document.amount, Numeric()),
