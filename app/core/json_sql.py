@@ -77,6 +77,10 @@ def _quoted(text: ColumnElement[str]) -> ColumnElement[str]:
     return literal_column(_QUOTE, Text) + text + literal_column(_QUOTE, Text)
 
 
+def _or_null(value: ColumnElement[str]) -> ColumnElement[str]:
+    return func.coalesce(value, literal_column("'null'", Text), type_=Text)
+
+
 def _field_json(model: type[BaseModel], name: str, source: Any) -> ColumnElement[str]:
     """The field's value as JSON text; `null` for NULL."""
     field = model.model_fields[name]
@@ -99,7 +103,7 @@ def _field_json(model: type[BaseModel], name: str, source: Any) -> ColumnElement
         value = cast(func.to_json(source), Text)  # strings are escaped; dates, lists
     else:
         raise TypeError(f"{model.__name__}.{name}: no JSON mapping for {annotation!r}")
-    return func.coalesce(value, literal_column("'null'", Text), type_=Text)
+    return _or_null(value)
 
 
 def _concatenated(parts: Sequence[ColumnElement[str]]) -> ColumnElement[str]:
@@ -140,7 +144,7 @@ def json_object(
         if name not in omissible:
             value = _field_json(model, name, sources[name])
         elif name in optional:
-            value = func.coalesce(cast(optional[name], Text), literal_column("'null'", Text))
+            value = _or_null(cast(optional[name], Text))
         else:
             continue
         # Field names are Python identifiers: safe to write into a SQL string literal.

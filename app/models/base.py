@@ -55,10 +55,18 @@ def timestamp_now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
-def reference(target: str, *, ondelete: str | None = None, primary_key: bool = False) -> Any:
+def reference(
+    target: str,
+    *,
+    ondelete: str | None = None,
+    onupdate: str | None = None,
+    primary_key: bool = False,
+) -> Any:
     """A UUID column referencing `target` (`"users.id"`); nullable as its annotation says."""
     return mapped_column(
-        UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), primary_key=primary_key
+        UUID(as_uuid=True),
+        ForeignKey(target, ondelete=ondelete, onupdate=onupdate),
+        primary_key=primary_key,
     )
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
 from sqlalchemy import DateTime
-from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import LargeBinary
@@ -61,15 +60,11 @@ class UserAncestor(Base):
     __tablename__ = "user_ancestors"
     __table_args__ = (Index("ix_user_ancestors_user_id", "user_id"),)
 
-    ancestor_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True),
-        ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"),
-        primary_key=True,
+    ancestor_id: Mapped[uuid.UUID] = reference(
+        "users.id", ondelete="CASCADE", onupdate="CASCADE", primary_key=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True),
-        ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"),
-        primary_key=True,
+    user_id: Mapped[uuid.UUID] = reference(
+        "users.id", ondelete="CASCADE", onupdate="CASCADE", primary_key=True
     )
 
 

@@ -23,7 +23,8 @@ down_revision: str | Sequence[str] | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Each user's rows, walking up the manager tree from the users in `added`.
+# The rows of the users in `{users}` (a table: `users` itself, or a trigger's new rows), each
+# found by walking up the manager tree from the user.
 _ANCESTORS_OF = """
     INSERT INTO user_ancestors (ancestor_id, user_id)
     WITH RECURSIVE up (user_id, ancestor_id) AS (
